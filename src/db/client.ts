@@ -1,0 +1,22 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaClient } from "../generated/prisma/client.js";
+
+export type Db = PrismaClient;
+
+export const DEFAULT_DATABASE_URL = "file:./data/ci-medic.db";
+
+/** The SQLite file behind a `file:` URL, resolved against the working directory as the adapter does. */
+export function sqlitePath(url: string): string {
+  if (!url.startsWith("file:")) throw new Error(`DATABASE_URL must be a file: URL for SQLite, got "${url.split(":")[0]}:…"`);
+  const file = url.slice("file:".length).split("?")[0] ?? "";
+  return path.resolve(file);
+}
+
+export function createDb(url: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Db {
+  // SQLite will not create the folder; a fresh clone has no ./data yet.
+  fs.mkdirSync(path.dirname(sqlitePath(url)), { recursive: true });
+  const adapter = new PrismaBetterSQLite3({ url, timeout: 5000 });
+  return new PrismaClient({ adapter });
+}

@@ -1,0 +1,33 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The folder holding prisma.config.ts and prisma/ (two levels above src/db or lib/db). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * Applies pending migrations with `prisma migrate deploy` (the JS schema engine, no download), as a child process so
+ * that the CLI's own output and exit code are kept apart from the app's logger.
+ */
+export async function migrateDeploy(databaseUrl: string, opts: { log?: (line: string) => void } = {}): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const cli = require.resolve("prisma/build/index.js");
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, "migrate", "deploy"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => output.push(chunk));
+    }
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  const text = output.join("").trim();
+  if (code !== 0) throw new Error(`prisma migrate deploy failed (exit ${code}):\n${text}`);
+  opts.log?.(text.split("\n").filter((l) => /migrat/i.test(l)).join("\n") || "migrations up to date");
+}

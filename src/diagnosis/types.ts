@@ -1,0 +1,44 @@
+import type { Annotation, FailureCategory } from "../logs/types.js";
+
+/** What ci-medic tells the maintainer. Produced by the LLM (validated) or by deterministic rules. */
+export interface Diagnosis {
+  summary: string;
+  rootCause: string;
+  category: FailureCategory;
+  /** 0..1 */
+  confidence: number;
+  suggestedFix: string;
+  /** Repository-relative paths the diagnosis says are involved. */
+  files: string[];
+  source: "llm" | "deterministic";
+  /** Model name when source is "llm". */
+  model?: string;
+  usage?: { promptTokens: number; outputTokens: number; latencyMs: number };
+  /** Why the LLM was not used or failed, when the deterministic diagnosis was posted instead. */
+  fallbackReason?: string;
+}
+
+/** One failed job's evidence, already redacted. */
+export interface JobEvidence {
+  jobName: string;
+  jobUrl?: string;
+  failedSteps: string[];
+  failedCommand?: string;
+  excerpt: string;
+  annotations: Annotation[];
+  category: FailureCategory;
+  fingerprint: string;
+  truncated: boolean;
+}
+
+export interface DiagnosisInput {
+  repository: string;
+  workflowName: string;
+  /** The workflow file at the head SHA (untrusted, may be truncated). */
+  workflowFile?: string;
+  headBranch: string | null;
+  headSha: string;
+  jobs: JobEvidence[];
+  /** Sanitised per-repository extra instructions from config. */
+  extraInstructions?: string;
+}

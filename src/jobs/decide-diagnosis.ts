@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import type { Runtime } from "../runtime.js";
+import type { RepoConfig } from "../config/schema.js";
+import type { Diagnosis, DiagnosisInput, JobEvidence } from "../diagnosis/types.js";
+import type { FailureCategory } from "../logs/types.js";
+import { diagnose } from "../diagnosis/diagnose.js";
+import { deterministicDiagnosis } from "../diagnosis/deterministic.js";
+
+export interface Decision {
+  diagnosis: Diagnosis;
+  /** Set when an earlier diagnosis of the same failure was reused (no LLM call). */
+  seen?: { count: number; since: Date };
+  reused: boolean;
+}
+
+/** One failure of a run, whatever its attempt or commit: the jobs' fingerprints in a stable order. */
+export function runFingerprint(jobs: JobEvidence[]): string {
+  const parts = jobs.map((j) => j.fingerprint || `unreadable:${j.jobName}`).sort();
+  return createHash("sha256").update(parts.join("\n")).digest("hex");
+}
+
+export function utcDay(date = new Date()): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * The diagnosis to post: an earlier LLM diagnosis of the same failure in this repository when there is one (no new
+ * call, "seen N times"), else the LLM within the budgets, else the deterministic one with the reason.
+ */
+export async function decideDiagnosis(
+  rt: Runtime,
+  args: { analysisId: number; installationId: number; repository: string; fingerprint: string; input: DiagnosisInput; config: RepoConfig },
+): Promise<Decision> {
+  const { db } = rt;
+  const previous = await db.runAnalysis.findMany({
+    where: { repository: args.repository, fingerprint: args.fingerprint, id: { not: args.analysisId } },
+    select: { createdAt: true, diagnosis: true },
+    orderBy: { createdAt: "asc" },
+  });
+  const since = previous[0]?.createdAt;
+  const seen = since ? { count: previous.length + 1, since } : undefined;
+  const earlier = [...previous].reverse().find((p) => p.diagnosis && p.diagnosis.source !== "deterministic")?.diagnosis;
+  if (earlier) {
+    return {
+      reused: true,
+      seen,
+      diagnosis: {
+        summary: earlier.summary,
+        rootCause: earlier.rootCause,
+        category: earlier.category as FailureCategory,
+        confidence: earlier.confidence,
+        suggestedFix: earlier.suggestedFix,
+        files: JSON.parse(earlier.files) as string[],
+        source: "llm",
+        model: earlier.model ?? undefined,
+      },
+    };
+  }
+
+  const llm = rt.llm && args.config.llm.model ? rt.llm.withModel(args.config.llm.model) : rt.llm;
+  if (!llm) {
+    return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, "no LLM configured") };
+  }
+  const overBudget = await budgetExceeded(rt, args.installationId, args.repository, args.config);
+  if (overBudget) {
+    rt.log.info({ repository: args.repository, reason: overBudget }, "LLM budget reached; posting the deterministic diagnosis");
+    return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, overBudget) };
+  }
+  const diagnosis = await diagnose(args.input, { provider: llm, log: rt.log });
+  if (diagnosis.source === "llm" && diagnosis.usage) {
+    await recordUsage(rt, args.installationId, args.repository, diagnosis.usage.promptTokens + diagnosis.usage.outputTokens);
+  }
+  return { reused: false, seen, diagnosis };
+}
+
+async function budgetExceeded(rt: Runtime, installationId: number, repository: string, config: RepoConfig): Promise<string | undefined> {
+  const day = utcDay();
+  const rows = await rt.db.llmUsage.findMany({ where: { installationId, day } });
+  const tokens = rows.reduce((sum, r) => sum + r.tokens, 0);
+  if (tokens >= rt.settings.dailyTokenBudget) return "the installation's daily LLM token budget is used up";
+  const calls = rows.find((r) => r.repository === repository)?.calls ?? 0;
+  if (calls >= config.llm.dailyCallLimit) return "this repository's daily LLM call limit is reached";
+  return undefined;
+}
+
+export async function recordUsage(rt: Runtime, installationId: number, repository: string, tokens: number): Promise<void> {
+  const day = utcDay();
+  await rt.db.llmUsage.upsert({
+    where: { installationId_repository_day: { installationId, repository, day } },
+    create: { installationId, repository, day, calls: 1, tokens },
+    update: { calls: { increment: 1 }, tokens: { increment: tokens } },
+  });
+}

@@ -1,0 +1,94 @@
+import type { Runtime } from "../runtime.js";
+import type { JobHandler } from "../queue/worker.js";
+import type { DiagnosisInput } from "../diagnosis/types.js";
+import { eventContext } from "./event-context.js";
+import { collectEvidence } from "./collect-evidence.js";
+import { decideDiagnosis, runFingerprint } from "./decide-diagnosis.js";
+import { publishDiagnosis } from "./publish-diagnosis.js";
+import { saveDiagnosis } from "./save-diagnosis.js";
+import { storedDiagnosis } from "./stored.js";
+import { loadRepoConfig } from "../config/load-config.js";
+import { shouldWatch } from "../config/match.js";
+import { getWorkflowFile } from "../github/workflow-file.js";
+
+/** The main path: a failed run becomes a stored, posted diagnosis. Safe to run again after a crash at any point. */
+export function diagnoseRunJob(rt: Runtime): JobHandler {
+  return async (job) => {
+    const context = await eventContext(rt, job, "workflow_run");
+    const run = context.payload.workflow_run;
+    const { owner, repo } = context.repo();
+    const repository = `${owner}/${repo}`;
+    const attempt = run.run_attempt ?? 1;
+    const log = context.log.child({ runId: run.id, attempt });
+
+    // Events come out of order: a later attempt already handled makes this one history.
+    const newer = await rt.db.runAnalysis.findFirst({
+      where: { repository, runId: BigInt(run.id), runAttempt: { gt: attempt } },
+      select: { runAttempt: true },
+    });
+    if (newer) {
+      log.debug({ newerAttempt: newer.runAttempt }, "skipped: a later attempt of this run is already handled");
+      return;
+    }
+
+    const { config, errors: configErrors } = await loadRepoConfig(context);
+    if (!config.enabled) {
+      log.debug("skipped: ci-medic is disabled in this repository's config");
+      return;
+    }
+    const watch = shouldWatch(config, { workflowName: run.name ?? "", workflowPath: run.path, branch: run.head_branch ?? "" });
+    if (!watch.watch) {
+      log.debug({ reason: watch.reason }, "skipped: workflow or branch not watched");
+      return;
+    }
+
+    const analysis = await rt.db.runAnalysis.upsert({
+      where: { repository_runId_runAttempt: { repository, runId: BigInt(run.id), runAttempt: attempt } },
+      create: {
+        installationId: job.installationId,
+        repository,
+        runId: BigInt(run.id),
+        runAttempt: attempt,
+        workflowId: BigInt(run.workflow_id),
+        workflowName: run.name ?? "workflow",
+        workflowPath: run.path,
+        headSha: run.head_sha,
+        headBranch: run.head_branch,
+        headRepository: run.head_repository?.full_name ?? null,
+        event: run.event,
+        runUrl: run.html_url,
+      },
+      update: {},
+      include: { diagnosis: true },
+    });
+    if (analysis.status === "diagnosed") {
+      log.debug("skipped: this attempt is already diagnosed and posted");
+      return;
+    }
+
+    const evidence = await collectEvidence(rt, context, analysis.id);
+    const fingerprint = runFingerprint(evidence);
+    await rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { fingerprint } });
+
+    let decision;
+    if (analysis.diagnosis) {
+      decision = { reused: false, diagnosis: storedDiagnosis(analysis.diagnosis) };
+    } else {
+      const input: DiagnosisInput = {
+        repository,
+        workflowName: run.name ?? "workflow",
+        workflowFile: await getWorkflowFile(context.octokit, { owner, repo, path: run.path, ref: run.head_sha }),
+        headBranch: run.head_branch,
+        headSha: run.head_sha,
+        jobs: evidence,
+        extraInstructions: config.llm.instructions || undefined,
+      };
+      decision = await decideDiagnosis(rt, { analysisId: analysis.id, installationId: job.installationId, repository, fingerprint, input, config });
+      await saveDiagnosis(rt.db, analysis.id, fingerprint, decision);
+    }
+
+    await publishDiagnosis(rt, context, { analysis, evidence, decision, config, configErrors });
+    await rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { status: "diagnosed" } });
+    log.info({ category: decision.diagnosis.category, source: decision.diagnosis.source, reused: decision.reused }, "diagnosis posted");
+  };
+}

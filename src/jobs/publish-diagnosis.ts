@@ -1,0 +1,162 @@
+import type { Context } from "probot";
+import type { Runtime } from "../runtime.js";
+import type { RepoConfig } from "../config/schema.js";
+import type { JobEvidence } from "../diagnosis/types.js";
+import type { Decision } from "./decide-diagnosis.js";
+import { resolvePullRequest } from "../github/resolve-pr.js";
+import { upsertTrackingIssue } from "../github/tracking-issue.js";
+import { commentMarker, upsertStickyComment } from "../github/sticky-comment.js";
+import { publishCheckRun } from "../github/check-run.js";
+import { renderComment } from "../output/render-comment.js";
+import { renderCheckRun } from "../output/render-check-run.js";
+
+export const OPEN_FIX_ACTION = { label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" };
+
+interface AnalysisRow {
+  id: number;
+  workflowId: bigint;
+  prNumber: number | null;
+  issueNumber: number | null;
+  checkRunId: bigint | null;
+  commentId: bigint | null;
+}
+
+/** Where the sticky comment of one workflow lives in a thread: one comment per workflow, updated in place. */
+export function diagnosisMarker(workflowId: bigint | number): string {
+  return commentMarker(`diagnosis:${workflowId}`);
+}
+
+/**
+ * Posts (or updates) the check run and the sticky comment. Every id is stored the moment it exists, so a retry after a
+ * crash updates what was posted instead of posting it twice.
+ */
+export async function publishDiagnosis(
+  rt: Runtime,
+  context: Context<"workflow_run">,
+  args: { analysis: AnalysisRow; evidence: JobEvidence[]; decision: Decision; config: RepoConfig; configErrors: string[]; flaky?: boolean },
+): Promise<void> {
+  const { db } = rt;
+  const { owner, repo } = context.repo();
+  const repository = `${owner}/${repo}`;
+  const run = context.payload.workflow_run;
+  const { analysis, evidence, decision, config } = args;
+  const offerFix = !args.flaky && decision.diagnosis.confidence >= config.approval.minConfidence;
+
+  const thread = await resolveThread(rt, context, analysis, config);
+  const view = {
+    marker: diagnosisMarker(analysis.workflowId),
+    run: {
+      workflowName: run.name ?? "workflow",
+      runUrl: run.html_url,
+      attempt: run.run_attempt ?? 1,
+      headSha: run.head_sha,
+      headBranch: run.head_branch,
+    },
+    jobs: evidence,
+    diagnosis: decision.diagnosis,
+    seen: decision.seen,
+    flaky: args.flaky,
+    minConfidence: config.approval.minConfidence,
+  };
+
+  if (config.output.checkRun) {
+    const sameCommit = analysis.checkRunId
+      ? analysis
+      : await db.runAnalysis.findFirst({
+          where: { repository, headSha: run.head_sha, workflowId: analysis.workflowId, checkRunId: { not: null } },
+          select: { checkRunId: true },
+          orderBy: { id: "desc" },
+        });
+    const output = renderCheckRun(view);
+    const summary = args.configErrors.length
+      ? `${output.summary}\n\n**Configuration problems** (defaults used):\n${args.configErrors.map((e) => `- ${e}`).join("\n")}`
+      : output.summary;
+    const checkRunId = await publishCheckRun(context.octokit, {
+      owner,
+      repo,
+      headSha: run.head_sha,
+      checkRunId: sameCommit?.checkRunId ? Number(sameCommit.checkRunId) : undefined,
+      name: "ci-medic",
+      title: output.title,
+      summary,
+      text: output.text,
+      annotations: evidence.flatMap((j) => j.annotations),
+      actions: offerFix && thread ? [OPEN_FIX_ACTION] : undefined,
+    });
+    await db.runAnalysis.update({ where: { id: analysis.id }, data: { checkRunId: BigInt(checkRunId) } });
+  }
+
+  if (thread) {
+    const known = analysis.commentId
+      ? analysis
+      : await db.runAnalysis.findFirst({
+          where: {
+            repository,
+            workflowId: analysis.workflowId,
+            commentId: { not: null },
+            ...(thread.kind === "pr" ? { prNumber: thread.number } : { issueNumber: thread.number }),
+          },
+          select: { commentId: true },
+          orderBy: { id: "desc" },
+        });
+    const { commentId } = await upsertStickyComment(context.octokit, {
+      owner,
+      repo,
+      issueNumber: thread.number,
+      marker: view.marker,
+      body: renderComment(view),
+      commentId: known?.commentId ? Number(known.commentId) : undefined,
+      appSlug: await rt.appSlug(),
+    });
+    await db.runAnalysis.update({ where: { id: analysis.id }, data: { commentId: BigInt(commentId) } });
+  }
+}
+
+async function resolveThread(
+  rt: Runtime,
+  context: Context<"workflow_run">,
+  analysis: AnalysisRow,
+  config: RepoConfig,
+): Promise<{ kind: "pr" | "issue"; number: number } | undefined> {
+  if (analysis.prNumber) return config.output.prComment ? { kind: "pr", number: analysis.prNumber } : undefined;
+  if (analysis.issueNumber) return config.output.trackingIssue ? { kind: "issue", number: analysis.issueNumber } : undefined;
+  const { owner, repo } = context.repo();
+  const repository = `${owner}/${repo}`;
+  const run = context.payload.workflow_run;
+
+  const pr = await resolvePullRequest(context.octokit, run as never);
+  if (pr) {
+    await rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { prNumber: pr.number } });
+    return config.output.prComment ? { kind: "pr", number: pr.number } : undefined;
+  }
+  if (!config.output.trackingIssue) return undefined;
+  const branch = run.head_branch ?? "(detached)";
+  const tracked = await rt.db.trackingIssue.findUnique({
+    where: { repository_workflowId_branch: { repository, workflowId: analysis.workflowId, branch } },
+  });
+  const { issueNumber } = await upsertTrackingIssue(context.octokit, {
+    owner,
+    repo,
+    workflowName: run.name ?? "workflow",
+    workflowPath: run.path,
+    branch,
+    body: trackingIssueBody(run.name ?? "workflow", branch),
+    issueNumber: tracked?.issueNumber,
+  });
+  await rt.db.trackingIssue.upsert({
+    where: { repository_workflowId_branch: { repository, workflowId: analysis.workflowId, branch } },
+    create: { repository, workflowId: analysis.workflowId, branch, issueNumber },
+    update: { issueNumber },
+  });
+  await rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { issueNumber } });
+  return { kind: "issue", number: issueNumber };
+}
+
+function trackingIssueBody(workflow: string, branch: string): string {
+  return [
+    `The workflow **${workflow.replace(/[<>`@]/g, "")}** is failing on \`${branch.replace(/`/g, "")}\`.`,
+    "",
+    "ci-medic keeps its latest diagnosis in the comment below and updates it on every failure.",
+    "Reply `/approve` to ask for a fix pull request, or `/reject` to decline.",
+  ].join("\n");
+}

@@ -1,0 +1,11 @@
+import type { Runtime } from "../runtime.js";
+import type { JobHandler } from "../queue/worker.js";
+import { diagnoseRunJob } from "./diagnose-run.js";
+import { markFlakyJob } from "./mark-flaky.js";
+
+export function jobHandlers(rt: Runtime): Record<string, JobHandler> {
+  return {
+    "diagnose-run": diagnoseRunJob(rt),
+    "mark-flaky": markFlakyJob(rt),
+  };
+}

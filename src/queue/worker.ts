@@ -1,0 +1,192 @@
+import { randomUUID } from "node:crypto";
+import type { ClaimedJob, JobQueue } from "./types.js";
+import { backoffDelayMs } from "./backoff.js";
+import { PermanentJobError, retryAtOf } from "./errors.js";
+
+export type JobHandler = (job: ClaimedJob, signal: AbortSignal) => Promise<void>;
+
+export interface WorkerLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface WorkerObserver {
+  onJobFinished?(job: ClaimedJob, outcome: "done" | "retry" | "wait" | "dead", durationMs: number): void;
+}
+
+export interface WorkerOptions {
+  queue: JobQueue;
+  handlers: Record<string, JobHandler>;
+  log: WorkerLog;
+  concurrency?: number;
+  perInstallationLimit?: number;
+  /** Longest sleep between looks at the queue when nothing wakes the worker. */
+  pollMs?: number;
+  backoff?: (attempt: number) => number;
+  observer?: WorkerObserver;
+}
+
+/**
+ * Runs queued jobs in this process. Webhook handlers call `wake()` after enqueueing, so a job starts at once; the poll
+ * is only for retries coming due and for jobs another instance or a previous process left behind.
+ */
+export class Worker {
+  readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private readonly running = new Map<number, { promise: Promise<void>; abort: AbortController }>();
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping = false;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+
+  constructor(private readonly opts: WorkerOptions) {}
+
+  private get concurrency() {
+    return this.opts.concurrency ?? 2;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    // One instance per database: whatever is still "running" was left by a process that died.
+    const recovered = await this.opts.queue.recoverStale(new Date());
+    if (recovered > 0) this.opts.log.warn({ recovered }, "re-queued jobs left running by a previous process");
+    this.wake();
+  }
+
+  wake(): void {
+    if (!this.started || this.stopping) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Claims and starts jobs until the concurrency is used up or nothing is due, then sleeps until the next due job. */
+  private async pump(): Promise<void> {
+    try {
+      while (!this.stopping && this.running.size < this.concurrency) {
+        const job = await this.opts.queue.claim(this.id, { perInstallationLimit: this.opts.perInstallationLimit ?? 1 });
+        if (!job) break;
+        this.launch(job);
+      }
+      await this.scheduleNextLook();
+    } catch (error) {
+      this.opts.log.error({ err: error }, "worker could not claim jobs; will look again");
+      this.sleep(this.opts.pollMs ?? 5_000);
+    }
+  }
+
+  private async scheduleNextLook(): Promise<void> {
+    const poll = this.opts.pollMs ?? 5_000;
+    const next = await this.opts.queue.nextRunAt();
+    const wait = next ? Math.max(50, Math.min(poll, next.getTime() - Date.now())) : poll;
+    this.sleep(wait);
+  }
+
+  private sleep(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.stopping) return;
+    this.timer = setTimeout(() => this.wake(), ms);
+    this.timer.unref();
+  }
+
+  private launch(job: ClaimedJob): void {
+    const abort = new AbortController();
+    const promise = this.execute(job, abort.signal).finally(() => {
+      this.running.delete(job.id);
+      this.wake();
+    });
+    this.running.set(job.id, { promise, abort });
+  }
+
+  private async execute(job: ClaimedJob, signal: AbortSignal): Promise<void> {
+    const { queue, log } = this.opts;
+    const started = Date.now();
+    const context = { jobId: job.id, kind: job.kind, attempt: job.attempts, deliveryId: job.deliveryId, repository: job.repository };
+    const handler = this.opts.handlers[job.kind];
+    const finish = (outcome: "done" | "retry" | "wait" | "dead") =>
+      this.opts.observer?.onJobFinished?.(job, outcome, Date.now() - started);
+    try {
+      if (!handler) throw new PermanentJobError(`no handler for job kind "${job.kind}"`);
+      await handler(job, signal);
+      await queue.complete(job.id);
+      finish("done");
+    } catch (error) {
+      try {
+        if (signal.aborted && this.stopping) {
+          // Shutdown interrupted it: `release` puts it back without counting the attempt.
+          return;
+        }
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        const retryAt = retryAtOf(error);
+        if (retryAt) {
+          log.warn({ ...context, retryAt }, "job must wait (rate limited); re-queued");
+          await queue.retry(job.id, message, retryAt, { countAttempt: false });
+          finish("wait");
+        } else if (error instanceof PermanentJobError || job.attempts >= job.maxAttempts) {
+          log.error({ err: error, ...context }, "job failed for good; marked dead");
+          await queue.kill(job.id, message);
+          finish("dead");
+        } else {
+          const delay = (this.opts.backoff ?? backoffDelayMs)(job.attempts);
+          log.warn({ err: error, ...context, retryInMs: delay }, "job failed; will retry");
+          await queue.retry(job.id, message, new Date(Date.now() + delay));
+          finish("retry");
+        }
+      } catch (bookkeeping) {
+        log.error({ err: bookkeeping, ...context }, "could not record the job's outcome");
+      }
+    }
+  }
+
+  /** Runs every job that is due now, and those they enqueue, until none is left (tests, one-shot runs). */
+  async runUntilIdle(): Promise<void> {
+    // Not `started`: finished jobs must not wake the background pump, which would race this loop for claims.
+    for (;;) {
+      const job = await this.opts.queue.claim(this.id, { perInstallationLimit: Number.MAX_SAFE_INTEGER });
+      if (!job) {
+        if (this.running.size === 0) return;
+        await Promise.race([...this.running.values()].map((r) => r.promise));
+        continue;
+      }
+      this.launch(job);
+      if (this.running.size >= this.concurrency) await Promise.race([...this.running.values()].map((r) => r.promise));
+    }
+  }
+
+  /** Stops claiming, gives running jobs until the deadline, then aborts and releases what is left. */
+  async stop(deadlineMs = 25_000): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.pumping;
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      all.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      for (const r of this.running.values()) r.abort.abort(new Error("shutting down"));
+      await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    }
+    const released = await this.opts.queue.release(this.id);
+    if (released > 0) this.opts.log.warn({ released }, "released unfinished jobs back to the queue");
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+}

@@ -1,0 +1,40 @@
+import type { Logger, Probot } from "probot";
+import type { Db } from "./db/client.js";
+import type { JobQueue } from "./queue/types.js";
+import type { Worker } from "./queue/worker.js";
+import type { LlmProvider } from "./diagnosis/llm/provider.js";
+
+/** Operator settings from the environment (validated at start-up by src/env.ts). */
+export interface Settings {
+  /** Most bytes of one job log kept in memory (the tail). */
+  logMaxBytes: number;
+  workerConcurrency: number;
+  perInstallationConcurrency: number;
+  /** Optional: the App's slug, to recognise its own runs without asking GitHub. */
+  appSlug?: string;
+  /** LLM tokens per installation per UTC day. */
+  dailyTokenBudget: number;
+  retentionDays: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  logMaxBytes: 20 * 1024 * 1024,
+  workerConcurrency: 2,
+  perInstallationConcurrency: 1,
+  dailyTokenBudget: 2_000_000,
+  retentionDays: 30,
+};
+
+/** Everything a handler or a job needs, built once per app instance. */
+export interface Runtime {
+  app: Probot;
+  db: Db;
+  queue: JobQueue;
+  worker: Worker;
+  settings: Settings;
+  /** Undefined when no LLM is configured: the deterministic diagnosis is posted. */
+  llm?: LlmProvider;
+  log: Logger;
+  /** The App's slug (`<slug>[bot]` is its login), looked up once. */
+  appSlug(): Promise<string | undefined>;
+}

@@ -1,0 +1,42 @@
+import type { Context } from "probot";
+import type { Runtime } from "../runtime.js";
+
+/** What a queued job carries: enough to rebuild the webhook Context in the worker. */
+export interface EventJobPayload {
+  event: string;
+  deliveryId: string;
+  payload: unknown;
+}
+
+/**
+ * Records the delivery and enqueues its job in one transaction, then wakes the worker. A redelivered event (same
+ * X-GitHub-Delivery) or the same work under another delivery (same dedupe key) enqueues nothing.
+ */
+export async function enqueueEvent(
+  rt: Runtime,
+  context: Context,
+  job: { kind: string; dedupeKey: string; installationId: number; repository: string },
+): Promise<boolean> {
+  const payload = context.payload as { action?: string };
+  const result = await rt.queue.accept(
+    {
+      id: context.id,
+      event: context.name,
+      action: payload.action,
+      installationId: job.installationId,
+      repository: job.repository,
+    },
+    {
+      ...job,
+      deliveryId: context.id,
+      payload: { event: context.name, deliveryId: context.id, payload: context.payload } satisfies EventJobPayload,
+    },
+    "enqueued",
+  );
+  if (!result.created) {
+    context.log.debug({ dedupeKey: job.dedupeKey }, "skipped: this delivery or this work is already queued");
+    return false;
+  }
+  rt.worker.wake();
+  return true;
+}

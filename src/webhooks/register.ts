@@ -1,0 +1,8 @@
+import type { Probot } from "probot";
+import type { Runtime } from "../runtime.js";
+import { onWorkflowRunCompleted } from "./workflow-run-completed.js";
+
+/** Every event ci-medic listens to, in one place. Handlers only decide and enqueue; jobs do the work. */
+export function registerWebhooks(app: Probot, rt: Runtime): void {
+  app.on("workflow_run.completed", onWorkflowRunCompleted(rt));
+}

@@ -1,0 +1,53 @@
+import type { Context } from "probot";
+import type { Runtime } from "../runtime.js";
+import { enqueueEvent } from "./enqueue.js";
+import { isOwnRun } from "./own-run.js";
+
+const DIAGNOSED_CONCLUSIONS = new Set(["failure", "timed_out"]);
+
+export function onWorkflowRunCompleted(rt: Runtime) {
+  return async (context: Context<"workflow_run.completed">): Promise<void> => {
+    const run = context.payload.workflow_run;
+    const repository = context.payload.repository.full_name;
+    const installationId = context.payload.installation?.id;
+    const log = context.log.child({ repository, runId: run.id, attempt: run.run_attempt });
+
+    if (!installationId) {
+      log.debug("skipped: no installation in the payload");
+      return;
+    }
+    if (await isOwnRun(rt, run)) {
+      log.debug("skipped: a run ci-medic itself caused");
+      return;
+    }
+    if (run.conclusion === "success") {
+      // A rerun of the same commit that passes turns an earlier diagnosis into a flaky one.
+      const earlier = await rt.db.runAnalysis.findFirst({
+        where: { repository, headSha: run.head_sha, workflowId: BigInt(run.workflow_id), status: "diagnosed" },
+        select: { id: true },
+      });
+      if (!earlier) {
+        log.debug("skipped: the run succeeded and nothing was diagnosed for this commit");
+        return;
+      }
+      await enqueueEvent(rt, context, {
+        kind: "mark-flaky",
+        dedupeKey: `flaky:${repository}:${run.id}:${run.run_attempt}`,
+        installationId,
+        repository,
+      });
+      return;
+    }
+    if (!run.conclusion || !DIAGNOSED_CONCLUSIONS.has(run.conclusion)) {
+      log.debug({ conclusion: run.conclusion }, "skipped: conclusion is not a failure");
+      return;
+    }
+    await enqueueEvent(rt, context, {
+      kind: "diagnose-run",
+      dedupeKey: `diagnose:${repository}:${run.id}:${run.run_attempt}`,
+      installationId,
+      repository,
+    });
+    log.info("failed run queued for diagnosis");
+  };
+}

@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestDb } from "../helpers/db.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
+import type { Db } from "../../src/db/client.js";
+import type { NewJob } from "../../src/queue/types.js";
+
+let db: Db;
+let queue: SqliteQueue;
+
+beforeEach(() => {
+  db = createTestDb().db;
+  queue = new SqliteQueue(db);
+});
+afterEach(async () => {
+  await db.$disconnect();
+});
+
+const job = (over: Partial<NewJob> = {}): NewJob => ({
+  kind: "diagnose-run",
+  dedupeKey: "diagnose:o/r:1:1",
+  installationId: 7,
+  repository: "o/r",
+  payload: { hello: "world" },
+  ...over,
+});
+
+describe("SqliteQueue", () => {
+  it("records a delivery and its job once; the same delivery id again changes nothing", async () => {
+    const first = await queue.accept({ id: "d-1", event: "workflow_run", action: "completed" }, job(), "enqueued");
+    const again = await queue.accept({ id: "d-1", event: "workflow_run", action: "completed" }, job(), "enqueued");
+    expect(first.created).toBe(true);
+    expect(again.created).toBe(false);
+    expect(await db.delivery.count()).toBe(1);
+    const rows = await db.job.findMany();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ deliveryId: "d-1", state: "queued", attempts: 0, payload: '{"hello":"world"}' });
+  });
+
+  it("enqueues one job for the same work under two deliveries (dedupe key)", async () => {
+    await queue.accept({ id: "d-1", event: "workflow_run" }, job(), "enqueued");
+    const second = await queue.accept({ id: "d-2", event: "workflow_run" }, job(), "enqueued");
+    expect(second).toEqual({ created: false, jobId: expect.any(Number) });
+    expect(await db.job.count()).toBe(1);
+    expect(await db.delivery.count()).toBe(2);
+  });
+
+  it("claims a job once, marks it running and counts the attempt", async () => {
+    await queue.enqueue(job());
+    const [a, b] = await Promise.all([queue.claim("w1", { perInstallationLimit: 5 }), queue.claim("w2", { perInstallationLimit: 5 })]);
+    const claimed = [a, b].filter(Boolean);
+    expect(claimed).toHaveLength(1);
+    expect(claimed[0]).toMatchObject({ kind: "diagnose-run", attempts: 1, payload: { hello: "world" } });
+    const row = await db.job.findFirstOrThrow();
+    expect(row.state).toBe("running");
+    expect(["w1", "w2"]).toContain(row.lockedBy);
+  });
+
+  it("does not claim jobs that are not due yet", async () => {
+    await queue.enqueue(job({ runAt: new Date(Date.now() + 60_000) }));
+    expect(await queue.claim("w", { perInstallationLimit: 5 })).toBeNull();
+    expect(await queue.claim("w", { perInstallationLimit: 5, now: new Date(Date.now() + 61_000) })).not.toBeNull();
+  });
+
+  it("skips an installation that already runs its limit of jobs", async () => {
+    await queue.enqueue(job({ dedupeKey: "a", installationId: 1 }));
+    await queue.enqueue(job({ dedupeKey: "b", installationId: 1 }));
+    await queue.enqueue(job({ dedupeKey: "c", installationId: 2 }));
+    const first = await queue.claim("w", { perInstallationLimit: 1 });
+    const second = await queue.claim("w", { perInstallationLimit: 1 });
+    const third = await queue.claim("w", { perInstallationLimit: 1 });
+    expect([first?.installationId, second?.installationId]).toEqual([1, 2]);
+    expect(third).toBeNull();
+  });
+
+  it("retries later, keeps the last error, and does not count rate-limit waits", async () => {
+    await queue.enqueue(job());
+    const claimed = (await queue.claim("w", { perInstallationLimit: 5 }))!;
+    const later = new Date(Date.now() + 30_000);
+    await queue.retry(claimed.id, "Error: boom", later);
+    let row = await db.job.findFirstOrThrow();
+    expect(row).toMatchObject({ state: "queued", attempts: 1, lastError: "Error: boom", lockedBy: null });
+    expect(row.runAt.getTime()).toBe(later.getTime());
+
+    await queue.claim("w", { perInstallationLimit: 5, now: new Date(Date.now() + 31_000) });
+    await queue.retry(claimed.id, "rate limited", later, { countAttempt: false });
+    row = await db.job.findFirstOrThrow();
+    expect(row.attempts).toBe(1);
+  });
+
+  it("marks a job dead with its error", async () => {
+    await queue.enqueue(job());
+    const claimed = (await queue.claim("w", { perInstallationLimit: 5 }))!;
+    await queue.kill(claimed.id, "PermanentJobError: bad payload");
+    expect(await queue.counts()).toEqual({ queued: 0, running: 0, done: 0, dead: 1 });
+  });
+
+  it("puts jobs of a dead process back in the queue, and a stopping worker's jobs back without an attempt", async () => {
+    await queue.enqueue(job({ dedupeKey: "a" }));
+    await queue.enqueue(job({ dedupeKey: "b", installationId: 8 }));
+    await queue.claim("dead-worker", { perInstallationLimit: 5 });
+    await queue.claim("live-worker", { perInstallationLimit: 5 });
+    expect(await queue.release("live-worker")).toBe(1);
+    expect(await queue.recoverStale(new Date(Date.now() + 1))).toBe(1);
+    const rows = await db.job.findMany({ orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.state, r.attempts])).toEqual([
+      ["queued", 1],
+      ["queued", 0],
+    ]);
+  });
+});

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestDb } from "../helpers/db.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
+import { Worker, type JobHandler } from "../../src/queue/worker.js";
+import { PermanentJobError, RetryLaterError } from "../../src/queue/errors.js";
+import type { Db } from "../../src/db/client.js";
+
+let db: Db;
+let queue: SqliteQueue;
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+beforeEach(() => {
+  db = createTestDb().db;
+  queue = new SqliteQueue(db);
+});
+afterEach(async () => {
+  await db.$disconnect();
+});
+
+function worker(handler: JobHandler, over: Partial<ConstructorParameters<typeof Worker>[0]> = {}) {
+  return new Worker({ queue, handlers: { work: handler }, log: silent, backoff: () => 0, ...over });
+}
+
+const enqueue = (key: string, maxAttempts = 3) =>
+  queue.enqueue({ kind: "work", dedupeKey: key, installationId: 1, repository: "o/r", payload: { key }, maxAttempts });
+
+describe("Worker", () => {
+  it("runs queued jobs and marks them done", async () => {
+    const seen: unknown[] = [];
+    await enqueue("a");
+    await enqueue("b");
+    await worker(async (job) => void seen.push(job.payload)).runUntilIdle();
+    expect(seen).toEqual([{ key: "a" }, { key: "b" }]);
+    expect(await queue.counts()).toMatchObject({ done: 2, queued: 0 });
+  });
+
+  it("retries a failing job and marks it dead after its last attempt, keeping the error", async () => {
+    let calls = 0;
+    await enqueue("a", 3);
+    await worker(async () => {
+      calls++;
+      throw new Error(`failure ${calls}`);
+    }).runUntilIdle();
+    expect(calls).toBe(3);
+    const row = await db.job.findFirstOrThrow();
+    expect(row).toMatchObject({ state: "dead", attempts: 3, lastError: "Error: failure 3" });
+  });
+
+  it("succeeds on a retry", async () => {
+    let calls = 0;
+    await enqueue("a");
+    await worker(async () => {
+      if (++calls === 1) throw new Error("transient");
+    }).runUntilIdle();
+    expect(await queue.counts()).toMatchObject({ done: 1 });
+    expect(calls).toBe(2);
+  });
+
+  it("re-queues a rate-limited job at its reset time without spending an attempt", async () => {
+    const reset = new Date(Date.now() + 3_600_000);
+    await enqueue("a", 1);
+    await worker(async () => {
+      throw new RetryLaterError("secondary rate limit", reset);
+    }).runUntilIdle();
+    const row = await db.job.findFirstOrThrow();
+    expect(row).toMatchObject({ state: "queued", attempts: 0 });
+    expect(row.runAt.getTime()).toBe(reset.getTime());
+  });
+
+  it("marks a permanent failure dead at once", async () => {
+    let calls = 0;
+    await enqueue("a", 5);
+    await worker(async () => {
+      calls++;
+      throw new PermanentJobError("no such event");
+    }).runUntilIdle();
+    expect(calls).toBe(1);
+    expect((await db.job.findFirstOrThrow()).state).toBe("dead");
+  });
+
+  it("fails a job of an unknown kind for good", async () => {
+    await queue.enqueue({ kind: "mystery", dedupeKey: "m", installationId: 1, repository: "o/r", payload: {} });
+    await worker(async () => {}).runUntilIdle();
+    expect(await db.job.findFirstOrThrow()).toMatchObject({ state: "dead", lastError: 'PermanentJobError: no handler for job kind "mystery"' });
+  });
+
+  it("on stop, lets a running job finish within the deadline", async () => {
+    await enqueue("a");
+    let finish!: () => void;
+    const w = worker(() => new Promise<void>((resolve) => (finish = resolve)), { pollMs: 10 });
+    await w.start();
+    await vi_waitFor(() => w.activeCount === 1);
+    const stopped = w.stop(5_000);
+    finish();
+    await stopped;
+    expect((await db.job.findFirstOrThrow()).state).toBe("done");
+  });
+
+  it("on stop past the deadline, aborts the job and puts it back in the queue untouched", async () => {
+    await enqueue("a");
+    const w = worker((_job, signal) => new Promise<void>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason))), {
+      pollMs: 10,
+    });
+    await w.start();
+    await vi_waitFor(() => w.activeCount === 1);
+    await w.stop(50);
+    expect(await db.job.findFirstOrThrow()).toMatchObject({ state: "queued", attempts: 0, lockedBy: null });
+  });
+
+  it("takes up jobs a dead process left running when it starts", async () => {
+    await enqueue("a");
+    await queue.claim("previous-process", { perInstallationLimit: 1 });
+    const ran: string[] = [];
+    const w = worker(async (job) => void ran.push(String((job.payload as { key: string }).key)), { pollMs: 10 });
+    await w.start();
+    await vi_waitFor(async () => (await queue.counts()).done === 1);
+    await w.stop(1_000);
+    expect(ran).toEqual(["a"]);
+  });
+});
+
+async function vi_waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
