@@ -7,6 +7,7 @@ import { registerWebhooks } from "./webhooks/register.js";
 import { jobHandlers } from "./jobs/register.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import { createProviderFromEnv } from "./diagnosis/llm/from-env.js";
+import { scheduleHousekeeping } from "./housekeeping/schedule.js";
 
 export interface AppDeps {
   db?: Db;
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     runtime = rt;
     if (deps.startWorker !== false) {
       rt.worker.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
+      rt.housekeeping = scheduleHousekeeping({ db, queue, retentionDays: settings.retentionDays, log: app.log });
     }
   };
   return {

@@ -3,6 +3,7 @@ import type { Db } from "./db/client.js";
 import type { JobQueue } from "./queue/types.js";
 import type { Worker } from "./queue/worker.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
+import type { Housekeeping } from "./housekeeping/schedule.js";
 
 /** Operator settings from the environment (validated at start-up by src/env.ts). */
 export interface Settings {
@@ -15,6 +16,8 @@ export interface Settings {
   /** LLM tokens per installation per UTC day. */
   dailyTokenBudget: number;
   retentionDays: number;
+  /** How long a graceful shutdown waits for running jobs before releasing them. */
+  shutdownDeadlineMs: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -23,6 +26,7 @@ export const DEFAULT_SETTINGS: Settings = {
   perInstallationConcurrency: 1,
   dailyTokenBudget: 2_000_000,
   retentionDays: 30,
+  shutdownDeadlineMs: 25_000,
 };
 
 /** Everything a handler or a job needs, built once per app instance. */
@@ -35,6 +39,7 @@ export interface Runtime {
   /** Undefined when no LLM is configured: the deterministic diagnosis is posted. */
   llm?: LlmProvider;
   log: Logger;
+  housekeeping?: Housekeeping;
   /** The App's slug (`<slug>[bot]` is its login), looked up once. */
   appSlug(): Promise<string | undefined>;
 }

@@ -1,7 +1,7 @@
 import { run } from "probot";
 import { createApp } from "./index.js";
 import { migrateDeploy } from "./db/migrate.js";
-import { DEFAULT_DATABASE_URL } from "./db/client.js";
+import { DEFAULT_DATABASE_URL, enableWal } from "./db/client.js";
 import { validateEnv } from "./env.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   process.env.DATABASE_URL = databaseUrl;
   await migrateDeploy(databaseUrl, { log: (text) => console.info(text) });
+  await enableWal(databaseUrl);
 
   const handle = createApp({ settings: env.settings });
   const server = await run(handle.appFn);
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
         rt = undefined; // setup mode: the app was never loaded
       }
       if (rt) {
+        await rt.housekeeping?.stop();
         await rt.worker.stop(env.settings.shutdownDeadlineMs);
         await rt.db.$disconnect();
       }

@@ -20,3 +20,17 @@ export function createDb(url: string = process.env.DATABASE_URL ?? DEFAULT_DATAB
   const adapter = new PrismaBetterSQLite3({ url, timeout: 5000 });
   return new PrismaClient({ adapter });
 }
+
+/**
+ * Write-ahead logging: webhook acknowledgements (a write each) do not wait for the worker's reads, and a killed
+ * process loses no committed transaction. The mode is stored in the file, so once at start-up is enough.
+ */
+export async function enableWal(url: string): Promise<void> {
+  const { default: Database } = await import("better-sqlite3");
+  const sqlite = new Database(sqlitePath(url));
+  try {
+    sqlite.pragma("journal_mode = WAL");
+  } finally {
+    sqlite.close();
+  }
+}

@@ -12,13 +12,72 @@ import { renderCheckRun } from "../output/render-check-run.js";
 
 export const OPEN_FIX_ACTION = { label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" };
 
-interface AnalysisRow {
+export interface AnalysisRow {
   id: number;
+  repository: string;
   workflowId: bigint;
+  workflowName: string;
+  runUrl: string;
+  runAttempt: number;
+  headSha: string;
+  headBranch: string | null;
   prNumber: number | null;
   issueNumber: number | null;
   checkRunId: bigint | null;
   commentId: bigint | null;
+}
+
+export interface ApprovalView {
+  state: string;
+  by: string;
+  prUrl?: string;
+  reason?: string;
+}
+
+/** What the renderers take, from stored rows only, so every later update shows the same diagnosis. */
+export function diagnosisView(
+  analysis: AnalysisRow,
+  evidence: JobEvidence[],
+  decision: Pick<Decision, "diagnosis" | "seen">,
+  extras: { minConfidence: number; flaky?: boolean; approval?: ApprovalView },
+) {
+  return {
+    marker: diagnosisMarker(analysis.workflowId),
+    run: {
+      workflowName: analysis.workflowName,
+      runUrl: analysis.runUrl,
+      attempt: analysis.runAttempt,
+      headSha: analysis.headSha,
+      headBranch: analysis.headBranch,
+    },
+    jobs: evidence,
+    diagnosis: decision.diagnosis,
+    seen: decision.seen,
+    flaky: extras.flaky,
+    approval: extras.approval,
+    minConfidence: extras.minConfidence,
+  };
+}
+
+/** Creates or updates the sticky comment in the thread and stores its id at once. */
+export async function postStickyComment(
+  rt: Runtime,
+  octokit: Context["octokit"],
+  analysis: AnalysisRow,
+  thread: number,
+  view: ReturnType<typeof diagnosisView>,
+): Promise<void> {
+  const [owner, repo] = analysis.repository.split("/") as [string, string];
+  const { commentId } = await upsertStickyComment(octokit, {
+    owner,
+    repo,
+    issueNumber: thread,
+    marker: view.marker,
+    body: renderComment(view),
+    commentId: analysis.commentId ? Number(analysis.commentId) : undefined,
+    appSlug: await rt.appSlug(),
+  });
+  await rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { commentId: BigInt(commentId) } });
 }
 
 /** Where the sticky comment of one workflow lives in a thread: one comment per workflow, updated in place. */
@@ -43,21 +102,7 @@ export async function publishDiagnosis(
   const offerFix = !args.flaky && decision.diagnosis.confidence >= config.approval.minConfidence;
 
   const thread = await resolveThread(rt, context, analysis, config);
-  const view = {
-    marker: diagnosisMarker(analysis.workflowId),
-    run: {
-      workflowName: run.name ?? "workflow",
-      runUrl: run.html_url,
-      attempt: run.run_attempt ?? 1,
-      headSha: run.head_sha,
-      headBranch: run.head_branch,
-    },
-    jobs: evidence,
-    diagnosis: decision.diagnosis,
-    seen: decision.seen,
-    flaky: args.flaky,
-    minConfidence: config.approval.minConfidence,
-  };
+  const view = diagnosisView(analysis, evidence, decision, { minConfidence: config.approval.minConfidence, flaky: args.flaky });
 
   if (config.output.checkRun) {
     const sameCommit = analysis.checkRunId
@@ -87,6 +132,7 @@ export async function publishDiagnosis(
   }
 
   if (thread) {
+    // A rerun's new analysis row has no comment id yet: the earlier attempt's comment in this thread is the one to update.
     const known = analysis.commentId
       ? analysis
       : await db.runAnalysis.findFirst({
@@ -99,16 +145,7 @@ export async function publishDiagnosis(
           select: { commentId: true },
           orderBy: { id: "desc" },
         });
-    const { commentId } = await upsertStickyComment(context.octokit, {
-      owner,
-      repo,
-      issueNumber: thread.number,
-      marker: view.marker,
-      body: renderComment(view),
-      commentId: known?.commentId ? Number(known.commentId) : undefined,
-      appSlug: await rt.appSlug(),
-    });
-    await db.runAnalysis.update({ where: { id: analysis.id }, data: { commentId: BigInt(commentId) } });
+    await postStickyComment(rt, context.octokit, { ...analysis, commentId: known?.commentId ?? null }, thread.number, view);
   }
 }
 

@@ -2,10 +2,12 @@ import type { Runtime } from "../runtime.js";
 import type { JobHandler } from "../queue/worker.js";
 import { diagnoseRunJob } from "./diagnose-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
+import { commandJob } from "./command-job.js";
 
 export function jobHandlers(rt: Runtime): Record<string, JobHandler> {
   return {
     "diagnose-run": diagnoseRunJob(rt),
     "mark-flaky": markFlakyJob(rt),
+    command: commandJob(rt),
   };
 }

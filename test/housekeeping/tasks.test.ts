@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTestDb } from "../helpers/db.js";
+import type { Db } from "../../src/db/client.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
+import { expireApprovals, purgeExpiredData, requeueStuckJobs, vacuum } from "../../src/housekeeping/tasks.js";
+
+let db: Db;
+const DAY = 24 * 60 * 60 * 1000;
+const now = new Date("2026-11-23T12:00:00Z");
+const old = new Date(now.getTime() - 40 * DAY);
+const recent = new Date(now.getTime() - 2 * DAY);
+
+beforeEach(() => {
+  db = createTestDb().db;
+});
+afterEach(async () => {
+  await db.$disconnect();
+});
+
+async function analysisWithJob(createdAt: Date, runId: number) {
+  const analysis = await db.runAnalysis.create({
+    data: {
+      installationId: 1,
+      repository: "o/r",
+      runId: BigInt(runId),
+      runAttempt: 1,
+      workflowId: 5n,
+      workflowName: "CI",
+      headSha: "a".repeat(40),
+      event: "push",
+      runUrl: "https://github.com/o/r/actions/runs/1",
+    },
+  });
+  await db.failedJob.create({
+    data: { analysisId: analysis.id, jobId: BigInt(runId), name: "test", failedSteps: "[]", logStatus: "ok", excerpt: "secret-free excerpt", annotations: "[]", category: "test", createdAt },
+  });
+  return analysis;
+}
+
+describe("housekeeping", () => {
+  it("purges excerpts, finished jobs and deliveries past the retention period, and nothing newer; twice is harmless", async () => {
+    await analysisWithJob(old, 1);
+    await analysisWithJob(recent, 2);
+    await db.job.create({ data: { kind: "diagnose-run", dedupeKey: "old", installationId: 1, repository: "o/r", payload: "{}", state: "done", updatedAt: old } });
+    await db.job.create({ data: { kind: "diagnose-run", dedupeKey: "queued-old", installationId: 1, repository: "o/r", payload: "{}", state: "queued", updatedAt: old } });
+    await db.delivery.create({ data: { id: "d-old", event: "workflow_run", outcome: "enqueued", receivedAt: old } });
+    await db.delivery.create({ data: { id: "d-new", event: "workflow_run", outcome: "enqueued", receivedAt: recent } });
+
+    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 1, jobsDeleted: 1, deliveriesDeleted: 1 });
+    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 0, jobsDeleted: 0, deliveriesDeleted: 0 });
+
+    const jobs = await db.failedJob.findMany({ orderBy: { jobId: "asc" } });
+    expect(jobs.map((j) => j.excerpt)).toEqual([null, "secret-free excerpt"]);
+    expect((await db.job.findMany()).map((j) => j.dedupeKey)).toEqual(["queued-old"]);
+    expect((await db.delivery.findMany()).map((d) => d.id)).toEqual(["d-new"]);
+  });
+
+  it("expires approvals left pending, not decided ones", async () => {
+    const analysis = await analysisWithJob(recent, 3);
+    const base = { analysisId: analysis.id, action: "approve", actor: "octocat", headSha: "a".repeat(40) };
+    await db.approval.create({ data: { ...base, state: "pending", createdAt: old } });
+    await db.approval.create({ data: { ...base, state: "opened", createdAt: old } });
+    await db.approval.create({ data: { ...base, state: "pending", createdAt: new Date(now.getTime() - 60_000) } });
+    expect(await expireApprovals(db, 24, now)).toEqual({ approvalsExpired: 1 });
+    expect(await expireApprovals(db, 24, now)).toEqual({ approvalsExpired: 0 });
+    expect((await db.approval.findMany({ orderBy: { id: "asc" } })).map((a) => a.state)).toEqual(["expired", "opened", "pending"]);
+  });
+
+  it("re-queues jobs stuck in running, not those running now", async () => {
+    const queue = new SqliteQueue(db);
+    await queue.enqueue({ kind: "k", dedupeKey: "stuck", installationId: 1, repository: "o/r", payload: {} });
+    await queue.enqueue({ kind: "k", dedupeKey: "fresh", installationId: 2, repository: "o/r", payload: {} });
+    const stuck = await queue.claim("gone", { perInstallationLimit: 1 });
+    await db.job.update({ where: { id: stuck!.id }, data: { lockedAt: new Date(Date.now() - 60 * 60 * 1000) } });
+    await queue.claim("alive", { perInstallationLimit: 1 });
+    expect(await requeueStuckJobs(queue, 30)).toEqual({ jobsRequeued: 1 });
+    expect(await requeueStuckJobs(queue, 30)).toEqual({ jobsRequeued: 0 });
+    const rows = await db.job.findMany({ orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.state)).toEqual(["queued", "running"]);
+  });
+
+  it("vacuums", async () => {
+    expect(await vacuum(db)).toEqual({ vacuumed: true });
+  });
+});
