@@ -25,16 +25,16 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    const log = server.log;
+    let rt;
+    try {
+      rt = handle.runtime();
+    } catch {
+      rt = undefined; // setup mode: the app was never loaded
+    }
+    const log = rt?.log ?? { info: console.info, error: console.error };
     log.info({ signal }, "shutting down: no new webhooks, finishing running jobs");
     try {
       await server.stop();
-      let rt;
-      try {
-        rt = handle.runtime();
-      } catch {
-        rt = undefined; // setup mode: the app was never loaded
-      }
       if (rt) {
         await rt.housekeeping?.stop();
         await rt.worker.stop(env.settings.shutdownDeadlineMs);

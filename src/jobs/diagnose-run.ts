@@ -77,7 +77,8 @@ export function diagnoseRunJob(rt: Runtime): JobHandler {
       const input: DiagnosisInput = {
         repository,
         workflowName: run.name ?? "workflow",
-        workflowFile: await getWorkflowFile(context.octokit, { owner, repo, path: run.path, ref: run.head_sha }),
+        // Only the model reads the workflow file; without one, spare the request.
+        workflowFile: rt.llm ? await getWorkflowFile(context.octokit, { owner, repo, path: run.path, ref: run.head_sha }) : undefined,
         headBranch: run.head_branch,
         headSha: run.head_sha,
         jobs: evidence,

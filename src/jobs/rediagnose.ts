@@ -22,11 +22,14 @@ export async function rediagnose(rt: Runtime, request: CommandRequest): Promise<
     rt.db.diagnosis.deleteMany({ where: { analysisId: analysis.id } }),
     rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { status: "pending" } }),
   ]);
-  const payload = { action: "completed", workflow_run: run, repository: context.payload.repository, installation: context.payload.installation };
+  const event = context.payload as { repository?: unknown; installation?: { id: number } };
+  const installationId = event.installation?.id;
+  if (!installationId) return;
+  const payload = { action: "completed", workflow_run: run, repository: event.repository, installation: event.installation };
   await rt.queue.enqueue({
     kind: "diagnose-run",
     dedupeKey: `rediagnose:${repository}:${analysis.id}:${request.commentId ?? context.id}`,
-    installationId: (context.payload.installation as { id: number }).id,
+    installationId,
     repository,
     deliveryId: context.id,
     payload: { event: "workflow_run", deliveryId: context.id, payload },

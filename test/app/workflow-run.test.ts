@@ -1,0 +1,246 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mockGitHub, job, comment, issue, pull, type GitHubMock } from "../helpers/github-mock.js";
+import { testApp } from "../helpers/app.js";
+import { workflowRunCompleted, OWNER, REPO, HEAD_SHA } from "../helpers/payloads.js";
+
+// A failed workflow run, end to end: webhook → queue → logs → diagnosis → check run and sticky comment.
+
+const RUN_ID = 1001;
+const JOB_ID = 501;
+
+export const VITEST_LOG = [
+  "2026-11-23T08:00:01.0000000Z ##[group]Run actions/checkout@v4",
+  "2026-11-23T08:00:01.1000000Z with:",
+  "2026-11-23T08:00:02.0000000Z ##[endgroup]",
+  "2026-11-23T08:00:05.0000000Z ##[group]Run npm test",
+  "2026-11-23T08:00:05.0000000Z \u001b[36;1mnpm test\u001b[0m",
+  "2026-11-23T08:00:05.0000000Z shell: /usr/bin/bash -e {0}",
+  "2026-11-23T08:00:05.1000000Z ##[endgroup]",
+  "2026-11-23T08:00:06.0000000Z > octo-repo@1.0.0 test",
+  "2026-11-23T08:00:06.0000000Z > vitest run",
+  "2026-11-23T08:00:07.0000000Z  RUN  v4.1.0 /home/runner/work/octo-repo/octo-repo",
+  "2026-11-23T08:00:08.0000000Z  ❯ src/sum.test.ts (2 tests | 1 failed) 5ms",
+  "2026-11-23T08:00:08.0000000Z    × sum > adds two numbers 3ms",
+  "2026-11-23T08:00:08.1000000Z ⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯",
+  "2026-11-23T08:00:08.1000000Z  FAIL  src/sum.test.ts > sum > adds two numbers",
+  "2026-11-23T08:00:08.1000000Z AssertionError: expected 3 to be 4 // Object.is equality",
+  "2026-11-23T08:00:08.1000000Z - Expected",
+  "2026-11-23T08:00:08.1000000Z + Received",
+  "2026-11-23T08:00:08.1000000Z - 4",
+  "2026-11-23T08:00:08.1000000Z + 3",
+  "2026-11-23T08:00:08.1000000Z  ❯ src/sum.test.ts:6:23",
+  "2026-11-23T08:00:08.2000000Z  Test Files  1 failed (1)",
+  "2026-11-23T08:00:08.2000000Z       Tests  1 failed | 1 passed (2)",
+  "2026-11-23T08:00:08.3000000Z ##[error]Process completed with exit code 1.",
+].join("\n");
+
+let app: ReturnType<typeof testApp>;
+let gh: GitHubMock;
+
+beforeEach(() => {
+  nock.disableNetConnect();
+  app = testApp();
+  gh = mockGitHub({ owner: OWNER, repo: REPO });
+});
+
+afterEach(async () => {
+  nock.cleanAll();
+  await app.close();
+});
+
+/** No `.github/ci-medic.yml` in the repository nor in the organisation's `.github` repository: defaults. */
+function hasNoConfig(mock: GitHubMock) {
+  mock.api.get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
+  mock.api.get(`/repos/${OWNER}/.github/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
+  return mock;
+}
+
+function failedRun(over: Parameters<typeof job>[0] = { id: JOB_ID, name: "test", failedStep: "Run npm test" }) {
+  return job({ owner: OWNER, repo: REPO, runId: RUN_ID, headSha: HEAD_SHA, ...over });
+}
+
+describe("workflow_run.completed with a failure", () => {
+  it("on a pull request: posts a check run with the annotation at file:line and one PR comment, and stores it", async () => {
+    let checkRun: any;
+    let commentBody = "";
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG)
+      .expectsCheckRun((body) => (checkRun = body), { id: 7001 })
+      .hasComments(2, [])
+      .expectsComment(2, (body) => (commentBody = body.body), { id: 8001 });
+    hasNoConfig(gh);
+
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
+    await app.settle();
+    gh.done();
+
+    expect(checkRun).toMatchObject({ name: "ci-medic", head_sha: HEAD_SHA, status: "completed", conclusion: "neutral" });
+    expect(checkRun.output.annotations).toContainEqual(
+      expect.objectContaining({ path: "src/sum.test.ts", start_line: 6, end_line: 6, annotation_level: "failure" }),
+    );
+    expect(commentBody).toContain("AssertionError: expected 3 to be 4");
+    // Without a model the confidence is too low to offer a fix.
+    expect(commentBody).toContain("No automatic fix is offered");
+    expect(commentBody).toContain("<!-- ci-medic:diagnosis:2823525 -->");
+    expect(commentBody).toContain("deterministic: no LLM configured");
+
+    const analysis = await app.db.runAnalysis.findFirstOrThrow({ include: { jobs: true, diagnosis: true } });
+    expect(analysis).toMatchObject({ status: "diagnosed", prNumber: 2, checkRunId: 7001n, commentId: 8001n, runAttempt: 1, headSha: HEAD_SHA });
+    expect(analysis.jobs).toHaveLength(1);
+    expect(analysis.jobs[0]).toMatchObject({ name: "test", category: "test", logStatus: "ok" });
+    expect(analysis.diagnosis).toMatchObject({ source: "deterministic", category: "test" });
+    expect(analysis.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("a rerun (attempt 2) updates the same check run and comment instead of posting new ones", async () => {
+    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, undefined, { id: 8001 });
+    hasNoConfig(gh);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
+    await app.settle();
+    gh.done();
+
+    const second = mockGitHub({ owner: OWNER, repo: REPO });
+    let updated = "";
+    second // the installation token is still cached
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG.replaceAll("08:00:", "09:30:"))
+      .expectsCheckRunUpdate(7001)
+      .expectsCommentUpdate(8001, (body) => (updated = body.body));
+    hasNoConfig(second);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2, attempt: 2 }));
+    await app.settle();
+    second.done();
+
+    expect(updated).toContain("Run attempt 2");
+    expect(updated).toContain("Seen 2 times since");
+    expect(await app.db.runAnalysis.count()).toBe(2);
+  });
+
+  it("a failure on main with no pull request opens a tracking issue, and the next failure updates it", async () => {
+    let issueBody: any;
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG)
+      .expectsCheckRun(undefined, { id: 7001 })
+      .hasOpenTrackingIssues([])
+      .hasLabel("ci-medic", false)
+      .expectsIssue((body) => (issueBody = body), { number: 30 })
+      .hasComments(30, [])
+      .expectsComment(30, undefined, { id: 8002 });
+    hasNoConfig(gh);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, branch: "main" }));
+    await app.settle();
+    gh.done();
+    expect(issueBody.title).toContain("main");
+    expect(issueBody.labels).toEqual(["ci-medic"]);
+
+    const next = mockGitHub({ owner: OWNER, repo: REPO });
+    next
+      .hasRunJobs(RUN_ID + 1, [job({ owner: OWNER, repo: REPO, runId: RUN_ID + 1, id: JOB_ID + 1, name: "test", failedStep: "Run npm test" })])
+      .hasJobLog(JOB_ID + 1, VITEST_LOG)
+      .expectsCheckRun(undefined, { id: 7002 })
+      .hasIssue(30, "open")
+      .expectsCommentUpdate(8002);
+    hasNoConfig(next);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID + 1, branch: "main", headSha: "b".repeat(40) }));
+    await app.settle();
+    next.done();
+    expect(await app.db.trackingIssue.findMany()).toEqual([expect.objectContaining({ branch: "main", issueNumber: 30 })]);
+  });
+
+  it("a fork's pull request (empty pull_requests) is found by head SHA and gets the comment", async () => {
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG)
+      .expectsCheckRun(undefined, { id: 7001 })
+      .hasOpenPulls("contributor:feature", [pull({ number: 9, headSha: HEAD_SHA, headRef: "feature", headRepo: `contributor/${REPO}`, baseRepo: `${OWNER}/${REPO}` })])
+      .hasComments(9, [])
+      .expectsComment(9, undefined, { id: 8003 });
+    hasNoConfig(gh);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, forkOwner: "contributor" }));
+    await app.settle();
+    gh.done();
+    expect(await app.db.runAnalysis.findFirstOrThrow()).toMatchObject({ prNumber: 9, headRepository: `contributor/${REPO}` });
+  });
+
+  it("an expired log (404) is reported in the comment, not thrown", async () => {
+    let body = "";
+    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasExpiredLog(JOB_ID).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
+    hasNoConfig(gh);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
+    await app.settle();
+    gh.done();
+    expect(body).toContain("no longer available");
+    expect(await app.db.failedJob.findFirstOrThrow()).toMatchObject({ logStatus: "expired" });
+    expect(await app.db.job.findFirstOrThrow()).toMatchObject({ state: "done" });
+  });
+
+  it("a log over the cap is cut to its tail, and the cut is said", async () => {
+    const capped = testApp({ settings: { logMaxBytes: 4096 } });
+    try {
+      const noise = Array.from({ length: 500 }, (_, i) => `2026-11-23T08:00:04.0000000Z downloading package ${i} of 500`).join("\n");
+      let body = "";
+      gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, `${noise}\n${VITEST_LOG}`).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
+      hasNoConfig(gh);
+      await capped.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
+      await capped.settle();
+      gh.done();
+      expect(body).toContain("AssertionError: expected 3 to be 4");
+      expect(body).not.toContain("package 0 of 500");
+      expect(await capped.db.failedJob.findFirstOrThrow()).toMatchObject({ logStatus: "truncated" });
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it("the same delivery twice is handled once", async () => {
+    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2);
+    hasNoConfig(gh);
+    const payload = workflowRunCompleted({ runId: RUN_ID, pr: 2 });
+    await app.receive("workflow_run", payload, "delivery-1");
+    await app.receive("workflow_run", payload, "delivery-1");
+    await app.settle();
+    gh.done();
+    expect(await app.db.job.count()).toBe(1);
+  });
+
+  it("an older attempt arriving after a newer one is skipped", async () => {
+    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2);
+    hasNoConfig(gh);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2, attempt: 2 }));
+    await app.settle();
+    gh.done();
+
+    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2, attempt: 1 }));
+    await app.settle();
+    expect(await app.db.runAnalysis.count()).toBe(1);
+    expect(app.logs.text).toContain("a later attempt of this run is already handled");
+  });
+});
+
+describe("workflow_run.completed that ci-medic leaves alone", () => {
+  it.each(["cancelled", "skipped", "neutral", "action_required", "stale"])("conclusion %s: nothing is queued or posted", async (conclusion) => {
+    await app.receive("workflow_run", workflowRunCompleted({ conclusion }));
+    await app.settle();
+    expect(await app.db.job.count()).toBe(0);
+    expect(app.logs.text).toContain("skipped: conclusion is not a failure");
+  });
+
+  it("a success with nothing diagnosed before: nothing", async () => {
+    await app.receive("workflow_run", workflowRunCompleted({ conclusion: "success" }));
+    await app.settle();
+    expect(await app.db.job.count()).toBe(0);
+  });
+
+  it("runs on ci-medic's own fix branches or by its bot: nothing", async () => {
+    await app.receive("workflow_run", workflowRunCompleted({ branch: "ci-medic/fix-1001" }));
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 2, actor: { login: "ci-medic[bot]", type: "Bot" } }));
+    await app.settle();
+    expect(await app.db.job.count()).toBe(0);
+    expect(app.logs.text).toContain("skipped: a run ci-medic itself caused");
+  });
+});
+
+export { comment, issue };

@@ -1,0 +1,60 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { Probot, ProbotOctokit } from "probot";
+import pino from "pino";
+import { createApp } from "../../src/index.js";
+import { createTestDb } from "./db.js";
+import type { LlmProvider } from "../../src/diagnosis/llm/provider.js";
+import type { Settings } from "../../src/runtime.js";
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+/** Collects log lines, so tests can assert what was logged and that no secret ever was. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly stream = { write: (line: string) => void this.lines.push(line) };
+  get text(): string {
+    return this.lines.join("");
+  }
+}
+
+/**
+ * A real Probot with ci-medic loaded on a fresh database, the worker driven by the test (`settle()`), and GitHub
+ * reached only through nock.
+ */
+export function testApp(opts: { llm?: LlmProvider | null; settings?: Partial<Settings> } = {}) {
+  const { db } = createTestDb();
+  const logs = new LogCapture();
+  const log = pino({ level: "debug" }, logs.stream);
+  const probot = new Probot({
+    appId: 123,
+    privateKey,
+    secret: "test-secret",
+    log,
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  const handle = createApp({ db, llm: opts.llm ?? null, settings: { appSlug: "ci-medic", ...opts.settings }, startWorker: false });
+  probot.load(handle.appFn);
+  const rt = () => handle.runtime();
+  return {
+    probot,
+    db,
+    logs,
+    runtime: rt,
+    async receive(name: string, payload: object, id: string = randomUUID()) {
+      await probot.receive({ id, name, payload } as never);
+    },
+    /** Runs every queued job to the end. */
+    async settle() {
+      await rt().worker.runUntilIdle();
+    },
+    async close() {
+      await db.$disconnect();
+    },
+  };
+}
+
+export const TEST_PRIVATE_KEY = privateKey;
