@@ -1,5 +1,5 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
-import { createDb, type Db } from "./db/client.js";
+import { createDb, DEFAULT_DATABASE_URL, type Db } from "./db/client.js";
 import { SqliteQueue } from "./queue/sqlite-queue.js";
 import { Worker } from "./queue/worker.js";
 import { DEFAULT_SETTINGS, type Runtime, type Settings } from "./runtime.js";
@@ -8,12 +8,20 @@ import { jobHandlers } from "./jobs/register.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import { createProviderFromEnv } from "./diagnosis/llm/from-env.js";
 import { scheduleHousekeeping } from "./housekeeping/schedule.js";
+import { createMetrics, type Metrics } from "./observability/metrics.js";
+import { registerRoutes } from "./observability/routes.js";
+import { databaseCheck, migrationsCheck, queueCheck } from "./observability/readiness.js";
+import { llmMetrics, workerMetrics } from "./observability/observers.js";
 
 export interface AppDeps {
   db?: Db;
+  databaseUrl?: string;
   /** `null` forces "no LLM"; undefined reads the environment. */
   llm?: LlmProvider | null;
   settings?: Partial<Settings>;
+  /** Created by the server before Probot starts, so its Octokit plugin can count GitHub errors. */
+  metrics?: Metrics;
+  metricsToken?: string;
   /** Tests drive the worker with `runUntilIdle()` instead. */
   startWorker?: boolean;
   pollMs?: number;
@@ -27,17 +35,20 @@ export interface CiMedicApp {
 
 export function createApp(deps: AppDeps = {}): CiMedicApp {
   let runtime: Runtime | undefined;
-  const appFn = (app: Probot, _options: ApplicationFunctionOptions) => {
-    const db = deps.db ?? createDb();
+  const appFn = (app: Probot, options: ApplicationFunctionOptions) => {
+    const databaseUrl = deps.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+    const db = deps.db ?? createDb(databaseUrl);
     const queue = new SqliteQueue(db);
     const settings: Settings = { ...DEFAULT_SETTINGS, ...deps.settings };
+    const metrics = deps.metrics ?? createMetrics({ jobCounts: () => queue.counts(), defaultMetrics: false });
     let slug: Promise<string | undefined> | undefined;
     const rt: Runtime = {
       app,
       db,
       queue,
       settings,
-      llm: deps.llm === null ? undefined : (deps.llm ?? createProviderFromEnv(process.env)),
+      metrics,
+      llm: deps.llm === null ? undefined : (deps.llm ?? createProviderFromEnv(process.env, { observer: llmMetrics(metrics) })),
       log: app.log,
       worker: undefined as unknown as Worker,
       appSlug() {
@@ -61,8 +72,22 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
       concurrency: settings.workerConcurrency,
       perInstallationLimit: settings.perInstallationConcurrency,
       pollMs: deps.pollMs,
+      observer: workerMetrics(metrics),
     });
     registerWebhooks(app, rt);
+    try {
+      registerRoutes(options, {
+        metrics,
+        checkDatabase: databaseCheck(db, databaseUrl),
+        checkMigrations: migrationsCheck(db),
+        checkQueue: queueCheck(db),
+        metricsToken: deps.metricsToken,
+        log: app.log,
+      });
+    } catch (error) {
+      // `probot.load()` without Probot's HTTP server (tests, scripts) has nowhere to serve the routes from.
+      app.log.debug({ err: error }, "no HTTP server: /healthz, /readyz and /metrics are not served");
+    }
     runtime = rt;
     if (deps.startWorker !== false) {
       rt.worker.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));

@@ -4,6 +4,7 @@ import type { JobQueue } from "./queue/types.js";
 import type { Worker } from "./queue/worker.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import type { Housekeeping } from "./housekeeping/schedule.js";
+import type { Metrics } from "./observability/metrics.js";
 
 /** Operator settings from the environment (validated at start-up by src/env.ts). */
 export interface Settings {
@@ -39,6 +40,7 @@ export interface Runtime {
   /** Undefined when no LLM is configured: the deterministic diagnosis is posted. */
   llm?: LlmProvider;
   log: Logger;
+  metrics: Metrics;
   housekeeping?: Housekeeping;
   /** The App's slug (`<slug>[bot]` is its login), looked up once. */
   appSlug(): Promise<string | undefined>;

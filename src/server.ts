@@ -1,36 +1,44 @@
-import { run } from "probot";
+import { ProbotOctokit, run } from "probot";
 import { createApp } from "./index.js";
 import { migrateDeploy } from "./db/migrate.js";
-import { DEFAULT_DATABASE_URL, enableWal } from "./db/client.js";
-import { validateEnv } from "./env.js";
+import { enableWal } from "./db/client.js";
+import { readDotEnv, validateEnv } from "./env.js";
+import { createMetrics } from "./observability/metrics.js";
+import { githubMetricsPlugin } from "./observability/github-metrics.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
 // and shut down gracefully on SIGTERM/SIGINT: stop taking webhooks, let running jobs finish, release the rest.
 
 async function main(): Promise<void> {
-  const env = validateEnv(process.env);
+  // Probot's run() lets `.env` override the environment: validate what it will see.
+  const env = validateEnv({ ...process.env, ...readDotEnv() });
   if (!env.ok) {
     console.error(`ci-medic cannot start:\n${env.errors.map((e) => `  - ${e}`).join("\n")}`);
     process.exit(1);
   }
-  const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const { databaseUrl } = env.value;
   process.env.DATABASE_URL = databaseUrl;
   await migrateDeploy(databaseUrl, { log: (text) => console.info(text) });
   await enableWal(databaseUrl);
 
-  const handle = createApp({ settings: env.settings });
-  const server = await run(handle.appFn);
+  let jobCounts: () => Promise<Record<string, number>> = async () => ({});
+  const metrics = createMetrics({ jobCounts: () => jobCounts() });
+  const handle = createApp({ settings: env.settings, metrics, metricsToken: env.value.metricsToken, databaseUrl });
+  const server = await run(handle.appFn, { Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) });
+  const runtime = () => {
+    try {
+      return handle.runtime();
+    } catch {
+      return undefined; // setup mode (manifest flow): the app is not loaded until the App is registered
+    }
+  };
+  const rt = runtime();
+  if (rt) jobCounts = () => rt.queue.counts();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    let rt;
-    try {
-      rt = handle.runtime();
-    } catch {
-      rt = undefined; // setup mode: the app was never loaded
-    }
     const log = rt?.log ?? { info: console.info, error: console.error };
     log.info({ signal }, "shutting down: no new webhooks, finishing running jobs");
     try {
@@ -40,7 +48,7 @@ async function main(): Promise<void> {
         await rt.worker.stop(env.settings.shutdownDeadlineMs);
         await rt.db.$disconnect();
       }
-      log.info("stopped");
+      log.info({ signal }, "stopped");
       process.exit(0);
     } catch (error) {
       log.error({ err: error }, "error while shutting down");

@@ -5,6 +5,7 @@ import { commentUrl, latestDiagnosisInThread, type ThreadAnalysis } from "./thre
 import { refreshComment } from "./refresh-comment.js";
 import { reply } from "./reply.js";
 import { sanitizeInline } from "./sanitize.js";
+import { retryAtOf } from "../queue/errors.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
 import { proposeFix } from "../diagnosis/propose-fix.js";
 import { validatePatch } from "../fix/validate-patch.js";
@@ -86,6 +87,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   const verdict = validatePatch(proposal, files, { ...config.fix, testsAreWrong: proposal.testsAreWrong });
   if (!verdict.ok) {
     log.info({ reasons: verdict.reasons }, "fix refused by validation");
+    rt.metrics.approvalsRefused.inc({ reason: "validation" });
     await finish("refused", verdict.reasons.join("\n"));
     await refreshComment(rt, context, analysis, thread, config, { state: "refused", by: actor.login, reason: verdict.reasons[0] });
     return say(`ci-medic refused the proposed fix:\n\n${verdict.reasons.map((r) => `- ${r}`).join("\n")}\n\nNothing was pushed.`);
@@ -97,7 +99,9 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     return say(body);
   }
 
-  const result = await openFixPullRequest(context.octokit, {
+  let result;
+  try {
+    result = await openFixPullRequest(context.octokit, {
     owner,
     repo,
     baseBranch: analysis.headBranch ?? "",
@@ -110,7 +114,13 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     approvedBy: actor.login,
     draft: config.fix.draft,
     explanation: proposal.explanation,
-  });
+    });
+  } catch (error) {
+    if (retryAtOf(error)) throw error; // rate limited: the job comes back later
+    log.error({ err: error }, "could not write the fix branch or pull request");
+    await finish("failed", error instanceof Error ? error.message : String(error));
+    return say("ci-medic could not write the fix branch or open the pull request; the details are in the app's log. Nothing was force-pushed.");
+  }
   if (result.kind === "branch-conflict") {
     await finish("failed", `branch ${result.branch} exists with other commits`);
     return say(`The branch \`${result.branch}\` already exists with commits ci-medic did not make, so it was left alone. Delete it and \`/approve\` again.`);
@@ -118,6 +128,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   await finish("opened", result.kind, { fixBranch: result.branch, fixPrNumber: result.prNumber, fixPrUrl: result.prUrl });
   await refreshComment(rt, context, analysis, thread, config, { state: "opened", by: actor.login, prUrl: result.prUrl });
   log.info({ pr: result.prNumber, kind: result.kind }, "fix pull request ready");
+  if (result.kind === "opened") rt.metrics.fixPrsOpened.inc();
   return say(`Opened ${result.prUrl} with the fix, as approved by @${actor.login}. Please review it before merging.`);
 }
 

@@ -34,6 +34,7 @@ export function commandJob(rt: Runtime): JobHandler {
     );
     if (!auth.allowed) {
       log.info({ reason: auth.reason }, "command refused");
+      rt.metrics.approvalsRefused.inc({ reason: "permission" });
       await reply(context, thread, `@${actor.login} ${auth.reason}`);
       return;
     }

@@ -59,14 +59,17 @@ export async function decideDiagnosis(
 
   const llm = rt.llm && args.config.llm.model ? rt.llm.withModel(args.config.llm.model) : rt.llm;
   if (!llm) {
+    rt.metrics.fallbacks.inc({ reason: "no_provider" });
     return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, "no LLM configured") };
   }
   const overBudget = await budgetExceeded(rt, args.installationId, args.repository, args.config);
   if (overBudget) {
     rt.log.info({ repository: args.repository, reason: overBudget }, "LLM budget reached; posting the deterministic diagnosis");
+    rt.metrics.fallbacks.inc({ reason: "limit" });
     return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, overBudget) };
   }
   const diagnosis = await diagnose(args.input, { provider: llm, log: rt.log });
+  if (diagnosis.source === "deterministic") rt.metrics.fallbacks.inc({ reason: "error" });
   if (diagnosis.source === "llm" && diagnosis.usage) {
     await recordUsage(rt, args.installationId, args.repository, diagnosis.usage.promptTokens + diagnosis.usage.outputTokens);
   }

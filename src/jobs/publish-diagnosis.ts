@@ -9,6 +9,7 @@ import { commentMarker, upsertStickyComment } from "../github/sticky-comment.js"
 import { publishCheckRun } from "../github/check-run.js";
 import { renderComment } from "../output/render-comment.js";
 import { renderCheckRun } from "../output/render-check-run.js";
+import { offersFix } from "../output/view.js";
 
 export const OPEN_FIX_ACTION = { label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" };
 
@@ -99,19 +100,11 @@ export async function publishDiagnosis(
   const repository = `${owner}/${repo}`;
   const run = context.payload.workflow_run;
   const { analysis, evidence, decision, config } = args;
-  const offerFix = !args.flaky && decision.diagnosis.confidence >= config.approval.minConfidence;
 
   const thread = await resolveThread(rt, context, analysis, config);
   const view = diagnosisView(analysis, evidence, decision, { minConfidence: config.approval.minConfidence, flaky: args.flaky });
 
   if (config.output.checkRun) {
-    const sameCommit = analysis.checkRunId
-      ? analysis
-      : await db.runAnalysis.findFirst({
-          where: { repository, headSha: run.head_sha, workflowId: analysis.workflowId, checkRunId: { not: null } },
-          select: { checkRunId: true },
-          orderBy: { id: "desc" },
-        });
     const output = renderCheckRun(view);
     const summary = args.configErrors.length
       ? `${output.summary}\n\n**Configuration problems** (defaults used):\n${args.configErrors.map((e) => `- ${e}`).join("\n")}`
@@ -120,13 +113,16 @@ export async function publishDiagnosis(
       owner,
       repo,
       headSha: run.head_sha,
-      checkRunId: sameCommit?.checkRunId ? Number(sameCommit.checkRunId) : undefined,
+      // Each attempt gets its own check run (GitHub appends annotations on update, so a rerun's would repeat);
+      // a retried job updates the one it already posted.
+      checkRunId: analysis.checkRunId ? Number(analysis.checkRunId) : undefined,
       name: "ci-medic",
       title: output.title,
       summary,
       text: output.text,
       annotations: evidence.flatMap((j) => j.annotations),
-      actions: offerFix && thread ? [OPEN_FIX_ACTION] : undefined,
+      // An empty list removes the button (flaky, or no longer confident enough).
+      actions: offersFix(view) && thread ? [OPEN_FIX_ACTION] : [],
     });
     await db.runAnalysis.update({ where: { id: analysis.id }, data: { checkRunId: BigInt(checkRunId) } });
   }

@@ -13,7 +13,8 @@ export interface WorkerLog {
 }
 
 export interface WorkerObserver {
-  onJobFinished?(job: ClaimedJob, outcome: "done" | "retry" | "wait" | "dead", durationMs: number): void;
+  /** `retryAt` is set for "wait" (rate limited) and "retry". */
+  onJobFinished?(job: ClaimedJob, outcome: "done" | "retry" | "wait" | "dead", durationMs: number, retryAt?: Date): void;
 }
 
 export interface WorkerOptions {
@@ -40,6 +41,7 @@ export class Worker {
   private stopping = false;
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
+  private finished = 0;
 
   constructor(private readonly opts: WorkerOptions) {}
 
@@ -103,6 +105,7 @@ export class Worker {
   private launch(job: ClaimedJob): void {
     const abort = new AbortController();
     const promise = this.execute(job, abort.signal).finally(() => {
+      this.finished++;
       this.running.delete(job.id);
       this.wake();
     });
@@ -114,8 +117,8 @@ export class Worker {
     const started = Date.now();
     const context = { jobId: job.id, kind: job.kind, attempt: job.attempts, deliveryId: job.deliveryId, repository: job.repository };
     const handler = this.opts.handlers[job.kind];
-    const finish = (outcome: "done" | "retry" | "wait" | "dead") =>
-      this.opts.observer?.onJobFinished?.(job, outcome, Date.now() - started);
+    const finish = (outcome: "done" | "retry" | "wait" | "dead", retryAt?: Date) =>
+      this.opts.observer?.onJobFinished?.(job, outcome, Date.now() - started, retryAt);
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind "${job.kind}"`);
       await handler(job, signal);
@@ -132,7 +135,7 @@ export class Worker {
         if (retryAt) {
           log.warn({ ...context, retryAt }, "job must wait (rate limited); re-queued");
           await queue.retry(job.id, message, retryAt, { countAttempt: false });
-          finish("wait");
+          finish("wait", retryAt);
         } else if (error instanceof PermanentJobError || job.attempts >= job.maxAttempts) {
           log.error({ err: error, ...context }, "job failed for good; marked dead");
           await queue.kill(job.id, message);
@@ -140,8 +143,9 @@ export class Worker {
         } else {
           const delay = (this.opts.backoff ?? backoffDelayMs)(job.attempts);
           log.warn({ err: error, ...context, retryInMs: delay }, "job failed; will retry");
-          await queue.retry(job.id, message, new Date(Date.now() + delay));
-          finish("retry");
+          const at = new Date(Date.now() + delay);
+          await queue.retry(job.id, message, at);
+          finish("retry", at);
         }
       } catch (bookkeeping) {
         log.error({ err: bookkeeping, ...context }, "could not record the job's outcome");
@@ -153,9 +157,12 @@ export class Worker {
   async runUntilIdle(): Promise<void> {
     // Not `started`: finished jobs must not wake the background pump, which would race this loop for claims.
     for (;;) {
-      const job = await this.opts.queue.claim(this.id, { perInstallationLimit: Number.MAX_SAFE_INTEGER });
+      const finishedBefore = this.finished;
+      const job = await this.opts.queue.claim(this.id, { perInstallationLimit: this.opts.perInstallationLimit ?? 1 });
       if (!job) {
-        if (this.running.size === 0) return;
+        // A job that finished while we were claiming may have freed its installation: look once more.
+        if (this.running.size === 0 && this.finished === finishedBefore) return;
+        if (this.running.size === 0) continue;
         await Promise.race([...this.running.values()].map((r) => r.promise));
         continue;
       }

@@ -1,22 +1,22 @@
 import type { Context } from "probot";
 import type { Runtime } from "../runtime.js";
 import { OPEN_FIX_ACTION } from "../jobs/publish-diagnosis.js";
-import { enqueueEvent } from "./enqueue.js";
+import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
 /** The check run's "Open fix PR" button: the same as `/approve` from whoever pressed it. */
 export function onCheckRunRequestedAction(rt: Runtime) {
-  return async (context: Context<"check_run.requested_action">): Promise<void> => {
+  return async (context: Context<"check_run.requested_action">): Promise<WebhookOutcome> => {
     const { check_run: checkRun, requested_action: action, repository } = context.payload;
     const installationId = context.payload.installation?.id;
     if (!installationId) {
       context.log.debug("skipped: no installation in the payload");
-      return;
+      return "ignored";
     }
     if (action?.identifier !== OPEN_FIX_ACTION.identifier) {
       context.log.debug({ identifier: action?.identifier }, "skipped: not a ci-medic action");
-      return;
+      return "ignored";
     }
-    await enqueueEvent(rt, context, {
+    return enqueueEvent(rt, context, {
       kind: "command",
       dedupeKey: `action:${repository.full_name}:${checkRun.id}:${context.id}`,
       installationId,

@@ -2,6 +2,9 @@ import type { Context } from "probot";
 import type { Runtime } from "../runtime.js";
 
 /** What a queued job carries: enough to rebuild the webhook Context in the worker. */
+/** What became of a delivery, for the log and the webhooks_received metric. */
+export type WebhookOutcome = "enqueued" | "duplicate" | "ignored";
+
 export interface EventJobPayload {
   event: string;
   deliveryId: string;
@@ -16,7 +19,7 @@ export async function enqueueEvent(
   rt: Runtime,
   context: Context,
   job: { kind: string; dedupeKey: string; installationId: number; repository: string },
-): Promise<boolean> {
+): Promise<WebhookOutcome> {
   const payload = context.payload as { action?: string };
   const result = await rt.queue.accept(
     {
@@ -35,8 +38,8 @@ export async function enqueueEvent(
   );
   if (!result.created) {
     context.log.debug({ dedupeKey: job.dedupeKey }, "skipped: this delivery or this work is already queued");
-    return false;
+    return "duplicate";
   }
   rt.worker.wake();
-  return true;
+  return "enqueued";
 }

@@ -1,37 +1,38 @@
 import type { Context } from "probot";
 import type { Runtime } from "../runtime.js";
 import { parseCommand } from "../approval/parse-command.js";
-import { enqueueEvent } from "./enqueue.js";
+import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
 /** `/approve`, `/reject`, `/diagnose`, `/ci-medic help` in a new comment (edits never count: `.created` only). */
 export function onIssueCommentCreated(rt: Runtime) {
-  return async (context: Context<"issue_comment.created">): Promise<void> => {
+  return async (context: Context<"issue_comment.created">): Promise<WebhookOutcome> => {
     const { comment, issue, repository } = context.payload;
     const installationId = context.payload.installation?.id;
     const log = context.log.child({ repository: repository.full_name, issue: issue.number, commentId: comment.id });
     if (!installationId) {
       log.debug("skipped: no installation in the payload");
-      return;
+      return "ignored";
     }
     const command = parseCommand(comment.body ?? "");
     if (!command) {
       log.debug("skipped: no ci-medic command in the comment");
-      return;
+      return "ignored";
     }
     if (comment.user?.type === "Bot") {
       const slug = await rt.appSlug();
       if (comment.user.login === `${slug}[bot]` || comment.performed_via_github_app?.slug === slug) {
         log.debug("skipped: ci-medic's own comment");
-        return;
+        return "ignored";
       }
       // Other bots are checked against the repository's allow-list of bot ids in the job.
     }
-    await enqueueEvent(rt, context, {
+    const outcome = await enqueueEvent(rt, context, {
       kind: "command",
       dedupeKey: `command:${repository.full_name}:${comment.id}`,
       installationId,
       repository: repository.full_name,
     });
-    log.info({ command: command.name }, "command queued");
+    log.info({ command: command.name, outcome }, "command received");
+    return outcome;
   };
 }

@@ -1,12 +1,26 @@
 import type { Probot } from "probot";
 import type { Runtime } from "../runtime.js";
+import type { WebhookOutcome } from "./enqueue.js";
 import { onWorkflowRunCompleted } from "./workflow-run-completed.js";
 import { onIssueCommentCreated } from "./issue-comment-created.js";
 import { onCheckRunRequestedAction } from "./check-run-requested-action.js";
 
 /** Every event ci-medic listens to, in one place. Handlers only decide and enqueue; jobs do the work. */
 export function registerWebhooks(app: Probot, rt: Runtime): void {
-  app.on("workflow_run.completed", onWorkflowRunCompleted(rt));
-  app.on("issue_comment.created", onIssueCommentCreated(rt));
-  app.on("check_run.requested_action", onCheckRunRequestedAction(rt));
+  app.on("workflow_run.completed", counted(rt, "workflow_run", onWorkflowRunCompleted(rt)));
+  app.on("issue_comment.created", counted(rt, "issue_comment", onIssueCommentCreated(rt)));
+  app.on("check_run.requested_action", counted(rt, "check_run", onCheckRunRequestedAction(rt)));
+}
+
+/** Counts every delivery by what became of it; a handler that throws counts as "error" (Probot answers 500). */
+function counted<C>(rt: Runtime, event: string, handler: (context: C) => Promise<WebhookOutcome>) {
+  return async (context: C): Promise<void> => {
+    try {
+      const outcome = await handler(context);
+      rt.metrics.webhooksReceived.inc({ event, outcome });
+    } catch (error) {
+      rt.metrics.webhooksReceived.inc({ event, outcome: "error" });
+      throw error;
+    }
+  };
 }

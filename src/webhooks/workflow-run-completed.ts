@@ -1,12 +1,12 @@
 import type { Context } from "probot";
 import type { Runtime } from "../runtime.js";
-import { enqueueEvent } from "./enqueue.js";
+import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 import { isOwnRun } from "./own-run.js";
 
 const DIAGNOSED_CONCLUSIONS = new Set(["failure", "timed_out"]);
 
 export function onWorkflowRunCompleted(rt: Runtime) {
-  return async (context: Context<"workflow_run.completed">): Promise<void> => {
+  return async (context: Context<"workflow_run.completed">): Promise<WebhookOutcome> => {
     const run = context.payload.workflow_run;
     const repository = context.payload.repository.full_name;
     const installationId = context.payload.installation?.id;
@@ -14,11 +14,11 @@ export function onWorkflowRunCompleted(rt: Runtime) {
 
     if (!installationId) {
       log.debug("skipped: no installation in the payload");
-      return;
+      return "ignored";
     }
     if (await isOwnRun(rt, run)) {
       log.debug("skipped: a run ci-medic itself caused");
-      return;
+      return "ignored";
     }
     if (run.conclusion === "success") {
       // A rerun of the same commit that passes turns an earlier diagnosis into a flaky one.
@@ -28,7 +28,7 @@ export function onWorkflowRunCompleted(rt: Runtime) {
       });
       if (!earlier) {
         log.debug("skipped: the run succeeded and nothing was diagnosed for this commit");
-        return;
+        return "ignored";
       }
       await enqueueEvent(rt, context, {
         kind: "mark-flaky",
@@ -36,18 +36,19 @@ export function onWorkflowRunCompleted(rt: Runtime) {
         installationId,
         repository,
       });
-      return;
+      return "ignored";
     }
     if (!run.conclusion || !DIAGNOSED_CONCLUSIONS.has(run.conclusion)) {
       log.debug({ conclusion: run.conclusion }, "skipped: conclusion is not a failure");
-      return;
+      return "ignored";
     }
-    await enqueueEvent(rt, context, {
+    const outcome = await enqueueEvent(rt, context, {
       kind: "diagnose-run",
       dedupeKey: `diagnose:${repository}:${run.id}:${run.run_attempt}`,
       installationId,
       repository,
     });
-    log.info("failed run queued for diagnosis");
+    if (outcome === "enqueued") log.info("failed run queued for diagnosis");
+    return outcome;
   };
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mockGitHub, job, comment, issue, pull, type GitHubMock } from "../helpers/github-mock.js";
 import { testApp } from "../helpers/app.js";
 import { workflowRunCompleted, OWNER, REPO, HEAD_SHA } from "../helpers/payloads.js";
+import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
 
 // A failed workflow run, end to end: webhook → queue → logs → diagnosis → check run and sticky comment.
 
@@ -35,12 +36,12 @@ export const VITEST_LOG = [
   "2026-11-23T08:00:08.3000000Z ##[error]Process completed with exit code 1.",
 ].join("\n");
 
-let app: ReturnType<typeof testApp>;
+let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
 
-beforeEach(() => {
+beforeEach(async () => {
   nock.disableNetConnect();
-  app = testApp();
+  app = await testApp();
   gh = mockGitHub({ owner: OWNER, repo: REPO });
 });
 
@@ -92,9 +93,14 @@ describe("workflow_run.completed with a failure", () => {
     expect(analysis.jobs[0]).toMatchObject({ name: "test", category: "test", logStatus: "ok" });
     expect(analysis.diagnosis).toMatchObject({ source: "deterministic", category: "test" });
     expect(analysis.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+
+    const metrics = await app.runtime().metrics.render();
+    expect(metrics).toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="enqueued"} 1');
+    expect(metrics).toContain('ci_medic_job_duration_seconds_count{kind="diagnose-run",outcome="done"} 1');
+    expect(metrics).toContain('ci_medic_diagnosis_fallbacks_total{reason="no_provider"} 1');
   });
 
-  it("a rerun (attempt 2) updates the same check run and comment instead of posting new ones", async () => {
+  it("a rerun (attempt 2) gets its own check run and updates the same comment instead of posting a new one", async () => {
     gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, undefined, { id: 8001 });
     hasNoConfig(gh);
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
@@ -106,7 +112,7 @@ describe("workflow_run.completed with a failure", () => {
     second // the installation token is still cached
       .hasRunJobs(RUN_ID, [failedRun()])
       .hasJobLog(JOB_ID, VITEST_LOG.replaceAll("08:00:", "09:30:"))
-      .expectsCheckRunUpdate(7001)
+      .expectsCheckRun(undefined, { id: 7002 })
       .expectsCommentUpdate(8001, (body) => (updated = body.body));
     hasNoConfig(second);
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2, attempt: 2 }));
@@ -178,7 +184,7 @@ describe("workflow_run.completed with a failure", () => {
   });
 
   it("a log over the cap is cut to its tail, and the cut is said", async () => {
-    const capped = testApp({ settings: { logMaxBytes: 4096 } });
+    const capped = await testApp({ settings: { logMaxBytes: 4096 } });
     try {
       const noise = Array.from({ length: 500 }, (_, i) => `2026-11-23T08:00:04.0000000Z downloading package ${i} of 500`).join("\n");
       let body = "";
@@ -217,6 +223,80 @@ describe("workflow_run.completed with a failure", () => {
     await app.settle();
     expect(await app.db.runAnalysis.count()).toBe(1);
     expect(app.logs.text).toContain("a later attempt of this run is already handled");
+  });
+});
+
+describe("with Gemini configured", () => {
+  const GEMINI = "https://generativelanguage.googleapis.com";
+  const GEMINI_PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
+  const KEY = "AIzaSyTESTKEY-not-a-real-key-000000000";
+  let llmApp: Awaited<ReturnType<typeof testApp>>;
+
+  beforeEach(async () => {
+    llmApp = await testApp({ llm: new GeminiProvider({ apiKey: KEY }) });
+  });
+  afterEach(async () => {
+    await llmApp.close();
+  });
+
+  function mainPath(checks: { checkRun?: (b: any) => void; comment?: (b: any) => void }) {
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG)
+      .hasWorkflowFile(".github/workflows/ci.yml", "name: CI\non: pull_request\njobs:\n  test:\n    steps:\n      - run: npm test\n", HEAD_SHA)
+      .expectsCheckRun(checks.checkRun, { id: 7001 })
+      .hasComments(2, [])
+      .expectsComment(2, checks.comment, { id: 8001 });
+    hasNoConfig(gh);
+  }
+
+  it("the model's structured diagnosis is posted, with the key sent in a header only and the log as delimited data", async () => {
+    let request: any;
+    let headers: Record<string, unknown> = {};
+    nock(GEMINI)
+      .post(GEMINI_PATH)
+      .reply(function (_uri, body) {
+        request = body;
+        headers = this.req.headers;
+        return [200, {
+          candidates: [{ content: { role: "model", parts: [{ text: JSON.stringify({ summary: "sum() subtracts", rootCause: "src/sum.ts returns a - b instead of a + b.", category: "test", confidence: 0.86, suggestedFix: "Return a + b.", files: ["src/sum.ts"] }) }] }, finishReason: "STOP" }],
+          usageMetadata: { promptTokenCount: 1200, candidatesTokenCount: 80 },
+        }];
+      });
+    let checkRun: any;
+    let body = "";
+    mainPath({ checkRun: (b) => (checkRun = b), comment: (b) => (body = b.body) });
+    await llmApp.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
+    await llmApp.settle();
+    gh.done();
+
+    expect(headers["x-goog-api-key"]).toBe(KEY);
+    expect(JSON.stringify(request)).toContain("AssertionError: expected 3 to be 4");
+    expect(JSON.stringify(request)).toContain("untrusted");
+    expect(body).toContain("src/sum.ts returns a - b instead of a + b.");
+    expect(body).toContain("confidence: 86%");
+    expect(body).toContain("`/approve`");
+    expect(checkRun.actions).toEqual([{ label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" }]);
+    expect(await llmApp.db.diagnosis.findFirstOrThrow()).toMatchObject({ source: "llm", model: "gemini-2.5-flash", promptTokens: 1200, outputTokens: 80 });
+    expect(await llmApp.db.llmUsage.findFirstOrThrow()).toMatchObject({ calls: 1, tokens: 1280 });
+    expect(llmApp.logs.text).not.toContain(KEY);
+  });
+
+  it.each([
+    ["answers invalid JSON twice", () => nock(GEMINI).post(GEMINI_PATH).times(2).reply(200, { candidates: [{ content: { parts: [{ text: "{not json" }] } }] })],
+    ["fails with a 500", () => nock(GEMINI).post(GEMINI_PATH).reply(500, { error: { code: 500, message: "internal" } })],
+    ["answers nothing at all", () => nock(GEMINI).post(GEMINI_PATH).reply(200, {})],
+  ])("when the model %s, the deterministic diagnosis is posted", async (_name, setup) => {
+    setup();
+    let body = "";
+    mainPath({ comment: (b) => (body = b.body) });
+    await llmApp.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
+    await llmApp.settle();
+    gh.done();
+    expect(body).toContain("source: deterministic");
+    expect(body).toContain("AssertionError: expected 3 to be 4");
+    expect(await llmApp.db.diagnosis.findFirstOrThrow()).toMatchObject({ source: "deterministic" });
+    expect(llmApp.logs.text).not.toContain(KEY);
   });
 });
 

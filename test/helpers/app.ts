@@ -25,7 +25,7 @@ export class LogCapture {
  * A real Probot with ci-medic loaded on a fresh database, the worker driven by the test (`settle()`), and GitHub
  * reached only through nock.
  */
-export function testApp(opts: { llm?: LlmProvider | null; settings?: Partial<Settings> } = {}) {
+export async function testApp(opts: { llm?: LlmProvider | null; settings?: Partial<Settings> } = {}) {
   const { db } = createTestDb();
   const logs = new LogCapture();
   const log = pino({ level: "debug" }, logs.stream);
@@ -34,10 +34,11 @@ export function testApp(opts: { llm?: LlmProvider | null; settings?: Partial<Set
     privateKey,
     secret: "test-secret",
     log,
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // The function form wins over the throttle options Probot adds per installation (writes 1 s apart otherwise).
+    Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
   });
   const handle = createApp({ db, llm: opts.llm ?? null, settings: { appSlug: "ci-medic", ...opts.settings }, startWorker: false });
-  probot.load(handle.appFn);
+  await probot.load(handle.appFn);
   const rt = () => handle.runtime();
   return {
     probot,

@@ -1,0 +1,104 @@
+// Who may make ci-medic write to a repository. The answer comes from the collaborator permission API at the moment the
+// command arrives — never from `author_association`, which shows private org members as CONTRIBUTOR and says nothing
+// about write access. Any doubt (an API error, an unknown role) means no.
+
+import type { Context } from "probot";
+
+type Octokit = Context["octokit"];
+
+export interface Approver {
+  owner: string;
+  repo: string;
+  login: string;
+  userId: number;
+  userType: string;
+}
+
+export interface ApprovalPolicy {
+  permission: "write" | "admin";
+  allowList: readonly string[];
+  allowBotIds: readonly number[];
+}
+
+export interface AuthLog {
+  warn(obj: object, msg?: string): void;
+}
+
+export type Authorization = { allowed: true; permission: "admin" | "write" } | { allowed: false; reason: string };
+
+/** Team look-ups per command, so a long allow-list cannot turn one comment into many API calls. */
+const MAX_TEAM_CHECKS = 10;
+
+export async function authorizeApprover(
+  octokit: Octokit,
+  who: Approver,
+  policy: ApprovalPolicy,
+  log: AuthLog,
+): Promise<Authorization> {
+  if (who.userType === "Bot" || who.login.toLowerCase().endsWith("[bot]")) {
+    // A bot has no collaborator permission to ask about; the repository's config naming its id is the trust decision.
+    if (policy.allowBotIds.includes(who.userId)) return { allowed: true, permission: "write" };
+    return { allowed: false, reason: "ci-medic does not take commands from bots unless the repository's config allows that bot by id." };
+  }
+
+  let level: "admin" | "write" | "other";
+  let shown: string;
+  try {
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+      owner: who.owner,
+      repo: who.repo,
+      username: who.login,
+    });
+    const role = (data as { role_name?: string }).role_name ?? "";
+    ({ level, shown } = effectiveLevel(role, data.permission));
+  } catch (error) {
+    log.warn({ err: error, login: who.login }, "could not read the commenter's repository permission; refusing");
+    return { allowed: false, reason: "sorry, ci-medic could not confirm your permission on this repository just now, so it did not act. Please try again later." };
+  }
+
+  const enough = level === "admin" || (level === "write" && policy.permission === "write");
+  if (!enough) {
+    const needed = policy.permission === "admin" ? "admin" : "write";
+    return { allowed: false, reason: `sorry, ci-medic commands need ${needed} access to this repository, and your access is ${shown}.` };
+  }
+  const permission = level === "admin" ? "admin" : "write";
+
+  if (policy.allowList.length > 0 && !(await onAllowList(octokit, who.login, policy.allowList, log))) {
+    return { allowed: false, reason: "sorry, this repository limits ci-medic commands to the people and teams in its approval allow-list, and you are not on it." };
+  }
+  return { allowed: true, permission };
+}
+
+function effectiveLevel(role: string, permission: string): { level: "admin" | "write" | "other"; shown: string } {
+  const r = role.toLowerCase();
+  if (r === "admin") return { level: "admin", shown: "admin" };
+  if (r === "maintain" || r === "write") return { level: "write", shown: r };
+  if (r === "triage" || r === "read" || r === "none") return { level: "other", shown: r };
+  // A custom role: its base permission is what `permission` reports.
+  const p = permission.toLowerCase();
+  if (p === "admin" || p === "write") return { level: p, shown: r ? `${r} (${p})` : p };
+  return { level: "other", shown: r || p || "none" };
+}
+
+async function onAllowList(octokit: Octokit, login: string, allowList: readonly string[], log: AuthLog): Promise<boolean> {
+  const me = login.toLowerCase();
+  if (allowList.some((entry) => !entry.includes("/") && entry.trim().replace(/^@/, "").toLowerCase() === me)) return true;
+  const teams = allowList.filter((entry) => entry.includes("/")).slice(0, MAX_TEAM_CHECKS);
+  for (const entry of teams) {
+    const [org, slug, ...rest] = entry.trim().split("/");
+    if (!org || !slug || rest.length > 0) continue;
+    try {
+      const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", {
+        org,
+        team_slug: slug,
+        username: login,
+      });
+      if (data.state === "active") return true;
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) {
+        log.warn({ err: error, team: `${org}/${slug}` }, "could not read team membership; treating as not a member");
+      }
+    }
+  }
+  return false;
+}

@@ -1,0 +1,190 @@
+// Benchmark of the log reader: analyzeLog over a ~200 MB generated Actions log, next to a naive readline+regex
+// baseline and `grep -c`, all in the same run. Each reader runs in its own child process so peak RSS is its own.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { analyzeLog } from "../logs/analyze.js";
+import { LogCollector } from "../logs/collector.js";
+import { buildExcerpt } from "../logs/excerpt.js";
+import { findFailedSteps } from "../logs/failed-step.js";
+import { readLogLines } from "../logs/reader.js";
+
+const TARGET_BYTES = 200 * 1024 * 1024;
+const ERROR_PATTERN = /error|fail|fatal|panic|exception/i;
+
+function ts(i: number): string {
+  const ms = 1_700_000_000_000 + i * 3;
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(i % 10_000).padStart(4, "0")}Z`;
+}
+
+/** Writes a realistic raw job log: steps as `##[group]Run` blocks, colourised test output, progress bars, some errors. */
+export function generateLog(file: string, targetBytes = TARGET_BYTES): number {
+  const fd = fs.openSync(file, "w");
+  let written = 0;
+  let i = 0;
+  let step = 0;
+  try {
+    fs.writeSync(fd, "\uFEFF");
+    while (written < targetBytes) {
+      const lines: string[] = [];
+      step++;
+      lines.push(`${ts(i++)} ##[group]Run npm run test:shard -- --shard=${step}`);
+      lines.push(`${ts(i++)} npm run test:shard -- --shard=${step}`);
+      lines.push(`${ts(i++)} shell: /usr/bin/bash -e {0}`);
+      lines.push(`${ts(i++)} env:`);
+      lines.push(`${ts(i++)}   NODE_OPTIONS: --max-old-space-size=4096`);
+      lines.push(`${ts(i++)} ##[endgroup]`);
+      for (let k = 0; k < 4000; k++) {
+        const r = k % 10;
+        if (k % 2000 === 1999) {
+          // A retried flaky request with its stack, as test runners print them.
+          lines.push(`${ts(i++)} Error: connect ECONNREFUSED 127.0.0.1:${5000 + (k % 1000)}`);
+          for (let f = 0; f < 5; f++) lines.push(`${ts(i++)}     at Object.<anonymous> (/home/runner/work/app/app/src/module${f}/client.ts:${k % 300}:${f + 1})`);
+        } else if (k % 500 === 13) lines.push(`${ts(i++)} npm warn deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported`);
+        else if (r === 0) lines.push(`${ts(i++)} \x1b[32m ✓ \x1b[39m src/module${k}/feature.test.ts \x1b[2m(12 tests)\x1b[22m \x1b[33m${k % 900}ms\x1b[39m`);
+        else if (r === 7) lines.push(`${ts(i++)} Downloading artifact ${k}: 10%\r20%\r45%\r100% done`);
+        else if (r === 3) lines.push(`${ts(i++)} [INFO] Compiling ${k % 40} source files to /home/runner/work/app/app/target/classes`);
+        else lines.push(`${ts(i++)}    \x1b[32m✓\x1b[39m module ${k % 97} > handles case ${k} of step ${step} \x1b[2m(${k % 17} ms)\x1b[22m`);
+      }
+      const block = `${lines.join("\n")}\n`;
+      written += fs.writeSync(fd, block);
+    }
+    const tail = [
+      " FAIL  src/payments/refund.test.ts > refund > rejects a negative amount",
+      "AssertionError: expected 400 to be 422 // Object.is equality",
+      "- Expected",
+      "+ Received",
+      "- 422",
+      "+ 400",
+      " ❯ src/payments/refund.test.ts:41:27",
+      " Test Files  1 failed | 96 passed (97)",
+      "      Tests  1 failed | 1163 passed (1164)",
+      "##[error]Process completed with exit code 1.",
+      "Post job cleanup.",
+    ].map((l) => `${ts(i++)} ${l}`);
+    written += fs.writeSync(fd, `${tail.join("\n")}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return written;
+}
+
+interface ChildResult {
+  ms: number;
+  maxRssMb: number;
+  detail: string;
+}
+
+/** Inside the child: runs one reader over the file and reports time and peak RSS. */
+async function child(mode: string, file: string): Promise<void> {
+  const t0 = process.hrtime.bigint();
+  let detail = "";
+  if (mode === "analyze") {
+    const r = await analyzeLog(fs.createReadStream(file));
+    detail = `${r.lineCount} lines, category ${r.category}, excerpt ${r.excerpt.length} chars`;
+  } else if (mode === "core") {
+    // The same pass without the toolchain annotation parsers, to show what each part costs.
+    const c = new LogCollector();
+    const n = await readLogLines(fs.createReadStream(file), (l) => c.push(l));
+    const segments = c.finish();
+    const ex = buildExcerpt(segments, findFailedSteps(segments).segments, { maxChars: 32_000, lineCount: n, keyCounts: c.keyCounts });
+    detail = `${n} lines, excerpt ${ex.text.length} chars`;
+  } else {
+    let hits = 0;
+    const rl = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+    for await (const line of rl) if (ERROR_PATTERN.test(line)) hits++;
+    detail = `${hits} matching lines`;
+  }
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  // maxRSS is in kilobytes.
+  const result: ChildResult = { ms, maxRssMb: process.resourceUsage().maxRSS / 1024, detail };
+  process.stdout.write(JSON.stringify(result));
+}
+
+function runChild(mode: string, file: string): ChildResult {
+  const self = fileURLToPath(import.meta.url);
+  const res = spawnSync(process.execPath, [self, "--child", mode, file], { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (res.status !== 0) throw new Error(`bench child ${mode} failed: ${res.stderr}`);
+  return JSON.parse(res.stdout) as ChildResult;
+}
+
+function runGrep(file: string): { ms: number; detail: string } | undefined {
+  try {
+    const t0 = process.hrtime.bigint();
+    const out = execFileSync("grep", ["-c", "-i", "-E", "error|fail|fatal|panic|exception", file], { encoding: "utf8" }).trim();
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, detail: `${out} matching lines` };
+  } catch {
+    return undefined;
+  }
+}
+
+function machine(): string {
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return `${new Date().toISOString().slice(0, 10)} · commit ${commit} · ${os.cpus().length}× ${os.cpus()[0]?.model ?? "CPU"} · ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}`;
+}
+
+export async function runLogReaderBench(): Promise<string> {
+  const file = path.join(os.tmpdir(), `ci-medic-bench-${process.pid}.log`);
+  try {
+    const bytes = generateLog(file);
+    const mb = bytes / (1024 * 1024);
+    // A warm-up read puts the file in the page cache for every contender alike.
+    execFileSync("cat", [file], { stdio: ["ignore", "ignore", "ignore"] });
+    const ours = runChild("analyze", file);
+    const core = runChild("core", file);
+    const naive = runChild("naive", file);
+    const grep = runGrep(file);
+    const rate = (ms: number) => mb / (ms / 1000);
+    const oursRate = rate(ours.ms);
+    const naiveRate = rate(naive.ms);
+    const grepRate = grep ? rate(grep.ms) : undefined;
+    const rows = [
+      `| analyzeLog (file stream) | ${(ours.ms / 1000).toFixed(2)} s | ${oursRate.toFixed(0)} MB/s | ${ours.maxRssMb.toFixed(0)} MB | ${ours.detail} |`,
+      `| reader + steps + excerpt (no annotation parsers) | ${(core.ms / 1000).toFixed(2)} s | ${rate(core.ms).toFixed(0)} MB/s | ${core.maxRssMb.toFixed(0)} MB | ${core.detail} |`,
+      `| naive: readline + one regex per line | ${(naive.ms / 1000).toFixed(2)} s | ${naiveRate.toFixed(0)} MB/s | ${naive.maxRssMb.toFixed(0)} MB | ${naive.detail} |`,
+      grep && grepRate ? `| \`grep -c -i -E\` | ${(grep.ms / 1000).toFixed(2)} s | ${grepRate.toFixed(0)} MB/s | – | ${grep.detail} |` : "| `grep` | unavailable | | | |",
+    ];
+    const verdict = [
+      `- vs naive: ${(oursRate / naiveRate).toFixed(2)}× (target ≥3×) ${oursRate / naiveRate >= 3 ? "✅" : "❌"}`,
+      grepRate ? `- vs grep: ${(oursRate / grepRate).toFixed(2)}× (target ≥0.5×) ${oursRate / grepRate >= 0.5 ? "✅" : "❌"}` : "- vs grep: not measured",
+      `- peak RSS: ${ours.maxRssMb.toFixed(0)} MB (target <128 MB) ${ours.maxRssMb < 128 ? "✅" : "❌"}`,
+      `- without the annotation parsers: ${(rate(core.ms) / naiveRate).toFixed(2)}× naive, ${grepRate ? (rate(core.ms) / grepRate).toFixed(2) : "?"}× grep`,
+    ];
+    return [
+      "## Log reader",
+      "",
+      machine(),
+      "",
+      `Input: generated raw Actions log, ${mb.toFixed(0)} MB (timestamps, \`##[group]Run\` steps of 4,000 lines, ANSI colours, \\r progress, a deprecation warning every 500 lines, an error with a stack every 2,000, one failure at the end), page-cached. Peak RSS is \`process.resourceUsage().maxRSS\` of a child process running only that reader.`,
+      "",
+      "| reader | time | throughput | peak RSS | result |",
+      "|---|---|---|---|---|",
+      ...rows,
+      "",
+      ...verdict,
+    ].join("\n");
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (isMain) {
+  if (process.argv[2] === "--child") {
+    await child(process.argv[3] ?? "analyze", process.argv[4] ?? "");
+  } else {
+    const markdown = await runLogReaderBench();
+    const { writeSection } = await import("./report.js");
+    writeSection("log-reader", markdown);
+    console.log(markdown);
+  }
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// `ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--ai]`: the log analysis, locally, on one log.
+
+import fs from "node:fs";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { analyzeLog, BinaryLogError, EmptyLogError, RedactionError } from "./logs/analyze.js";
+import type { LogAnalysis, StepInfo } from "./logs/types.js";
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env?: NodeJS.ProcessEnv;
+}
+
+const USAGE = "usage: ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--ai]";
+
+/** A user error: one line on stderr, exit code 2. */
+class UsageError extends Error {}
+
+interface Args {
+  input: string;
+  json: boolean;
+  ai: boolean;
+  steps?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const [command, ...rest] = argv;
+  if (command !== "diagnose") throw new UsageError(command ? `unknown command: ${command}` : USAGE);
+  const args: Partial<Args> = { json: false, ai: false };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === "--json") args.json = true;
+    else if (a === "--ai") args.ai = true;
+    else if (a === "--steps") {
+      const v = rest[++i];
+      if (!v) throw new UsageError("--steps needs a jobs JSON file");
+      args.steps = v;
+    } else if (a.startsWith("--steps=")) args.steps = a.slice(8);
+    else if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown flag: ${a}`);
+    else if (args.input === undefined) args.input = a;
+    else throw new UsageError(`unexpected argument: ${a}`);
+  }
+  if (args.input === undefined) throw new UsageError(`missing log file (${USAGE})`);
+  return args as Args;
+}
+
+function checkFile(file: string, what: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new UsageError(`${what} not found: ${file}`);
+  }
+  if (st.isDirectory()) throw new UsageError(`${what} is a directory: ${file}`);
+}
+
+/** A jobs-API job (`{steps}`) or a jobs listing (`{jobs:[…]}`, first failed job taken). */
+export function stepsFromJobsJson(text: string): StepInfo[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError("--steps file is not valid JSON");
+  }
+  const obj = data as { steps?: unknown; jobs?: { steps?: unknown; conclusion?: string }[] };
+  let steps: unknown = obj?.steps;
+  if (steps === undefined && Array.isArray(obj?.jobs)) {
+    const job = obj.jobs.find((j) => j?.conclusion === "failure") ?? obj.jobs[0];
+    steps = job?.steps;
+  }
+  if (!Array.isArray(steps)) throw new UsageError("--steps file has no steps (expected a job with `steps` or `{jobs:[…]}`)");
+  return steps.filter((s): s is StepInfo => typeof s === "object" && s !== null && typeof (s as StepInfo).name === "string");
+}
+
+function formatText(r: LogAnalysis): string {
+  const out: string[] = [];
+  out.push(`category: ${r.category}`);
+  if (r.failedSteps.length > 0) out.push(`failed step: ${r.failedSteps.join(", ")}`);
+  if (r.failedCommand) out.push(`failed command: ${r.failedCommand.split("\n")[0]}${r.failedCommand.includes("\n") ? " …" : ""}`);
+  out.push(`fingerprint: ${r.fingerprint}`);
+  out.push(`annotations: ${r.annotations.length}`);
+  for (const a of r.annotations) {
+    const loc = `${a.path}:${a.startLine}${a.column !== undefined ? `:${a.column}` : ""}`;
+    out.push(`  ${loc} ${a.level} ${a.title} ${a.message.split("\n")[0]}`);
+  }
+  out.push(`excerpt${r.truncated ? " (truncated)" : ""}, ${r.lineCount} lines read:`);
+  out.push(r.excerpt);
+  return `${out.join("\n")}\n`;
+}
+
+/** The LLM diagnosis, when a provider is configured and the diagnosis module is present; otherwise a reason. */
+async function aiDiagnosis(r: LogAnalysis, env: NodeJS.ProcessEnv): Promise<{ diagnosis?: unknown; reason?: string }> {
+  const noKey = "--ai: no LLM API key set (GEMINI_API_KEY, or LLM_PROVIDER=openai with OPENAI_API_KEY); showing the deterministic result only";
+  try {
+    // Variables keep tsc from resolving modules another engineer owns: the CLI must build and run without them.
+    const diagnosePath = "./diagnosis/diagnose.js";
+    const fromEnvPath = "./diagnosis/llm/from-env.js";
+    const { createProviderFromEnv } = (await import(fromEnvPath)) as { createProviderFromEnv?: (env: NodeJS.ProcessEnv) => unknown };
+    if (typeof createProviderFromEnv !== "function") return { reason: "AI diagnosis unavailable: no createProviderFromEnv in the diagnosis module" };
+    const provider = createProviderFromEnv(env);
+    if (!provider) return { reason: noKey };
+    const { diagnose } = (await import(diagnosePath)) as { diagnose?: (input: unknown, deps: unknown) => Promise<unknown> };
+    if (typeof diagnose !== "function") return { reason: "AI diagnosis unavailable: no diagnose() in the diagnosis module" };
+    const input = {
+      repository: "local",
+      workflowName: "(local log)",
+      headBranch: null,
+      headSha: "",
+      jobs: [
+        {
+          jobName: "(local log)",
+          failedSteps: r.failedSteps,
+          ...(r.failedCommand ? { failedCommand: r.failedCommand } : {}),
+          excerpt: r.excerpt,
+          annotations: r.annotations,
+          category: r.category,
+          fingerprint: r.fingerprint,
+          truncated: r.truncated,
+        },
+      ],
+    };
+    return { diagnosis: await diagnose(input, { provider }) };
+  } catch (err) {
+    return { reason: `AI diagnosis unavailable: ${(err as Error).message.split("\n")[0]}` };
+  }
+}
+
+function formatDiagnosis(d: unknown): string {
+  const x = d as { summary?: string; rootCause?: string; suggestedFix?: string; confidence?: number; source?: string; model?: string };
+  return [
+    "",
+    `AI diagnosis (${x.source ?? "?"}${x.model ? `, ${x.model}` : ""}${x.confidence !== undefined ? `, confidence ${x.confidence}` : ""}):`,
+    `summary: ${x.summary ?? ""}`,
+    `root cause: ${x.rootCause ?? ""}`,
+    `suggested fix: ${x.suggestedFix ?? ""}`,
+    "",
+  ].join("\n");
+}
+
+/** Runs the CLI; resolves to the exit code (0 ok, 2 usage or input error, 1 unexpected failure). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  const fail = (msg: string, code = 2) => {
+    io.stderr.write(`ci-medic: ${msg}\n`);
+    return code;
+  };
+  try {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const args = parseArgs(argv);
+    let steps: StepInfo[] | undefined;
+    if (args.steps) {
+      checkFile(args.steps, "steps file");
+      steps = stepsFromJobsJson(fs.readFileSync(args.steps, "utf8"));
+    }
+    let input: AsyncIterable<Buffer | string>;
+    if (args.input === "-") input = io.stdin as AsyncIterable<Buffer | string>;
+    else {
+      checkFile(args.input, "log file");
+      input = fs.createReadStream(args.input);
+    }
+    const result = await analyzeLog(input, steps ? { steps } : {});
+    const ai = args.ai ? await aiDiagnosis(result, env) : {};
+    if (ai.reason) io.stderr.write(`${ai.reason}\n`);
+    if (args.json) {
+      const { category, annotations, excerpt, fingerprint, truncated } = result;
+      const obj: Record<string, unknown> = { category, annotations, excerpt, fingerprint, truncated };
+      if (ai.diagnosis !== undefined) obj.diagnosis = ai.diagnosis;
+      io.stdout.write(`${JSON.stringify(obj)}\n`);
+    } else {
+      io.stdout.write(formatText(result));
+      if (ai.diagnosis !== undefined) io.stdout.write(formatDiagnosis(ai.diagnosis));
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) return fail(err.message);
+    if (err instanceof BinaryLogError) return fail("input looks binary, not a text log");
+    if (err instanceof EmptyLogError) return fail("log is empty");
+    if (err instanceof RedactionError) return fail(`${err.message}; nothing printed`);
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "ENOENT" || e.code === "EISDIR" || e.code === "EACCES") return fail(`cannot read input: ${e.code}`);
+    return fail(`unexpected error: ${e.message?.split("\n")[0] ?? String(err)}`, 1);
+  }
+}
+
+function isEntryPoint(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+}

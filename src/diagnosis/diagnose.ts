@@ -1,0 +1,69 @@
+import { LlmError } from "./llm/provider.js";
+import type { LlmProvider } from "./llm/provider.js";
+import { deterministicDiagnosis } from "./deterministic.js";
+import { buildDiagnosisPrompt } from "./prompt.js";
+import { DIAGNOSIS_LIMITS, diagnosisAnswerSchema, diagnosisJsonSchema, parseJsonAnswer } from "./schema.js";
+import type { DiagnosisAnswer } from "./schema.js";
+import type { Diagnosis, DiagnosisInput } from "./types.js";
+import { neutralizeText, safeRepoPaths } from "./untrusted-text.js";
+
+export interface DiagnosisLog {
+  warn(obj: object, msg: string): void;
+  debug?(obj: object, msg: string): void;
+}
+
+export interface DiagnoseDeps {
+  provider?: LlmProvider;
+  log?: DiagnosisLog;
+}
+
+const MAX_OUTPUT_TOKENS = 4_096;
+
+/**
+ * LLM diagnosis with the deterministic one as the floor: no provider, a provider error (breaker open included) or
+ * two invalid answers all end in `deterministicDiagnosis` with a `fallbackReason`. Never throws for LLM reasons.
+ */
+export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promise<Diagnosis> {
+  const { provider, log } = deps;
+  if (!provider) return deterministicDiagnosis(input, "no LLM configured");
+
+  const { system, prompt } = buildDiagnosisPrompt(input);
+  const usage = { promptTokens: 0, outputTokens: 0, latencyMs: 0 };
+  let problem = "";
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const request = attempt === 0 ? prompt : `${prompt}\n\nYour previous answer was rejected: ${problem}. Answer again with only a JSON object that matches the schema.`;
+    let text: string;
+    try {
+      const res = await provider.generateJson({ system, prompt: request, schema: diagnosisJsonSchema, schemaName: "diagnosis", maxOutputTokens: MAX_OUTPUT_TOKENS });
+      usage.promptTokens += res.promptTokens;
+      usage.outputTokens += res.outputTokens;
+      usage.latencyMs += res.latencyMs;
+      text = res.text;
+    } catch (error) {
+      const reason = error instanceof LlmError ? `LLM error: ${error.message}` : "LLM call failed";
+      log?.warn({ provider: provider.name, model: provider.model, reason, status: error instanceof LlmError ? error.status : undefined }, "LLM diagnosis failed; posting the deterministic diagnosis");
+      return deterministicDiagnosis(input, reason);
+    }
+    const parsed = parseJsonAnswer(text, diagnosisAnswerSchema);
+    if (parsed.ok) return fromAnswer(parsed.value, provider.model, usage);
+    problem = parsed.problem;
+    log?.debug?.({ model: provider.model, attempt, problem }, "invalid LLM answer");
+  }
+  log?.warn({ provider: provider.name, model: provider.model, problem }, "LLM answered invalid JSON twice; posting the deterministic diagnosis");
+  return deterministicDiagnosis(input, `invalid LLM output: ${problem}`);
+}
+
+/** The model's answer is untrusted too: it goes into a public comment. */
+function fromAnswer(answer: DiagnosisAnswer, model: string, usage: Diagnosis["usage"] & object): Diagnosis {
+  return {
+    summary: neutralizeText(answer.summary.replace(/\s+/g, " "), DIAGNOSIS_LIMITS.summary) || "(the model gave no usable summary)",
+    rootCause: neutralizeText(answer.rootCause, DIAGNOSIS_LIMITS.rootCause),
+    category: answer.category,
+    confidence: Math.round(answer.confidence * 100) / 100,
+    suggestedFix: neutralizeText(answer.suggestedFix, DIAGNOSIS_LIMITS.suggestedFix),
+    files: safeRepoPaths(answer.files, DIAGNOSIS_LIMITS.files),
+    source: "llm",
+    model,
+    usage: { ...usage },
+  };
+}

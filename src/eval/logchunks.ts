@@ -1,0 +1,69 @@
+// LogChunks (Travis CI, many languages): does the excerpt keep the chunk a person marked as the failure reason?
+
+import fs from "node:fs";
+import path from "node:path";
+import { analyzeLog } from "../logs/analyze.js";
+import { excerptLineSet, excerptLines, isKept, normaliseLine, summarise, type RecallSummary } from "./measure.js";
+
+export interface LogChunksExample {
+  log: string;
+  chunk: string;
+}
+
+function unescapeXml(s: string): string {
+  return s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&amp;/g, "&");
+}
+
+export function parseLogChunksXml(xml: string): LogChunksExample[] {
+  const out: LogChunksExample[] = [];
+  for (const m of xml.matchAll(/<Example>([\s\S]*?)<\/Example>/g)) {
+    const body = m[1]!;
+    const log = /<Log>([\s\S]*?)<\/Log>/.exec(body)?.[1];
+    const chunk = /<Chunk>([\s\S]*?)<\/Chunk>/.exec(body)?.[1];
+    if (log && chunk !== undefined) out.push({ log: unescapeXml(log.trim()), chunk: unescapeXml(chunk) });
+  }
+  return out;
+}
+
+export interface LogChunksResult {
+  summary: RecallSummary;
+  misses: { log: string; missed: string[] }[];
+}
+
+export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number): Promise<LogChunksResult | undefined> {
+  const base = path.join(dataRoot, "logchunks");
+  const labels = path.join(base, "build-failure-reason");
+  if (!fs.existsSync(labels)) return undefined;
+  const rows: { marked: number; kept: number; bytes: number }[] = [];
+  const misses: LogChunksResult["misses"] = [];
+  let failures = 0;
+  for (const lang of fs.readdirSync(labels).sort()) {
+    const dir = path.join(labels, lang);
+    if (!fs.statSync(dir).isDirectory()) continue;
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".xml")).sort()) {
+      for (const ex of parseLogChunksXml(fs.readFileSync(path.join(dir, file), "utf8"))) {
+        const logPath = path.join(base, "logs", ex.log);
+        const marked = [...new Set(ex.chunk.split(/\r?\n|\r/).map(normaliseLine).filter((l) => l.length > 0))];
+        if (marked.length === 0 || !fs.existsSync(logPath)) continue;
+        try {
+          const r = await analyzeLog(fs.createReadStream(logPath), maxExcerptChars ? { maxExcerptChars } : {});
+          const set = excerptLineSet(r.excerpt);
+          const lines = excerptLines(r.excerpt);
+          const missed = marked.filter((l, i) => !isKept(l, i === 0 || i === marked.length - 1, set, lines));
+          rows.push({ marked: marked.length, kept: marked.length - missed.length, bytes: Buffer.byteLength(r.excerpt) });
+          if (missed.length > 0) misses.push({ log: ex.log, missed });
+        } catch {
+          failures++;
+        }
+      }
+    }
+  }
+  return { summary: summarise(rows, failures), misses };
+}

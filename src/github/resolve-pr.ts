@@ -1,0 +1,61 @@
+import type { WorkflowRun } from "@octokit/webhooks-types";
+import type { Octokit } from "./octokit.js";
+import { github } from "./errors.js";
+
+export interface ResolvedPullRequest {
+  number: number;
+  headRepoFullName: string;
+  headRef: string;
+  baseRef: string;
+  isFork: boolean;
+}
+
+interface ApiPull {
+  number: number;
+  state: string;
+  head: { sha: string; ref: string; repo: { full_name: string } | null };
+  base: { ref: string; repo: { full_name: string } };
+}
+
+/**
+ * The open pull request a run belongs to. GitHub lists it in `pull_requests` only for same-repository branches; for a
+ * fork that list is empty, so the PR is looked up by the fork's branch and matched on the head SHA, then by the commit.
+ */
+export async function resolvePullRequest(octokit: Octokit, run: WorkflowRun): Promise<ResolvedPullRequest | undefined> {
+  const repository = run.repository.full_name;
+  const [owner, repo] = repository.split("/") as [string, string];
+  const headRepo = run.head_repository?.full_name ?? repository;
+  const isFork = headRepo !== repository;
+
+  const listed = run.pull_requests.find((pr) => pr.base.repo.id === run.repository.id) ?? run.pull_requests[0];
+  if (listed) return { number: listed.number, headRepoFullName: headRepo, headRef: listed.head.ref, baseRef: listed.base.ref, isFork };
+
+  // A push to the default branch has no PR. The run's repository object usually lacks `default_branch`; then a
+  // same-repository push with no listed PR is taken as one too, since GitHub lists same-repository PRs itself.
+  const defaultBranch = (run.repository as { default_branch?: string }).default_branch;
+  if (!isFork && run.event === "push" && (defaultBranch === undefined || run.head_branch === defaultBranch)) return undefined;
+
+  const fromPull = (pr: ApiPull): ResolvedPullRequest => ({
+    number: pr.number,
+    headRepoFullName: pr.head.repo?.full_name ?? headRepo,
+    headRef: pr.head.ref,
+    baseRef: pr.base.ref,
+    isFork: (pr.head.repo?.full_name ?? headRepo) !== repository,
+  });
+
+  if (run.head_branch) {
+    const headOwner = run.head_repository?.owner.login ?? owner;
+    const pulls: ApiPull[] = await github(() =>
+      octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", head: `${headOwner}:${run.head_branch}`, per_page: 100 }),
+    );
+    const match = pulls.find((pr) => pr.head.sha === run.head_sha);
+    if (match) return fromPull(match);
+  }
+
+  const { data } = await github(() => octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: run.head_sha }));
+  const pulls = data as unknown as ApiPull[];
+  const byCommit =
+    pulls.find((pr) => pr.state === "open" && pr.head.sha === run.head_sha && pr.base.repo.full_name === repository) ??
+    pulls.find((pr) => pr.state === "open" && pr.base.repo.full_name === repository);
+  return byCommit ? fromPull(byCommit) : undefined;
+}

@@ -1,0 +1,66 @@
+// The log module's one entry point: a raw job log in, a redacted, ranked, classified analysis out.
+
+import { createAnnotationParser } from "./annotations/index.js";
+import { classify } from "./classify.js";
+import { LogCollector, type Segment } from "./collector.js";
+import { EmptyLogError } from "./errors.js";
+import { buildExcerpt } from "./excerpt.js";
+import { findFailedSteps } from "./failed-step.js";
+import { fingerprint } from "./fingerprint.js";
+import { readLogLines, type LogInput } from "./reader.js";
+import { redactStrict } from "./redact.js";
+import type { Annotation, AnalyzeOptions, LogAnalysis } from "./types.js";
+
+export { BinaryLogError, EmptyLogError, RedactionError } from "./errors.js";
+export type { LogInput } from "./reader.js";
+
+export const DEFAULT_MAX_EXCERPT_CHARS = 32_000;
+
+/** Lines GitHub prints for every failure; they say nothing about which failure it is. */
+const GENERIC = /^##\[error\]Process completed with exit code \d+\.?$|^Error: Process completed with exit code \d+\.?$/;
+
+function errorLinesFor(failed: Segment[]): string[] {
+  const lines = failed.flatMap((s) => s.lastStrong).filter((l) => !GENERIC.test(l));
+  return lines.length > 0 ? lines : failed.flatMap((s) => s.lastStrong);
+}
+
+function redactAnnotation(a: Annotation): Annotation {
+  return { ...a, title: redactStrict(a.title), message: redactStrict(a.message) };
+}
+
+export async function analyzeLog(input: LogInput, opts: AnalyzeOptions = {}): Promise<LogAnalysis> {
+  const maxExcerptChars = opts.maxExcerptChars ?? DEFAULT_MAX_EXCERPT_CHARS;
+  const collector = new LogCollector({ maxExcerptChars });
+  const parser = createAnnotationParser(opts.repository ? { repository: opts.repository } : undefined);
+  const lineCount = await readLogLines(input, (line) => {
+    collector.push(line);
+    parser.push(line);
+  });
+  const segments = collector.finish();
+  if (collector.nonEmpty === 0) throw new EmptyLogError();
+
+  const failed = findFailedSteps(segments, opts.steps);
+  // Step names from the log are `Run <command>` headers, which can hold a secret like any other line.
+  const failedSteps = failed.names.map(redactStrict);
+  const excerpt = buildExcerpt(segments, failed.segments, {
+    maxChars: maxExcerptChars,
+    lineCount,
+    keyCounts: collector.keyCounts,
+  });
+  const annotations = parser.finish().map(redactAnnotation);
+  const redactedExcerpt = redactStrict(excerpt.text);
+  // Classification reads the redacted text: nothing downstream ever needs a secret's value.
+  const category = classify(redactedExcerpt, annotations);
+  const command = failed.segments.find((s) => s.command !== undefined)?.command;
+  const result: LogAnalysis = {
+    excerpt: redactedExcerpt,
+    annotations,
+    category,
+    fingerprint: fingerprint({ failedSteps, category, errorLines: errorLinesFor(failed.segments).map(redactStrict), annotations }),
+    truncated: excerpt.truncated,
+    failedSteps,
+    lineCount,
+  };
+  if (command !== undefined) result.failedCommand = redactStrict(command);
+  return result;
+}

@@ -1,0 +1,73 @@
+// Which lines explain a failure. One cheap prefilter runs on every line; the finer rules only on its hits.
+
+/** 0: not an anchor, 1: weak (warnings, hints), 2: error-ish, 3: unmistakable error. */
+export type AnchorStrength = 0 | 1 | 2 | 3;
+
+// A line without any of these stems is skipped after one regex test. The list is short on purpose: measured on the
+// LogChunks and CiDiff labels, vaguer words (cannot, missing, invalid, not found, …) added noise windows and lowered
+// recall, and every extra alternative slows this hottest regex (irregexp's quick check fades with more first letters).
+const PREFILTER = /err|fail|fatal|panic|exce|assert|warn|exit|expect|abort|✗|✖|×/i;
+// Case-sensitive extras in a second regex: folding them into the one above (case-insensitive) would halve its speed.
+const EXTRA_TRIGGERS = /Traceback|Killed|denied|No space left|Segmentation fault|Too many open files/;
+
+// Headers that open a failure report (pytest `____ test_x ____`, `=== FAILURES ===`, mocha/jest/rspec numbered or
+// bulleted failures): what follows is the report itself, so their windows reach further.
+const BLOCK_START = /^_{3,} .+ _{3,}$|^={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}$|^\s*●\s+\S|^\s*\d+\) \S.*:?$|^Failures:$|^FAILURES!$|^--- FAIL: /;
+
+export function isBlockStart(line: string): boolean {
+  return BLOCK_START.test(line);
+}
+
+const STRONG: RegExp[] = [
+  BLOCK_START,
+  /^##\[error\]|^::error\b/,
+  /^Traceback \(most recent call last\)/,
+  /^npm ERR!|^npm error\b|^ERR_PNPM_|^error Command failed|^ERR! /,
+  /BUILD FAILURE|BUILD FAILED|FAILURE: Build failed/,
+  /^\s*\[(?:ERROR|FATAL)\]|^\s*(?:ERROR|FATAL|FAILED|FAIL)\b|\bFAIL(?:ED)?[:!]|--- FAIL|^\s*FAIL\s/,
+  /^\s*panic:|^fatal:|fatal error|\bSegmentation fault\b|core dumped|No space left on device|Too many open files/,
+  /(?:^|\s|\]|:)(?:error|Error)(?:\[[A-Z]?\d+\])?:|\berror (?:TS|CS|C|LNK)\d+|\berror\[E\d+\]/,
+  /^\s*(?:[A-Za-z_$][\w$.]*)?(?:Error|Exception)\b(?::|\s*$)|^E\s{2,}|^\s*(?:raise|throw)\b.*(?:Error|Exception)/,
+  /\bAssertionError\b|\bassert(?:ion)?\s+failed|\bAssertion failed/i,
+  /(?:exit(?:ed)?|exit code|exit status|returned|status)\s*(?:with|code|status|:)?\s*[1-9]\d*\b.*$/i,
+  /Process completed with exit code [1-9]|The command ".*" (?:exited|failed) with [1-9]|exceeded the maximum execution time|has been cancelled|was canceled/,
+  /✗|✖|×\s|\bKilled\b|heap out of memory|Out ?of ?memory|OutOfMemoryError/,
+  /^\s*(?:not ok|FAILED|ERRORED)\b|\bTests?:?\s+\d+ failed|\d+ (?:failing|failed|errors?)\b/,
+  // Test-result lines: `test_x (mod.Case) ... FAIL`, `selections-trim FAIL`, `Time elapsed: 0.2 sec  <<< ERROR!`.
+  /\s(?:FAIL|FAILED|ERROR|FAILURE|ERRORED)!?$/,
+];
+
+const MEDIUM: RegExp[] = [
+  // Not a file name such as `Error.pm` or `errors.go`.
+  /\b(?:error|errors|failed|failure|failing|fatal|exception)\b(?!\.[a-z]{1,4}\b)/i,
+  /\b(?:cannot|can't|could not|couldn't|unable to)\b/i,
+  /\b(?:not found|no such file|permission denied|access denied|forbidden|unauthorized|timed? ?out|refused|undefined reference|unresolved|invalid|unrecognized|conflict|mismatch|violation|missing)\b/i,
+  /^\s*(?:Expected|Received|Actual|expected|actual)\b|^\s*[-+] (?:Expected|Received)|\bexpected\b.*\b(?:but|got|to (?:be|equal))\b/,
+  /\bat [\w$.<>]+\s*\(.*:\d+(?::\d+)?\)$|^\s+at [\w$.<>/]+\(.*\.(?:java|kt|scala):\d+\)$|^\s+File ".*", line \d+/,
+];
+
+const WEAK = /\bwarn(?:ing)?s?\b|\bdeprecat|\bWARN\b|\babort/i;
+
+// Lines that mention an error word but report success or a zero count; they would only add noise.
+const NEGATIVE =
+  /\b(?:0|no) (?:errors?|failures?|failed|failing)\b|\berrors?: 0\b|\bfailures?: 0\b|\bfailed: 0\b|-Werror|error_reporting|errorprone|onerror|\bErrors?: 0\b|\bFailures: 0, Errors: 0\b|continue-on-error|ignore[-_]?errors?|allow[-_]failures?|if-no-files-found/i;
+
+function hasExtraTrigger(line: string): boolean {
+  return EXTRA_TRIGGERS.test(line);
+}
+
+export function anchorStrength(line: string): AnchorStrength {
+  if (line.length < 3) return 0;
+  if (!PREFILTER.test(line) && !hasExtraTrigger(line)) return line.charCodeAt(0) === 95 /* _ */ || line.indexOf(") ") > 0 || line.indexOf("●") >= 0 ? (BLOCK_START.test(line) ? 3 : 0) : 0;
+  for (const re of STRONG) if (re.test(line)) return NEGATIVE.test(line) && !/^##\[error\]/.test(line) ? 1 : 3;
+  if (NEGATIVE.test(line)) return 0;
+  for (const re of MEDIUM) if (re.test(line)) return 2;
+  return WEAK.test(line) ? 1 : 0;
+}
+
+/** GitHub's own last word on a failed step: `##[error]Process completed with exit code N.` (or the plain variant). */
+export function exitCodeOf(line: string): number | undefined {
+  if (line.indexOf("Process completed with exit code") < 0) return undefined;
+  const m = /Process completed with exit code (\d+)/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}

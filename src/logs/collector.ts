@@ -1,0 +1,302 @@
+// One pass over the cleaned lines keeping only bounded state: per step a header, a tail ring and
+// windows around error anchors. Nothing here ever holds the whole log.
+
+import { anchorStrength, exitCodeOf, isBlockStart, type AnchorStrength } from "./anchors.js";
+
+export interface KeptLine {
+  /** 1-based line number in the log. */
+  n: number;
+  text: string;
+  strength: AnchorStrength;
+}
+
+/** Consecutive lines around one or more anchors. */
+export interface Window {
+  lines: KeptLine[];
+  maxStrength: AnchorStrength;
+  /** Line number of the last anchor in the window. */
+  lastAnchor: number;
+  /** Normalised anchor texts of the window, to tell distinctive errors from repeated noise. */
+  keys: string[];
+}
+
+export interface Segment {
+  index: number;
+  /** `Run npm ci` (the group header), `Post job cleanup`, or `(log start)` for what precedes the first step. */
+  name: string;
+  /** The `##[group]Run …` line and the command lines that follow it (bounded). */
+  header: KeptLine[];
+  /** The command as shown by the runner (first lines of the group body, before `shell:`/`env:`/`with:`). */
+  command?: string;
+  startLine: number;
+  endLine: number;
+  exitCode?: number;
+  /** `##[error]` lines seen. */
+  errorCount: number;
+  strongCount: number;
+  windows: Window[];
+  tail: KeptLine[];
+  /** Last strong anchor lines, for classification and fingerprint. */
+  lastStrong: string[];
+}
+
+const TAIL_LINES = 200;
+const BEFORE: Record<AnchorStrength, number> = { 0: 0, 1: 0, 2: 2, 3: 5 };
+const AFTER: Record<AnchorStrength, number> = { 0: 0, 1: 1, 2: 4, 3: 10 };
+const MAX_WINDOW_LINES = 300;
+/** Most lines of context taken before a command-exit anchor. */
+const RECENT = 64;
+
+// CI runners that print `$ cmd` … `The command "cmd" exited with N.` (Travis and alike): the failing command's
+// output is the context of its exit line, back to the command itself.
+const COMMAND_EXIT = /^The command ".*" (?:exited|failed) with [1-9]\d*\.?$/;
+
+function beforeCount(line: KeptLine, recent: KeptLine[]): number {
+  if (line.strength !== 3 || !COMMAND_EXIT.test(line.text)) return BEFORE[line.strength];
+  let k = 1;
+  while (k < recent.length && k < RECENT) {
+    if (recent[recent.length - k]!.text.startsWith("$ ")) return k;
+    k++;
+  }
+  return Math.min(k, RECENT);
+}
+/** Lines after a failure-report header (see isBlockStart). */
+const BLOCK_AFTER = 40;
+const TRACE_CONTINUATION = /^\s*(?:at |File "|[+-] |\d+ \||\||E\s|Caused by|\.\.\. \d+ more|\^|~+\^|-->|= note:|note:)/;
+const INDENTED = /^\s+\S/;
+const MAX_INDENT_RUN = 40;
+/** Per step, text kept in windows; beyond it the least useful window goes. */
+const MAX_WINDOW_CHARS_PER_SEGMENT = 400_000;
+const MAX_DETAILED_SEGMENTS = 20;
+const MAX_HEADER_LINES = 40;
+const MAX_KEYS = 20_000;
+const LAST_STRONG = 40;
+
+export function normaliseKey(line: string): string {
+  return line
+    .replace(/\b[0-9a-f]{7,}\b/gi, "H")
+    .replace(/\d+/g, "N")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 200);
+}
+
+/**
+ * A copy of the string that does not keep its source alive. Lines are slices of 64 KB–1 MB decoded chunks; V8 keeps
+ * the whole chunk in memory while a slice of it lives, so anything stored beyond the current chunk is copied.
+ */
+export function detach(s: string): string {
+  return (" " + s).slice(1);
+}
+
+function newSegment(index: number, name: string, startLine: number): Segment {
+  return { index, name, header: [], startLine, endLine: startLine, errorCount: 0, strongCount: 0, windows: [], tail: [], lastStrong: [] };
+}
+
+export class LogCollector {
+  readonly segments: Segment[] = [];
+  /** How often each normalised anchor text was seen across the log. */
+  readonly keyCounts = new Map<string, number>();
+  lineCount = 0;
+  nonEmpty = 0;
+  /** Whether the log has GitHub step structure (`##[group]Run`). */
+  github = false;
+
+  private current: Segment;
+  private inHeader = false;
+  private headerDone = false;
+  private open: Window | undefined;
+  private afterLeft = 0;
+  private windowChars = 0;
+  private inPem = false;
+  private headerCommand = "";
+
+  /** Window text a closed step keeps. */
+  private readonly closedSegmentChars: number;
+
+  constructor(opts: { maxExcerptChars?: number } = {}) {
+    this.closedSegmentChars = Math.max(100_000, 3 * (opts.maxExcerptChars ?? 32_000));
+    this.current = newSegment(0, "(log start)", 1);
+    this.segments.push(this.current);
+  }
+
+  push(raw: string): void {
+    const n = ++this.lineCount;
+    let text = raw;
+    // Private keys never enter any buffer, whichever chunk or line they were split over.
+    if (this.inPem || text.indexOf("-----BEGIN") >= 0) text = this.maskPem(text);
+    if (text.length > 0 && this.nonEmpty === 0 && text.trim().length > 0) this.nonEmpty = 1;
+
+    const c0 = text.charCodeAt(0);
+    if (c0 === 35 /* # */ && text.startsWith("##[")) {
+      if (text.startsWith("##[group]Run ")) {
+        this.startSegment(detach(text.slice(9)), n);
+        this.github = true;
+        this.inHeader = true;
+        this.headerDone = false;
+        this.current.header.push({ n, text: detach(text), strength: 0 });
+        this.headerCommand = detach(text.slice(13));
+        this.current.tail.push({ n, text: detach(text), strength: 0 });
+        return;
+      }
+      if (text.startsWith("##[endgroup]")) {
+        if (this.inHeader && this.current.command === undefined) this.current.command = this.headerCommand;
+        this.inHeader = false;
+      }
+      else if (text.startsWith("##[error]")) this.current.errorCount++;
+    } else if (c0 === 80 /* P */ && text === "Post job cleanup.") {
+      this.startSegment("Post job cleanup", n);
+    } else if (c0 === 67 /* C */ && text === "Cleaning up orphan processes") {
+      this.startSegment("Complete job", n);
+    }
+
+    if (this.inHeader) {
+      const seg = this.current;
+      if (seg.header.length < MAX_HEADER_LINES) seg.header.push({ n, text: detach(text), strength: 0 });
+      if (!this.headerDone) {
+        // The group body repeats the whole command (the header shows its first line only), then shell/env/with.
+        if (/^\s*(?:shell|env|with):/.test(text) || text.startsWith("##[")) {
+          this.headerDone = true;
+          if (seg.command === undefined) seg.command = this.headerCommand;
+        } else if (seg.command === undefined) seg.command = detach(text);
+        else if (seg.command.length < 2000) seg.command += `\n${text}`;
+      }
+    }
+
+    const strength = this.inHeader ? 0 : anchorStrength(text);
+    const line: KeptLine = { n, text, strength };
+    const seg = this.current;
+    seg.endLine = n;
+    const code = strength > 0 ? exitCodeOf(text) : undefined;
+    if (code !== undefined && code !== 0) seg.exitCode = code;
+
+    if (strength > 0) this.anchor(line);
+    else if (this.open && this.afterLeft > 0) {
+      this.open.lines.push({ n, text: detach(text), strength });
+      this.windowChars += text.length;
+      // An error block (stack trace, diff, indented details) goes on past the fixed context while it stays a block.
+      // Stack frames, diffs and code frames continue any error; plain indentation only a strong one, and not for long
+      // (build tools indent their progress lines too).
+      const w = this.open;
+      const block =
+        w.maxStrength >= 2 &&
+        w.lines.length < MAX_WINDOW_LINES &&
+        (TRACE_CONTINUATION.test(text) || (w.maxStrength === 3 && INDENTED.test(text) && n - w.lastAnchor <= MAX_INDENT_RUN));
+      if (--this.afterLeft === 0 && !block) this.open = undefined;
+      else if (this.afterLeft === 0) this.afterLeft = 1;
+    }
+    seg.tail.push(line);
+    // The tail ring is trimmed in batches: shifting one element per line would be quadratic.
+    if (seg.tail.length >= TAIL_LINES * 2) seg.tail = seg.tail.slice(-TAIL_LINES);
+  }
+
+  private maskPem(text: string): string {
+    if (this.inPem) {
+      if (/-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
+        this.inPem = false;
+        return text.replace(/^.*-----END [A-Z0-9 ]*PRIVATE KEY-----/, "[REDACTED:private-key]");
+      }
+      return "[REDACTED:private-key]";
+    }
+    const begin = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.exec(text);
+    if (!begin) return text;
+    const rest = text.slice(begin.index);
+    if (/-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(rest)) {
+      return text.slice(0, begin.index) + rest.replace(/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/, "[REDACTED:private-key]");
+    }
+    this.inPem = true;
+    return `${text.slice(0, begin.index)}[REDACTED:private-key]`;
+  }
+
+
+  private anchor(line: KeptLine): void {
+    const seg = this.current;
+    const key = normaliseKey(line.text);
+    if (line.strength === 3) {
+      seg.strongCount++;
+      seg.lastStrong.push(detach(line.text));
+      if (seg.lastStrong.length > LAST_STRONG * 2) seg.lastStrong = seg.lastStrong.slice(-LAST_STRONG);
+    }
+    const seen = this.keyCounts.get(key);
+    if (seen !== undefined) this.keyCounts.set(key, seen + 1);
+    else if (this.keyCounts.size < MAX_KEYS) this.keyCounts.set(key, 1);
+
+    let w = this.open;
+    if (!w || w.lines.length >= MAX_WINDOW_LINES) {
+      const recent = seg.tail;
+      const count = beforeCount(line, recent);
+      const before = (count > 0 ? recent.slice(-count) : [])
+        .filter((l) => l.n >= seg.startLine && (!w || l.n > w.lines[w.lines.length - 1]!.n))
+        .map((l) => ({ ...l, text: detach(l.text) }));
+      w = { lines: before, maxStrength: 0, lastAnchor: line.n, keys: [] };
+      for (const l of before) this.windowChars += l.text.length;
+      seg.windows.push(w);
+      this.open = w;
+    }
+    w.lines.push({ ...line, text: detach(line.text) });
+    w.lastAnchor = line.n;
+    this.windowChars += line.text.length;
+    if (line.strength > w.maxStrength) w.maxStrength = line.strength;
+    if (w.keys.length < 50) w.keys.push(key);
+    this.afterLeft = Math.max(this.afterLeft, line.strength === 3 && isBlockStart(line.text) ? BLOCK_AFTER : AFTER[line.strength]);
+    if (this.windowChars > MAX_WINDOW_CHARS_PER_SEGMENT) this.evict();
+  }
+
+  /** Drops the least useful windows of the current step: weakest first, earliest among equals. */
+  private evict(): void {
+    this.windowChars = this.trimWindows(this.current, MAX_WINDOW_CHARS_PER_SEGMENT * 0.75, this.windowChars);
+  }
+
+  private trimWindows(seg: Segment, max: number, chars = seg.windows.reduce((a, w) => a + w.lines.reduce((b, l) => b + l.text.length, 0), 0)): number {
+    const ws = seg.windows;
+    while (chars > max && ws.length > 1) {
+      let worst = 0;
+      // The last window is never dropped: it is the newest and possibly still growing.
+      for (let i = 1; i < ws.length - 1; i++) if (ws[i]!.maxStrength < ws[worst]!.maxStrength) worst = i;
+      const [gone] = ws.splice(worst, 1);
+      if (gone === this.open) this.open = undefined;
+      for (const l of gone!.lines) chars -= l.text.length;
+    }
+    return chars;
+  }
+
+  private startSegment(name: string, n: number): void {
+    this.closeSegment();
+    this.current = newSegment(this.segments.length, name, n);
+    this.segments.push(this.current);
+  }
+
+  private closeSegment(): void {
+    const seg = this.current;
+    seg.tail = seg.tail.slice(-TAIL_LINES).map((l) => ({ ...l, text: detach(l.text) }));
+    this.open = undefined;
+    this.afterLeft = 0;
+    this.windowChars = 0;
+    this.inHeader = false;
+    // Steps that went well keep only their summary; failed ones keep their detail, the latest few of them, and only
+    // their best windows (a closed step can still be the failed one, so it keeps a few excerpts' worth).
+    if (seg.exitCode === undefined && seg.errorCount === 0 && seg.strongCount === 0) {
+      seg.windows = [];
+      seg.tail = seg.tail.slice(-5);
+    } else {
+      this.trimWindows(seg, this.closedSegmentChars);
+    }
+    const detailed = this.segments.filter((s) => s.windows.length > 0 || s.tail.length > 5);
+    if (detailed.length > MAX_DETAILED_SEGMENTS) {
+      const old = detailed[0]!;
+      old.windows = [];
+      old.tail = old.tail.slice(-5);
+    }
+    if (this.segments.length > 2000) {
+      // Pathological logs with thousands of groups: forget the oldest summaries too.
+      this.segments.splice(1, 1);
+    }
+  }
+
+  finish(): Segment[] {
+    const seg = this.current;
+    seg.tail = seg.tail.slice(-TAIL_LINES);
+    this.open = undefined;
+    return this.segments;
+  }
+}

@@ -1,0 +1,87 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+// One registry per app instance (not prom-client's global one): tests and a second Probot instance in the same process
+// get their own counters instead of "metric already registered" errors.
+
+export type JobCountsSource = () => Promise<Record<string, number>>;
+
+export interface MetricsOptions {
+  /** Current number of jobs per queue state, read at every scrape (e.g. `() => queue.counts()`). */
+  jobCounts?: JobCountsSource;
+  /** Node.js process metrics (memory, event loop lag, ...). Default true. */
+  defaultMetrics?: boolean;
+  prefix?: string;
+}
+
+export interface Metrics {
+  registry: Registry;
+  /** outcome: e.g. "enqueued", "duplicate", "ignored", "invalid", "error". */
+  webhooksReceived: Counter<"event" | "outcome">;
+  jobs: Gauge<"state">;
+  /** outcome: "done", "retry", "dead". */
+  jobDuration: Histogram<"kind" | "outcome">;
+  /** outcome: "ok", "invalid_output", "timeout", "error", "budget_exceeded". */
+  llmCalls: Counter<"model" | "outcome">;
+  /** direction: "input" or "output". */
+  llmTokens: Counter<"model" | "direction">;
+  llmLatency: Histogram<"model" | "outcome">;
+  /** A deterministic diagnosis posted instead of the model's; reason: "no_provider", "invalid_output", "error", "limit". */
+  fallbacks: Counter<"reason">;
+  githubApiErrors: Counter<"status">;
+  rateLimitWaits: Counter<never>;
+  rateLimitWaitSeconds: Counter<never>;
+  fixPrsOpened: Counter<never>;
+  /** reason: e.g. "permission", "not_allowed", "low_confidence", "limits". */
+  approvalsRefused: Counter<"reason">;
+  /** The Prometheus text exposition. */
+  render(): Promise<string>;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const p = options.prefix ?? "ci_medic_";
+  const registers = [registry];
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: p });
+
+  const jobCounts = options.jobCounts;
+  const jobs = new Gauge({
+    name: `${p}jobs`,
+    help: "Jobs in the queue by state.",
+    labelNames: ["state"] as const,
+    registers,
+    async collect() {
+      if (!jobCounts) return;
+      this.reset();
+      for (const [state, count] of Object.entries(await jobCounts())) this.set({ state }, count);
+    },
+  });
+
+  return {
+    registry,
+    webhooksReceived: new Counter({ name: `${p}webhooks_received_total`, help: "Webhook deliveries received, by event and outcome.", labelNames: ["event", "outcome"] as const, registers }),
+    jobs,
+    jobDuration: new Histogram({
+      name: `${p}job_duration_seconds`,
+      help: "Time to run one job attempt, by kind and outcome.",
+      labelNames: ["kind", "outcome"] as const,
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+      registers,
+    }),
+    llmCalls: new Counter({ name: `${p}llm_calls_total`, help: "LLM calls by model and outcome.", labelNames: ["model", "outcome"] as const, registers }),
+    llmTokens: new Counter({ name: `${p}llm_tokens_total`, help: "LLM tokens by model and direction (input/output).", labelNames: ["model", "direction"] as const, registers }),
+    llmLatency: new Histogram({
+      name: `${p}llm_latency_seconds`,
+      help: "LLM call latency by model and outcome.",
+      labelNames: ["model", "outcome"] as const,
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers,
+    }),
+    fallbacks: new Counter({ name: `${p}diagnosis_fallbacks_total`, help: "Deterministic diagnoses posted instead of the model's, by reason.", labelNames: ["reason"] as const, registers }),
+    githubApiErrors: new Counter({ name: `${p}github_api_errors_total`, help: "GitHub API errors by HTTP status.", labelNames: ["status"] as const, registers }),
+    rateLimitWaits: new Counter({ name: `${p}github_rate_limit_waits_total`, help: "Times a job waited for a GitHub rate limit to reset.", registers }),
+    rateLimitWaitSeconds: new Counter({ name: `${p}github_rate_limit_wait_seconds_total`, help: "Seconds spent waiting for GitHub rate limits.", registers }),
+    fixPrsOpened: new Counter({ name: `${p}fix_prs_opened_total`, help: "Fix pull requests opened after an approval.", registers }),
+    approvalsRefused: new Counter({ name: `${p}approvals_refused_total`, help: "Commands or approvals refused, by reason.", labelNames: ["reason"] as const, registers }),
+    render: () => registry.metrics(),
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { analyzeLog } from "../../src/logs/analyze.js";
+
+function bigFailedJob(): string {
+  const out: string[] = ["##[group]Run npm ci", "npm ci", "##[endgroup]", "added 1200 packages"];
+  out.push("##[group]Run npm test", "npm test", "shell: /usr/bin/bash -e {0}", "##[endgroup]");
+  for (let i = 0; i < 3000; i++) out.push(`  ✓ src/module${i}.test.ts > case ${i} passes (${i % 90}ms)`);
+  out.push("npm warn deprecated glob@7.2.3: Glob versions prior to v9 are no longer supported");
+  for (let i = 0; i < 2000; i++) out.push(`  ✓ src/other${i}.test.ts > case ${i} passes`);
+  out.push(" FAIL  src/payments/refund.test.ts > refund > rejects a negative amount");
+  out.push("AssertionError: expected 400 to be 422 // Object.is equality");
+  out.push("- Expected", "+ Received", "- 422", "+ 400");
+  out.push("    at src/payments/refund.test.ts:41:27");
+  for (let i = 0; i < 500; i++) out.push(`  ✓ src/late${i}.test.ts > fine ${i}`);
+  out.push(" Test Files  1 failed | 96 passed (97)", "      Tests  1 failed | 1163 passed (1164)");
+  out.push("##[error]Process completed with exit code 1.");
+  out.push("Post job cleanup.", "[command]/usr/bin/git version");
+  return out.join("\n");
+}
+
+describe("excerpt", () => {
+  it("keeps the failing command and the last error lines within the budget, with cut markers", async () => {
+    const r = await analyzeLog(bigFailedJob(), { maxExcerptChars: 4000 });
+    expect(r.excerpt.length).toBeLessThanOrEqual(4000);
+    expect(r.failedCommand).toBe("npm test");
+    const lines = r.excerpt.split("\n");
+    expect(lines).toContain("##[group]Run npm test");
+    expect(lines).toContain("##[error]Process completed with exit code 1.");
+    expect(lines).toContain("      Tests  1 failed | 1163 passed (1164)");
+    expect(lines).toContain("AssertionError: expected 400 to be 422 // Object.is equality");
+    expect(lines).toContain("    at src/payments/refund.test.ts:41:27");
+    expect(r.excerpt).toMatch(/^… [\d,]+ lines omitted …$/m);
+    expect(r.truncated).toBe(true);
+    // The markers count what was cut: kept lines plus omitted lines add up to the whole log.
+    const omitted = lines.map((l) => /^… ([\d,]+) lines? omitted …$/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+    const kept = lines.length - omitted.length;
+    expect(kept + omitted.reduce((a, n) => a + Number(n.replace(/,/g, "")), 0)).toBe(r.lineCount);
+  });
+
+  it("prefers the failed step's late, distinctive error over early repeated noise", async () => {
+    const noise = Array.from({ length: 400 }, (_, i) => `error: retrying download ${i}`);
+    const log = ["##[group]Run make", "make", "##[endgroup]", ...noise, ...Array.from({ length: 300 }, (_, i) => `compiling ${i}`), "src/a.c:3:5: error: unknown type name 'foo'", "make: *** [all] Error 1", "##[error]Process completed with exit code 2."].join("\n");
+    const r = await analyzeLog(log, { maxExcerptChars: 1500 });
+    expect(r.excerpt).toContain("src/a.c:3:5: error: unknown type name 'foo'");
+    expect(r.excerpt).toContain("make: *** [all] Error 1");
+    expect(r.category).toBe("compile");
+  });
+
+  it("does not mark a short log as truncated when all of the failed step fits", async () => {
+    const r = await analyzeLog(["##[group]Run false", "false", "##[endgroup]", "##[error]Process completed with exit code 1."].join("\n"));
+    expect(r.truncated).toBe(false);
+    expect(r.excerpt).toBe(["##[group]Run false", "false", "##[endgroup]", "##[error]Process completed with exit code 1."].join("\n"));
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { analyzeLog, RedactionError } from "../../src/logs/analyze.js";
+import { findSecrets, redact, redactStrict } from "../../src/logs/redact.js";
+
+// Fake secrets are assembled at run time so that no secret-shaped literal sits in the repository.
+const r = (s: string, n: number) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
+const pemBody = [r("MIIEowIBAAKCAQEA", 64), r("q83Fz9Lk", 64), r("Zx0", 40)];
+const pem = ["-----BEGIN RSA PRIVATE KEY-----", ...pemBody, "-----END RSA PRIVATE KEY-----"].join("\n");
+
+const cases: { kind: string; input: string; secret: string; keep?: string }[] = [
+  { kind: "github-token", input: `token ${"ghp_" + r("a1B2c3", 36)} used`, secret: "ghp_" + r("a1B2c3", 36) },
+  { kind: "github-token", input: `GH=${"gho_" + r("Zz9", 36)}`, secret: "gho_" + r("Zz9", 36) },
+  { kind: "github-token", input: `x ${"ghu_" + r("Q1w", 36)} y`, secret: "ghu_" + r("Q1w", 36) },
+  { kind: "github-token", input: `installation ${"ghs_" + r("Kk7_", 92)} end`, secret: "ghs_" + r("Kk7_", 92) },
+  { kind: "github-token", input: `x ${"ghr_" + r("R2d", 76)}`, secret: "ghr_" + r("R2d", 76) },
+  { kind: "github-token", input: `pat ${"github_pat_" + r("11ABCD_ef", 82)}`, secret: "github_pat_" + r("11ABCD_ef", 82) },
+  { kind: "aws-access-key", input: `aws_access_key_id AKIA${r("Q7ZX", 16)}`, secret: `AKIA${r("Q7ZX", 16)}` },
+  { kind: "aws-access-key", input: `temp ASIA${r("J3K9", 16)} here`, secret: `ASIA${r("J3K9", 16)}` },
+  { kind: "google-api-key", input: `key=AIza${r("Sy-9_xQ", 35)}`, secret: `AIza${r("Sy-9_xQ", 35)}` },
+  { kind: "slack-token", input: `slack xoxb-${r("1234567890-", 40)}`, secret: `xoxb-${r("1234567890-", 40)}` },
+  { kind: "slack-webhook", input: `POST https://hooks.slack.com/services/T0${r("AB12", 8)}/B0${r("CD34", 8)}/${r("xYz9", 24)}`, secret: `T0${r("AB12", 8)}/B0` },
+  { kind: "jwt", input: `id_token=eyJ${r("hbGciOi", 30)}.eyJ${r("zdWIiOi", 40)}.${r("SflKxw_R", 43)}`, secret: `eyJ${r("hbGciOi", 30)}` },
+  { kind: "authorization", input: `curl -H "Authorization: Bearer ${r("tok3n.", 40)}"`, secret: r("tok3n.", 40), keep: "Authorization: Bearer [REDACTED" },
+  { kind: "authorization", input: `Authorization: Basic ${r("dXNlcjpwYXNz", 24)}`, secret: r("dXNlcjpwYXNz", 24), keep: "Authorization: Basic [REDACTED" },
+  { kind: "url-credentials", input: "git fetch https://deploy:s3cr3tP4ss@github.com/o/r.git", secret: "s3cr3tP4ss", keep: "https://[REDACTED:url-credentials]@github.com/o/r.git" },
+  { kind: "assignment", input: "DB password=hunter2hunter2 connecting", secret: "hunter2hunter2", keep: "password=" },
+  { kind: "assignment", input: "client_secret: abcDEF123456xyz", secret: "abcDEF123456xyz", keep: "client_secret: " },
+  { kind: "assignment", input: 'config {"password": "p@ssw0rd-very", "user": "me"}', secret: "p@ssw0rd-very", keep: '"user": "me"' },
+  { kind: "assignment", input: "export API_KEY=zz99yy88xx77", secret: "zz99yy88xx77", keep: "API_KEY=" },
+  { kind: "assignment", input: "NPM token=abcd1234efgh", secret: "abcd1234efgh" },
+  { kind: "anthropic-key", input: `ANTHROPIC sk-ant-api03-${r("Ab9_-", 60)}`, secret: `sk-ant-api03-${r("Ab9_-", 60)}` },
+  { kind: "openai-key", input: `key sk-proj-${r("Xy7", 48)}`, secret: `sk-proj-${r("Xy7", 48)}` },
+  { kind: "npm-token", input: `//registry.npmjs.org/:_authToken npm_${r("aB3", 36)}`, secret: `npm_${r("aB3", 36)}` },
+  { kind: "gitlab-token", input: `glpat-${r("x9Y8-", 20)} pushed`, secret: `glpat-${r("x9Y8-", 20)}` },
+  { kind: "private-key", input: `key:\n${pem}\ndone`, secret: pemBody[1]!, keep: "done" },
+];
+
+const decoys = [
+  "HEAD is now at 3f786850e387550fdab836ed7e6dc881de23001b Merge pull request #12",
+  "run id 6a1f3c2e-8b7d-4c5e-9f0a-1b2c3d4e5f60 started",
+  '"integrity": "sha512-9lkXsCxH8vA2cqyNwbw2Xx9X5B7dFq+Jqgqf1nXF0Zb2oJ2b8v0y3Zk7GZk5K8wPZ+2x8v4d9Q1n3r5t7y9A1w=="',
+  "resolved sha256:2d1f0c5e6b7a8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f",
+  "GITHUB_TOKEN: ***",
+  "token: ${{ secrets.GITHUB_TOKEN }}",
+  "Error: password authentication failed for user \"postgres\"",
+];
+
+describe("redact", () => {
+  it.each(cases)("catches $kind in %#", ({ kind, input, secret, keep }) => {
+    const out = redact(input);
+    expect(out).not.toContain(secret);
+    expect(out).toContain(`[REDACTED:${kind}]`);
+    if (keep) expect(out).toContain(keep);
+    expect(findSecrets(out)).toEqual([]);
+  });
+
+  it.each(decoys)("leaves the decoy untouched: %s", (line) => {
+    expect(redact(line)).toBe(line);
+  });
+
+  it("re-scans for survivors; the typed error names kinds, never the secret", () => {
+    expect(findSecrets(`ghp_${r("a1", 36)}`)).toEqual(["github-token"]);
+    expect(findSecrets("-----BEGIN OPENSSH PRIVATE KEY-----")).toEqual(["private-key"]);
+    expect(redactStrict(`x ghp_${r("a1", 36)} y`)).toBe("x [REDACTED:github-token] y");
+    const err = new RedactionError(["jwt"]);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.kinds).toEqual(["jwt"]);
+    expect(err.message).toBe("redaction incomplete: jwt still present");
+  });
+});
+
+describe("redaction in analyzeLog", () => {
+  it("redacts a PEM block split across stream chunks and lines", async () => {
+    const log = ["##[group]Run ./deploy.sh", "./deploy.sh", "##[endgroup]", "writing key", ...pem.split("\n"), "error: deploy failed", "##[error]Process completed with exit code 1."].join("\n");
+    const cut = log.indexOf(pemBody[1]!) + 10;
+    async function* chunks() {
+      yield Buffer.from(log.slice(0, cut));
+      yield Buffer.from(log.slice(cut));
+    }
+    const res = await analyzeLog(chunks());
+    for (const part of pemBody) expect(res.excerpt).not.toContain(part.slice(0, 20));
+    expect(res.excerpt).toContain("[REDACTED:private-key]");
+    expect(res.excerpt).toContain("error: deploy failed");
+  });
+
+  it("redacts the failed command and the excerpt", async () => {
+    const token = "ghp_" + r("T0k", 36);
+    const log = ["##[group]Run curl -H \"Authorization: token " + token + "\" https://api.github.com", "curl -H \"Authorization: token " + token + "\" https://api.github.com", "##[endgroup]", `fatal: could not read from ${token}`, "##[error]Process completed with exit code 22."].join("\n");
+    const res = await analyzeLog(log);
+    expect(res.failedCommand).not.toContain(token);
+    expect(res.excerpt).not.toContain(token);
+    expect(JSON.stringify(res)).not.toContain(token.slice(4, 20));
+  });
+});
