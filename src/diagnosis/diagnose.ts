@@ -40,9 +40,10 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
       usage.latencyMs += res.latencyMs;
       text = res.text;
     } catch (error) {
-      const reason = error instanceof LlmError ? `LLM error: ${error.message}` : "LLM call failed";
-      log?.warn({ provider: provider.name, model: provider.model, reason, status: error instanceof LlmError ? error.status : undefined }, "LLM diagnosis failed; posting the deterministic diagnosis");
-      return deterministicDiagnosis(input, reason);
+      // The details go to the operator's log; the public comment gets a short reason with no URLs or upstream text.
+      const detail = error instanceof LlmError ? error.message : "LLM call failed";
+      log?.warn({ provider: provider.name, model: provider.model, reason: detail, status: error instanceof LlmError ? error.status : undefined }, "LLM diagnosis failed; posting the deterministic diagnosis");
+      return deterministicDiagnosis(input, publicReason(error));
     }
     const parsed = parseJsonAnswer(text, diagnosisAnswerSchema);
     if (parsed.ok) return fromAnswer(parsed.value, provider.model, usage);
@@ -50,7 +51,15 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
     log?.debug?.({ model: provider.model, attempt, problem }, "invalid LLM answer");
   }
   log?.warn({ provider: provider.name, model: provider.model, problem }, "LLM answered invalid JSON twice; posting the deterministic diagnosis");
-  return deterministicDiagnosis(input, `invalid LLM output: ${problem}`);
+  return deterministicDiagnosis(input, "the model's answer was not valid (twice)");
+}
+
+function publicReason(error: unknown): string {
+  if (!(error instanceof LlmError)) return "the model call failed";
+  if (/circuit open/i.test(error.message)) return "the model is unavailable at the moment";
+  if (/timed? ?out/i.test(error.message)) return "the model did not answer in time";
+  if (error.status !== undefined) return `the model's API answered HTTP ${error.status}`;
+  return "the model could not be reached";
 }
 
 /** The model's answer is untrusted too: it goes into a public comment. */

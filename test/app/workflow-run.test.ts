@@ -1,40 +1,17 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mockGitHub, job, comment, issue, pull, type GitHubMock } from "../helpers/github-mock.js";
+import { mockGitHub, job, pull, type GitHubMock } from "../helpers/github-mock.js";
 import { testApp } from "../helpers/app.js";
 import { workflowRunCompleted, OWNER, REPO, HEAD_SHA } from "../helpers/payloads.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
+import { VITEST_LOG } from "../helpers/logs.js";
 
 // A failed workflow run, end to end: webhook → queue → logs → diagnosis → check run and sticky comment.
 
 const RUN_ID = 1001;
 const JOB_ID = 501;
 
-export const VITEST_LOG = [
-  "2026-11-23T08:00:01.0000000Z ##[group]Run actions/checkout@v4",
-  "2026-11-23T08:00:01.1000000Z with:",
-  "2026-11-23T08:00:02.0000000Z ##[endgroup]",
-  "2026-11-23T08:00:05.0000000Z ##[group]Run npm test",
-  "2026-11-23T08:00:05.0000000Z \u001b[36;1mnpm test\u001b[0m",
-  "2026-11-23T08:00:05.0000000Z shell: /usr/bin/bash -e {0}",
-  "2026-11-23T08:00:05.1000000Z ##[endgroup]",
-  "2026-11-23T08:00:06.0000000Z > octo-repo@1.0.0 test",
-  "2026-11-23T08:00:06.0000000Z > vitest run",
-  "2026-11-23T08:00:07.0000000Z  RUN  v4.1.0 /home/runner/work/octo-repo/octo-repo",
-  "2026-11-23T08:00:08.0000000Z  ❯ src/sum.test.ts (2 tests | 1 failed) 5ms",
-  "2026-11-23T08:00:08.0000000Z    × sum > adds two numbers 3ms",
-  "2026-11-23T08:00:08.1000000Z ⎯⎯⎯⎯⎯⎯⎯ Failed Tests 1 ⎯⎯⎯⎯⎯⎯⎯",
-  "2026-11-23T08:00:08.1000000Z  FAIL  src/sum.test.ts > sum > adds two numbers",
-  "2026-11-23T08:00:08.1000000Z AssertionError: expected 3 to be 4 // Object.is equality",
-  "2026-11-23T08:00:08.1000000Z - Expected",
-  "2026-11-23T08:00:08.1000000Z + Received",
-  "2026-11-23T08:00:08.1000000Z - 4",
-  "2026-11-23T08:00:08.1000000Z + 3",
-  "2026-11-23T08:00:08.1000000Z  ❯ src/sum.test.ts:6:23",
-  "2026-11-23T08:00:08.2000000Z  Test Files  1 failed (1)",
-  "2026-11-23T08:00:08.2000000Z       Tests  1 failed | 1 passed (2)",
-  "2026-11-23T08:00:08.3000000Z ##[error]Process completed with exit code 1.",
-].join("\n");
+
 
 let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
@@ -323,4 +300,3 @@ describe("workflow_run.completed that ci-medic leaves alone", () => {
   });
 });
 
-export { comment, issue };

@@ -1,0 +1,131 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mockGitHub, job, type GitHubMock } from "../helpers/github-mock.js";
+import { testApp } from "../helpers/app.js";
+import { workflowRunCompleted, OWNER, REPO, HEAD_SHA } from "../helpers/payloads.js";
+import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
+import { VITEST_LOG } from "../helpers/logs.js";
+
+// Nothing lost, nothing twice, and no more LLM spend than needed: rate limits, reuse of a known failure, budgets and
+// flaky reruns, through the real app.
+
+const GEMINI = "https://generativelanguage.googleapis.com";
+const GEMINI_PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
+const R = `/repos/${OWNER}/${REPO}`;
+
+let app: Awaited<ReturnType<typeof testApp>>;
+let gh: GitHubMock;
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  app = await testApp({ llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }) });
+  gh = mockGitHub({ owner: OWNER, repo: REPO });
+});
+afterEach(async () => {
+  nock.cleanAll();
+  await app.close();
+});
+
+function config(mock: GitHubMock, yaml?: string) {
+  const path = `${R}/contents/${encodeURIComponent(".github/ci-medic.yml")}`;
+  if (yaml === undefined) {
+    mock.api.get(path).reply(404, { message: "Not Found" });
+    mock.api.get(`/repos/${OWNER}/.github/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
+  } else {
+    // Probot's config plugin asks for the raw media type: the body is the YAML itself.
+    mock.api.get(path).reply(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+  }
+}
+
+function modelAnswersOnce() {
+  return nock(GEMINI)
+    .post(GEMINI_PATH)
+    .reply(200, {
+      candidates: [{ content: { role: "model", parts: [{ text: JSON.stringify({ summary: "sum() subtracts", rootCause: "src/sum.ts returns a - b.", category: "test", confidence: 0.8, suggestedFix: "Return a + b.", files: ["src/sum.ts"] }) }] } }],
+      usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 50 },
+    });
+}
+
+function failure(mock: GitHubMock, runId: number, sha: string, opts: { pr: number; checkRunId: number; commentId?: number; existingComment?: number }) {
+  mock.hasRunJobs(runId, [job({ owner: OWNER, repo: REPO, runId, id: runId * 10, name: "test", failedStep: "Run npm test", headSha: sha })]);
+  mock.hasJobLog(runId * 10, VITEST_LOG);
+  mock.hasWorkflowFile(".github/workflows/ci.yml", "name: CI\n", sha);
+  mock.expectsCheckRun(undefined, { id: opts.checkRunId });
+  if (opts.existingComment) mock.expectsCommentUpdate(opts.existingComment);
+  else mock.hasComments(opts.pr, []).expectsComment(opts.pr, undefined, { id: opts.commentId ?? 8001 });
+}
+
+describe("reliability", () => {
+  it("a GitHub rate limit puts the job back in the queue until the reset, without spending an attempt", async () => {
+    const reset = Math.floor(Date.now() / 1000) + 3600;
+    gh.canGetToken().isRateLimited("GET", "/actions/runs/1001/jobs", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) });
+    config(gh);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
+    await app.settle();
+    gh.done();
+    const row = await app.db.job.findFirstOrThrow();
+    expect(row).toMatchObject({ state: "queued", attempts: 0 });
+    expect(row.runAt.getTime()).toBe(reset * 1000);
+    expect(row.lastError).toContain("rate limit");
+    expect(await app.runtime().metrics.render()).toContain("ci_medic_github_rate_limit_waits_total 1");
+  });
+
+  it("the same failure on another commit reuses the diagnosis (one LLM call) and says how often it was seen", async () => {
+    const model = modelAnswersOnce();
+    gh.canGetToken();
+    config(gh);
+    failure(gh, 1001, HEAD_SHA, { pr: 2, checkRunId: 7001, commentId: 8001 });
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
+    await app.settle();
+
+    const later = "b".repeat(40);
+    config(gh);
+    let body = "";
+    failure(gh, 1002, later, { pr: 2, checkRunId: 7002, existingComment: 8001 });
+    gh.api.patch(`${R}/issues/comments/8001`).reply(200, (_u, b: any) => ((body = b.body), { id: 8001 }));
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 1002, pr: 2, headSha: later }));
+    await app.settle();
+
+    expect(model.isDone()).toBe(true); // the second run made no call: nock would have refused it
+    const diagnoses = await app.db.diagnosis.findMany({ orderBy: { id: "asc" } });
+    expect(diagnoses.map((d) => d.source)).toEqual(["llm", "reused"]);
+    expect(await app.db.llmUsage.findFirstOrThrow()).toMatchObject({ calls: 1, tokens: 1050 });
+  });
+
+  it("over the repository's daily LLM call limit (from .github/ci-medic.yml), the deterministic diagnosis is posted with the reason", async () => {
+    let body = "";
+    gh.canGetToken();
+    config(gh, "llm:\n  dailyCallLimit: 0\n");
+    gh.hasRunJobs(1001, [job({ owner: OWNER, repo: REPO, runId: 1001, id: 10010, name: "test", failedStep: "Run npm test" })]).hasJobLog(10010, VITEST_LOG);
+    gh.hasWorkflowFile(".github/workflows/ci.yml", "name: CI\n", HEAD_SHA).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
+    await app.settle();
+    gh.done();
+    expect(body).toContain("daily LLM call limit");
+    expect(await app.db.diagnosis.findFirstOrThrow()).toMatchObject({ source: "deterministic" });
+    expect(await app.db.llmUsage.count()).toBe(0);
+  });
+
+  it("a failure that passes when the same commit is rerun is marked flaky, and the fix offer and button are withdrawn", async () => {
+    modelAnswersOnce();
+    gh.canGetToken();
+    config(gh);
+    failure(gh, 1001, HEAD_SHA, { pr: 2, checkRunId: 7001, commentId: 8001 });
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
+    await app.settle();
+    gh.done();
+
+    const rerun = mockGitHub({ owner: OWNER, repo: REPO });
+    config(rerun);
+    let check: any;
+    let body = "";
+    rerun.expectsCheckRunUpdate(7001, (b) => (check = b)).expectsCommentUpdate(8001, (b) => (body = b.body));
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2, attempt: 2, conclusion: "success" }));
+    await app.settle();
+    rerun.done();
+    expect(body).toContain("flaky");
+    expect(body).not.toContain("`/approve`");
+    expect(check.actions).toEqual([]);
+    expect(await app.db.diagnosis.findFirstOrThrow()).toMatchObject({ flaky: true });
+  });
+});
