@@ -4,7 +4,7 @@ import type { RepoConfig } from "./schema.js";
  * GitHub Actions filter semantics: `*` and `?` do not cross `/`, `**` does (`feature/**`, `**` = everything).
  * No character classes or braces: every other character is literal.
  */
-export function globToRegExp(glob: string): RegExp {
+export function globToRegExp(glob: string, flags = ""): RegExp {
   let source = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
@@ -20,7 +20,7 @@ export function globToRegExp(glob: string): RegExp {
     } else if (c === "?") source += "[^/]";
     else source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   }
-  return new RegExp(`^${source}$`);
+  return new RegExp(`^${source}$`, flags);
 }
 
 const cache = new Map<string, RegExp>();

@@ -1,3 +1,4 @@
+import { globToRegExp } from "../config/match.js";
 // Paths a model proposes are untrusted: normalise them to one POSIX form inside the repository, or refuse them.
 
 export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
@@ -45,28 +46,10 @@ export const BUILT_IN_DENIED = [
  */
 export function matchesGlob(path: string, pattern: string): boolean {
   const p = pattern.replace(/^\/+/, "");
-  const re = globToRegExp(p);
+  const re = globToRegExp(p, "i");
   if (re.test(path)) return true;
   if (!p.includes("/")) return re.test(path.slice(path.lastIndexOf("/") + 1));
   return false;
-}
-
-function globToRegExp(glob: string): RegExp {
-  let out = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") {
-      if (glob[i + 1] === "*") {
-        i++;
-        if (glob[i + 1] === "/") {
-          i++;
-          out += "(?:.*/)?";
-        } else out += ".*";
-      } else out += "[^/]*";
-    } else if (c === "?") out += "[^/]";
-    else out += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${out}$`, "i");
 }
 
 export function deniedBy(path: string, extra: readonly string[]): string | null {

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import type { Runtime } from "../runtime.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { Diagnosis, DiagnosisInput, JobEvidence } from "../diagnosis/types.js";
-import type { FailureCategory } from "../logs/types.js";
 import { diagnose } from "../diagnosis/diagnose.js";
 import { deterministicDiagnosis } from "../diagnosis/deterministic.js";
+import { storedDiagnosis } from "./stored.js";
 
 export interface Decision {
   diagnosis: Diagnosis;
@@ -44,16 +44,7 @@ export async function decideDiagnosis(
     return {
       reused: true,
       seen,
-      diagnosis: {
-        summary: earlier.summary,
-        rootCause: earlier.rootCause,
-        category: earlier.category as FailureCategory,
-        confidence: earlier.confidence,
-        suggestedFix: earlier.suggestedFix,
-        files: JSON.parse(earlier.files) as string[],
-        source: "llm",
-        model: earlier.model ?? undefined,
-      },
+      diagnosis: storedDiagnosis(earlier),
     };
   }
 

@@ -14,6 +14,7 @@ export async function eventContext<E extends Context["name"]>(rt: Runtime, job: 
     throw new PermanentJobError(`job ${job.id} does not carry a ${expected} event`);
   }
   const octokit = await rt.app.auth(job.installationId);
-  const log = rt.log.child({ deliveryId: data.deliveryId, jobId: job.id, repository: job.repository });
+  const runId = (data.payload as { workflow_run?: { id?: number } }).workflow_run?.id;
+  const log = rt.log.child({ deliveryId: data.deliveryId, jobId: job.id, repository: job.repository, ...(runId ? { runId } : {}) });
   return new Context({ id: data.deliveryId ?? `job-${job.id}`, name: expected, payload: data.payload } as never, octokit, log) as Context<E>;
 }
