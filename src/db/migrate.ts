@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { sqlitePath } from "./client.js";
 
 /** The folder holding prisma.config.ts and prisma/ (two levels above src/db or lib/db). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -11,6 +13,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
  * that the CLI's own output and exit code are kept apart from the app's logger.
  */
 export async function migrateDeploy(databaseUrl: string, opts: { log?: (line: string) => void } = {}): Promise<void> {
+  // SQLite creates the file but not its folder; a fresh clone has no ./data yet.
+  fs.mkdirSync(path.dirname(sqlitePath(databaseUrl)), { recursive: true });
   const require = createRequire(import.meta.url);
   const cli = require.resolve("prisma/build/index.js");
   const output: string[] = [];

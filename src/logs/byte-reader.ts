@@ -1,0 +1,118 @@
+// Streaming byte reader for the fast path: hands over large buffers that hold only complete lines, so the caller can
+// scan a whole region at once and decode (UTF-8) only the few lines it keeps. Memory: one region plus one capped
+// partial line.
+
+import { MAX_LINE_CHARS } from "./clean.js";
+import { BinaryLogError } from "./errors.js";
+import { looksBinary, type LogInput } from "./reader.js";
+
+/** How many leading bytes are inspected to tell text from binary (as readLogLines). */
+const SNIFF_BYTES = 8192;
+/** Regions are at least this big: per-region costs (tail decoding, regex set-up) are paid once per MB, not per 64 KB. */
+const REGION_BYTES = 1 << 20;
+/** A partial line longer than this stops growing; the rest of it is only counted (as readLogLines). */
+const MAX_PENDING = 4 * MAX_LINE_CHARS;
+
+export interface RegionSink {
+  /** `buf` holds complete lines, each ending with `\n`. */
+  region(buf: Buffer): void;
+  /** A line longer than MAX_PENDING bytes: its head, decoded, and how many bytes were dropped. */
+  overlong(head: Buffer, dropped: number): void;
+}
+
+function isAsyncIterable(x: unknown): x is AsyncIterable<Buffer | Uint8Array | string> {
+  return typeof x === "object" && x !== null && Symbol.asyncIterator in x;
+}
+
+function toBuffer(c: Buffer | Uint8Array | string): Buffer {
+  if (typeof c === "string") return Buffer.from(c, "utf8");
+  return Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+}
+
+class RegionSplitter {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Bytes of an unfinished line that outgrew MAX_PENDING, and how many were dropped after them. */
+  private longHead: Buffer | undefined;
+  private longDropped = 0;
+
+  constructor(private readonly sink: RegionSink) {}
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.longHead !== undefined) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        this.longDropped += chunk.length;
+        return;
+      }
+      this.longDropped += nl;
+      this.sink.overlong(this.longHead, this.longDropped);
+      this.longHead = undefined;
+      this.longDropped = 0;
+      chunk = chunk.subarray(nl + 1);
+      if (chunk.length === 0) return;
+    }
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+    if (this.heldBytes >= REGION_BYTES) this.flush(false);
+  }
+
+  private flush(final: boolean): void {
+    if (this.heldBytes === 0) return;
+    const all = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    const last = all.lastIndexOf(10);
+    if (last >= 0) this.sink.region(last + 1 === all.length ? all : all.subarray(0, last + 1));
+    const rest = all.subarray(last + 1);
+    if (rest.length === 0) return;
+    if (final) {
+      this.sink.region(Buffer.concat([rest, Buffer.from("\n")]));
+    } else if (rest.length > MAX_PENDING) {
+      // Copied: the head must not keep the whole region alive.
+      this.longHead = Buffer.from(rest.subarray(0, MAX_PENDING));
+      this.longDropped = rest.length - MAX_PENDING;
+    } else {
+      // Copied for the same reason; at most MAX_PENDING bytes.
+      this.held.push(Buffer.from(rest));
+      this.heldBytes = rest.length;
+    }
+  }
+
+  end(): void {
+    if (this.longHead !== undefined) {
+      this.sink.overlong(this.longHead, this.longDropped);
+      this.longHead = undefined;
+    }
+    this.flush(true);
+  }
+}
+
+/** Reads a log as regions of complete lines. Throws BinaryLogError before any region when the first bytes are not text. */
+export async function readLogRegions(input: LogInput, sink: RegionSink): Promise<void> {
+  const splitter = new RegionSplitter(sink);
+  if (!isAsyncIterable(input)) {
+    if (looksBinary(input)) throw new BinaryLogError();
+    splitter.push(toBuffer(input));
+    splitter.end();
+    return;
+  }
+  let sniffed = 0;
+  let held: Buffer[] = [];
+  for await (const raw of input) {
+    const chunk = toBuffer(raw);
+    if (sniffed < SNIFF_BYTES) {
+      if (looksBinary(chunk)) throw new BinaryLogError();
+      sniffed += chunk.length;
+      held.push(chunk);
+      if (sniffed < SNIFF_BYTES) continue;
+      for (const c of held) splitter.push(c);
+      held = [];
+      continue;
+    }
+    splitter.push(chunk);
+  }
+  for (const c of held) splitter.push(c);
+  splitter.end();
+}
