@@ -1,5 +1,5 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
-import { createDb, DEFAULT_DATABASE_URL, type Db } from "./db/client.js";
+import { createDb, DEFAULT_DATABASE_URL, tuneDb, type Db } from "./db/client.js";
 import { SqliteQueue } from "./queue/sqlite-queue.js";
 import { Worker } from "./queue/worker.js";
 import { DEFAULT_SETTINGS, type Runtime, type Settings } from "./runtime.js";
@@ -35,9 +35,10 @@ export interface CiMedicApp {
 
 export function createApp(deps: AppDeps = {}): CiMedicApp {
   let runtime: Runtime | undefined;
-  const appFn = (app: Probot, options: ApplicationFunctionOptions) => {
+  const appFn = async (app: Probot, options: ApplicationFunctionOptions) => {
     const databaseUrl = deps.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
     const db = deps.db ?? createDb(databaseUrl);
+    await tuneDb(db);
     const queue = new SqliteQueue(db);
     const settings: Settings = { ...DEFAULT_SETTINGS, ...deps.settings };
     const metrics = deps.metrics ?? createMetrics({ jobCounts: () => queue.counts(), defaultMetrics: false });

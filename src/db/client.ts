@@ -22,6 +22,14 @@ export function createDb(url: string = process.env.DATABASE_URL ?? DEFAULT_DATAB
 }
 
 /**
+ * Per-connection settings. In WAL mode `synchronous = NORMAL` keeps every committed transaction across a process
+ * crash (only a power loss can lose the last ones), and saves an fsync per webhook.
+ */
+export async function tuneDb(db: Db): Promise<void> {
+  await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+}
+
+/**
  * Write-ahead logging: webhook acknowledgements (a write each) do not wait for the worker's reads, and a killed
  * process loses no committed transaction. The mode is stored in the file, so once at start-up is enough.
  */

@@ -6,7 +6,7 @@ import type { JobQueue } from "../queue/types.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Logs, excerpts and webhook payloads are kept `retentionDays`; diagnoses (no log text) are kept for dedupe. */
+/** Excerpts and webhook payloads (in finished jobs) are kept `retentionDays`; diagnoses (no log text) stay for dedupe. */
 export async function purgeExpiredData(db: Db, retentionDays: number, now = new Date()) {
   const before = new Date(now.getTime() - retentionDays * DAY_MS);
   const excerpts = await db.failedJob.updateMany({
@@ -14,8 +14,7 @@ export async function purgeExpiredData(db: Db, retentionDays: number, now = new 
     data: { excerpt: null, annotations: null },
   });
   const jobs = await db.job.deleteMany({ where: { state: { in: ["done", "dead"] }, updatedAt: { lt: before } } });
-  const deliveries = await db.delivery.deleteMany({ where: { receivedAt: { lt: before } } });
-  return { excerptsPurged: excerpts.count, jobsDeleted: jobs.count, deliveriesDeleted: deliveries.count };
+  return { excerptsPurged: excerpts.count, jobsDeleted: jobs.count };
 }
 
 /** An approval that never reached an outcome (the process died mid-way, the model hung) is closed, not left pending. */

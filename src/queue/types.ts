@@ -15,14 +15,6 @@ export interface NewJob {
   runAt?: Date;
 }
 
-export interface DeliveryRecord {
-  id: string;
-  event: string;
-  action?: string;
-  installationId?: number;
-  repository?: string;
-}
-
 export interface ClaimedJob<P = unknown> {
   id: number;
   kind: string;
@@ -36,14 +28,13 @@ export interface ClaimedJob<P = unknown> {
 }
 
 export interface EnqueueResult {
-  /** False when the delivery or the job was already known. */
+  /** False when the job was already known. */
   created: boolean;
   jobId?: number;
 }
 
 export interface JobQueue {
-  /** Records the delivery and enqueues the job (if any) in one transaction; a known delivery id changes nothing. */
-  accept(delivery: DeliveryRecord, job: NewJob | null, outcome: string): Promise<EnqueueResult>;
+  /** One statement: a job whose dedupe key is known (a redelivered or duplicated event) changes nothing. */
   enqueue(job: NewJob): Promise<EnqueueResult>;
   /** Atomically takes the next due job, skipping installations already running `perInstallationLimit` jobs. */
   claim(workerId: string, opts: { perInstallationLimit: number; now?: Date }): Promise<ClaimedJob | null>;

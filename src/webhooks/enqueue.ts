@@ -12,30 +12,19 @@ export interface EventJobPayload {
 }
 
 /**
- * Records the delivery and enqueues its job in one transaction, then wakes the worker. A redelivered event (same
- * X-GitHub-Delivery) or the same work under another delivery (same dedupe key) enqueues nothing.
+ * Records the delivery as its job (one row, one statement), then wakes the worker. A redelivered event (same
+ * X-GitHub-Delivery) or the same work under another delivery has the same dedupe key and enqueues nothing.
  */
 export async function enqueueEvent(
   rt: Runtime,
   context: Context,
   job: { kind: string; dedupeKey: string; installationId: number; repository: string },
 ): Promise<WebhookOutcome> {
-  const payload = context.payload as { action?: string };
-  const result = await rt.queue.accept(
-    {
-      id: context.id,
-      event: context.name,
-      action: payload.action,
-      installationId: job.installationId,
-      repository: job.repository,
-    },
-    {
-      ...job,
-      deliveryId: context.id,
-      payload: { event: context.name, deliveryId: context.id, payload: context.payload } satisfies EventJobPayload,
-    },
-    "enqueued",
-  );
+  const result = await rt.queue.enqueue({
+    ...job,
+    deliveryId: context.id,
+    payload: { event: context.name, deliveryId: context.id, payload: context.payload } satisfies EventJobPayload,
+  });
   if (!result.created) {
     context.log.debug({ dedupeKey: job.dedupeKey }, "skipped: this delivery or this work is already queued");
     return "duplicate";

@@ -38,21 +38,18 @@ async function analysisWithJob(createdAt: Date, runId: number) {
 }
 
 describe("housekeeping", () => {
-  it("purges excerpts, finished jobs and deliveries past the retention period, and nothing newer; twice is harmless", async () => {
+  it("purges excerpts and finished jobs (with their payloads) past the retention period, and nothing newer; twice is harmless", async () => {
     await analysisWithJob(old, 1);
     await analysisWithJob(recent, 2);
     await db.job.create({ data: { kind: "diagnose-run", dedupeKey: "old", installationId: 1, repository: "o/r", payload: "{}", state: "done", updatedAt: old } });
     await db.job.create({ data: { kind: "diagnose-run", dedupeKey: "queued-old", installationId: 1, repository: "o/r", payload: "{}", state: "queued", updatedAt: old } });
-    await db.delivery.create({ data: { id: "d-old", event: "workflow_run", outcome: "enqueued", receivedAt: old } });
-    await db.delivery.create({ data: { id: "d-new", event: "workflow_run", outcome: "enqueued", receivedAt: recent } });
 
-    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 1, jobsDeleted: 1, deliveriesDeleted: 1 });
-    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 0, jobsDeleted: 0, deliveriesDeleted: 0 });
+    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 1, jobsDeleted: 1 });
+    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 0, jobsDeleted: 0 });
 
     const jobs = await db.failedJob.findMany({ orderBy: { jobId: "asc" } });
     expect(jobs.map((j) => j.excerpt)).toEqual([null, "secret-free excerpt"]);
     expect((await db.job.findMany()).map((j) => j.dedupeKey)).toEqual(["queued-old"]);
-    expect((await db.delivery.findMany()).map((d) => d.id)).toEqual(["d-new"]);
   });
 
   it("expires approvals left pending, not decided ones", async () => {

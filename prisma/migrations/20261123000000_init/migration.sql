@@ -1,15 +1,4 @@
 -- CreateTable
-CREATE TABLE "Delivery" (
-    "id" TEXT NOT NULL PRIMARY KEY,
-    "event" TEXT NOT NULL,
-    "action" TEXT,
-    "installationId" INTEGER,
-    "repository" TEXT,
-    "outcome" TEXT NOT NULL,
-    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
-);
-
--- CreateTable
 CREATE TABLE "Job" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "kind" TEXT NOT NULL,
@@ -136,9 +125,6 @@ CREATE TABLE "LlmUsage" (
 );
 
 -- CreateIndex
-CREATE INDEX "Delivery_receivedAt_idx" ON "Delivery"("receivedAt");
-
--- CreateIndex
 CREATE UNIQUE INDEX "Job_dedupeKey_key" ON "Job"("dedupeKey");
 
 -- CreateIndex
@@ -146,6 +132,9 @@ CREATE INDEX "Job_state_runAt_idx" ON "Job"("state", "runAt");
 
 -- CreateIndex
 CREATE INDEX "Job_installationId_state_idx" ON "Job"("installationId", "state");
+
+-- CreateIndex
+CREATE INDEX "Job_deliveryId_idx" ON "Job"("deliveryId");
 
 -- CreateIndex
 CREATE INDEX "RunAnalysis_repository_headSha_idx" ON "RunAnalysis"("repository", "headSha");
