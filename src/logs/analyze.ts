@@ -1,13 +1,16 @@
 // The log module's one entry point: a raw job log in, a redacted, ranked, classified analysis out.
 
-import { createAnnotationParser } from "./annotations/index.js";
+import { AnnotationEngine } from "./annotations/engine.js";
+import { toRepoPath } from "./annotations/paths.js";
+import { readLogRegions } from "./byte-reader.js";
 import { classify } from "./classify.js";
 import { LogCollector, type Segment } from "./collector.js";
 import { EmptyLogError } from "./errors.js";
 import { buildExcerpt } from "./excerpt.js";
 import { findFailedSteps } from "./failed-step.js";
 import { fingerprint } from "./fingerprint.js";
-import { readLogLines, type LogInput } from "./reader.js";
+import { LineRouter } from "./line-router.js";
+import type { LogInput } from "./reader.js";
 import { redactStrict } from "./redact.js";
 import type { Annotation, AnalyzeOptions, LogAnalysis } from "./types.js";
 
@@ -31,11 +34,12 @@ function redactAnnotation(a: Annotation): Annotation {
 export async function analyzeLog(input: LogInput, opts: AnalyzeOptions = {}): Promise<LogAnalysis> {
   const maxExcerptChars = opts.maxExcerptChars ?? DEFAULT_MAX_EXCERPT_CHARS;
   const collector = new LogCollector({ maxExcerptChars });
-  const parser = createAnnotationParser(opts.repository ? { repository: opts.repository } : undefined);
-  const lineCount = await readLogLines(input, (line) => {
-    collector.push(line);
-    parser.push(line);
-  });
+  // The engine behind createAnnotationParser, used directly: the router needs to know when it may skip lines.
+  const pathOpts = opts.repository ? { repository: opts.repository } : undefined;
+  const parser = new AnnotationEngine((raw) => toRepoPath(raw, pathOpts));
+  const router = new LineRouter(collector, parser);
+  await readLogRegions(input, router);
+  const lineCount = router.lineCount;
   const segments = collector.finish();
   if (collector.nonEmpty === 0) throw new EmptyLogError();
 

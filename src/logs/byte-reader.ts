@@ -8,8 +8,11 @@ import { looksBinary, type LogInput } from "./reader.js";
 
 /** How many leading bytes are inspected to tell text from binary (as readLogLines). */
 const SNIFF_BYTES = 8192;
-/** Regions are at least this big: per-region costs (tail decoding, regex set-up) are paid once per MB, not per 64 KB. */
-const REGION_BYTES = 1 << 20;
+/**
+ * Regions are about this big. Small enough that a region and its latin1 copy stay ordinary heap objects, which the
+ * young-generation GC frees at once (a 1 MB region lands in large-object space and lets RSS grow past 160 MB).
+ */
+const REGION_BYTES = 64 * 1024;
 /** A partial line longer than this stops growing; the rest of it is only counted (as readLogLines). */
 const MAX_PENDING = 4 * MAX_LINE_CHARS;
 
@@ -18,6 +21,8 @@ export interface RegionSink {
   region(buf: Buffer): void;
   /** A line longer than MAX_PENDING bytes: its head, decoded, and how many bytes were dropped. */
   overlong(head: Buffer, dropped: number): void;
+  /** No more input. */
+  end(): void;
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<Buffer | Uint8Array | string> {
@@ -64,7 +69,14 @@ class RegionSplitter {
     this.held = [];
     this.heldBytes = 0;
     const last = all.lastIndexOf(10);
-    if (last >= 0) this.sink.region(last + 1 === all.length ? all : all.subarray(0, last + 1));
+    // Big input chunks are handed over in region-sized slices (no copy), cut after a newline.
+    let from = 0;
+    while (last + 1 - from > 2 * REGION_BYTES) {
+      const cut = all.indexOf(10, from + REGION_BYTES);
+      this.sink.region(all.subarray(from, cut + 1));
+      from = cut + 1;
+    }
+    if (last >= from) this.sink.region(all.subarray(from, last + 1));
     const rest = all.subarray(last + 1);
     if (rest.length === 0) return;
     if (final) {
@@ -86,6 +98,7 @@ class RegionSplitter {
       this.longHead = undefined;
     }
     this.flush(true);
+    this.sink.end();
   }
 }
 

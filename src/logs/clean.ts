@@ -28,12 +28,17 @@ export function stripAnsi(line: string): string {
 
 /** Length of a leading `2024-01-02T03:04:05.1234567Z ` runner timestamp, 0 when absent. Char checks, no regex: hot path. */
 export function timestampLength(line: string): number {
-  if (line.length < 21) return 0;
-  const c0 = line.charCodeAt(0);
-  if (c0 < 48 || c0 > 57 || line.charCodeAt(4) !== 45 || line.charCodeAt(7) !== 45 || line.charCodeAt(10) !== 84 || line.charCodeAt(13) !== 58) return 0;
-  const z = line.indexOf("Z", 19);
-  if (z < 0 || z > 40) return 0;
-  return line.charCodeAt(z + 1) === 32 ? z + 2 : z + 1;
+  return timestampLengthAt(line, 0, line.length);
+}
+
+/** timestampLength of the line `text[from, to)`, without slicing it out. */
+export function timestampLengthAt(text: string, from: number, to: number): number {
+  if (to - from < 21) return 0;
+  const c0 = text.charCodeAt(from);
+  if (c0 < 48 || c0 > 57 || text.charCodeAt(from + 4) !== 45 || text.charCodeAt(from + 7) !== 45 || text.charCodeAt(from + 10) !== 84 || text.charCodeAt(from + 13) !== 58) return 0;
+  const z = text.indexOf("Z", from + 19);
+  if (z < 0 || z > from + 40 || z >= to) return 0;
+  return z + 1 < to && text.charCodeAt(z + 1) === 32 ? z + 2 - from : z + 1 - from;
 }
 
 /** Strips timestamp, carriage-return progress, ANSI codes and BOM; truncates very long lines with a marker. */

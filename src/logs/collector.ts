@@ -40,7 +40,7 @@ export interface Segment {
   lastStrong: string[];
 }
 
-const TAIL_LINES = 200;
+export const TAIL_LINES = 200;
 const BEFORE: Record<AnchorStrength, number> = { 0: 0, 1: 0, 2: 2, 3: 5 };
 const AFTER: Record<AnchorStrength, number> = { 0: 0, 1: 1, 2: 4, 3: 10 };
 const MAX_WINDOW_LINES = 300;
@@ -119,6 +119,28 @@ export class LogCollector {
     this.current = newSegment(0, "(log start)", 1);
     this.segments.push(this.current);
   }
+
+  /** Whether a line that is no anchor, no step boundary and no secret would only be counted and added to the tail. */
+  get quiet(): boolean {
+    return !this.inHeader && !this.inPem && !(this.open !== undefined && this.afterLeft > 0);
+  }
+
+  /**
+   * `count` quiet lines (see `quiet`), of which only the last `lines` (at most TAIL_LINES) are given: the earlier ones
+   * could only have been trimmed from the tail. Their texts may be filled in later, see `resolveTail`.
+   */
+  pushQuiet(count: number, lines: KeptLine[], nonBlank: boolean): void {
+    if (nonBlank) this.nonEmpty = 1;
+    const seg = this.current;
+    this.lineCount += count;
+    seg.endLine = this.lineCount;
+    if (lines.length >= TAIL_LINES) seg.tail = [];
+    for (const l of lines) seg.tail.push(l);
+    if (seg.tail.length >= TAIL_LINES * 2) seg.tail = seg.tail.slice(-TAIL_LINES);
+  }
+
+  /** Set by a reader that hands over tail lines before decoding them: fills in the texts of the last `lines` lines. */
+  resolveTail: ((lines: number) => void) | undefined;
 
   push(raw: string): void {
     const n = ++this.lineCount;
@@ -223,6 +245,7 @@ export class LogCollector {
 
     let w = this.open;
     if (!w || w.lines.length >= MAX_WINDOW_LINES) {
+      this.resolveTail?.(line.strength === 3 && COMMAND_EXIT.test(line.text) ? RECENT : BEFORE[line.strength]);
       const recent = seg.tail;
       const count = beforeCount(line, recent);
       const before = (count > 0 ? recent.slice(-count) : [])
@@ -268,6 +291,8 @@ export class LogCollector {
 
   private closeSegment(): void {
     const seg = this.current;
+    // Steps that went well keep only their last few lines (see below).
+    this.resolveTail?.(seg.exitCode === undefined && seg.errorCount === 0 && seg.strongCount === 0 ? 5 : TAIL_LINES);
     seg.tail = seg.tail.slice(-TAIL_LINES).map((l) => ({ ...l, text: detach(l.text) }));
     this.open = undefined;
     this.afterLeft = 0;
@@ -294,6 +319,7 @@ export class LogCollector {
   }
 
   finish(): Segment[] {
+    this.resolveTail?.(TAIL_LINES);
     const seg = this.current;
     seg.tail = seg.tail.slice(-TAIL_LINES);
     this.open = undefined;

@@ -61,6 +61,23 @@ export class AnnotationEngine {
     this.sink = new AnnotationSink(resolve);
   }
 
+  /** Whether some multi-line state counts lines down or waits for a continuation: then every line must be seen. */
+  get busy(): boolean {
+    // A shellcheck block waits for its source line; after that only `^-- SC…` carets, `In …` and `For more information`
+    // lines matter to it, which callers must not skip (see LineRouter).
+    return this.rust !== null || this.frames !== null || this.esbuild !== null || this.traceback !== null || (this.shellcheck !== null && this.shellcheck.source === null);
+  }
+
+  /** After an eslint file header, indented lines can be its rows. */
+  get inEslintBlock(): boolean {
+    return this.eslintFile !== null;
+  }
+
+  /** What push does with a blank line, for callers that skip it. */
+  blankLine(): void {
+    this.eslintFile = null;
+  }
+
   push(input: string): void {
     const line = input.length > MAX_LINE_CHARS ? input.slice(0, MAX_LINE_CHARS) : input;
     const len = line.length;
