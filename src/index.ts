@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { registerRoutes } from "./observability/routes.js";
 import { databaseCheck, migrationsCheck, queueCheck } from "./observability/readiness.js";
 import { llmMetrics, workerMetrics } from "./observability/observers.js";
+import { eventLoopGuard } from "./queue/load-guard.js";
 
 export interface AppDeps {
   db?: Db;
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
       perInstallationLimit: settings.perInstallationConcurrency,
       pollMs: deps.pollMs,
       observer: workerMetrics(metrics),
+      busy: deps.startWorker === false ? undefined : eventLoopGuard().busy,
     });
     registerWebhooks(app, rt);
     try {

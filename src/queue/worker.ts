@@ -27,6 +27,8 @@ export interface WorkerOptions {
   pollMs?: number;
   backoff?: (attempt: number) => number;
   observer?: WorkerObserver;
+  /** When it answers true, no new job is started for a moment (see load-guard.ts). */
+  busy?: () => boolean;
 }
 
 /**
@@ -42,6 +44,7 @@ export class Worker {
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private finished = 0;
+  private wakePending = false;
 
   constructor(private readonly opts: WorkerOptions) {}
 
@@ -58,7 +61,17 @@ export class Worker {
     this.wake();
   }
 
+  /** Webhooks call this after every enqueue: a burst of them becomes one look at the queue. */
   wake(): void {
+    if (!this.started || this.stopping || this.wakePending) return;
+    this.wakePending = true;
+    setTimeout(() => {
+      this.wakePending = false;
+      this.look();
+    }, 10).unref();
+  }
+
+  private look(): void {
     if (!this.started || this.stopping) return;
     if (this.pumping) {
       this.pumpAgain = true;
@@ -68,7 +81,7 @@ export class Worker {
       this.pumping = undefined;
       if (this.pumpAgain) {
         this.pumpAgain = false;
-        this.wake();
+        this.look();
       }
     });
   }
@@ -77,6 +90,10 @@ export class Worker {
   private async pump(): Promise<void> {
     try {
       while (!this.stopping && this.running.size < this.concurrency) {
+        if (this.running.size > 0 && this.opts.busy?.()) {
+          this.sleep(50);
+          return;
+        }
         const job = await this.opts.queue.claim(this.id, { perInstallationLimit: this.opts.perInstallationLimit ?? 1 });
         if (!job) break;
         this.launch(job);
@@ -98,7 +115,7 @@ export class Worker {
   private sleep(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.stopping) return;
-    this.timer = setTimeout(() => this.wake(), ms);
+    this.timer = setTimeout(() => this.look(), ms);
     this.timer.unref();
   }
 
