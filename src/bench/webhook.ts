@@ -162,7 +162,7 @@ export async function runWebhookBench(): Promise<string> {
     "",
     machineLine(),
     "",
-    `Signed \`workflow_run.completed\` failures (a new run id and delivery id each) posted over loopback with autocannon, 20 connections, ${SECONDS} s per row, after a 2 s warm-up at 50 req/s; the fixed-rate row comes first, so the worker starts it with an empty queue and works through what arrives. ci-medic records the delivery and enqueues the job in one SQLite transaction before answering; meanwhile its worker runs every queued job to the end against a stub GitHub on loopback (no failed jobs in the run, every write accepted), so the acknowledgements compete with real work.`,
+    `Signed \`workflow_run.completed\` failures (a new run id and delivery id each) posted over loopback with autocannon, 20 connections, ${SECONDS} s per row, after a 2 s warm-up at 50 req/s; the fixed-rate row comes first, so the worker starts it with an empty queue and works through what arrives. ci-medic records the delivery as its job (one SQLite statement) before answering; meanwhile its worker runs every queued job to the end against a stub GitHub on loopback (no failed jobs in the run, every write accepted), so the acknowledgements compete with real work.`,
     "",
     "| server | p50 ms | p99 ms | max ms | req/s | 2xx | errors |",
     "|---|---|---|---|---|---|---|",
