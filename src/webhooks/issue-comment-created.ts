@@ -18,6 +18,17 @@ export function onIssueCommentCreated(rt: Runtime) {
       log.debug("skipped: no ci-medic command in the comment");
       return "ignored";
     }
+    if (command.name !== "help") {
+      // Only threads that hold a ci-medic diagnosis: elsewhere `/approve` belongs to someone else's bot or workflow.
+      const known = await rt.db.runAnalysis.findFirst({
+        where: { repository: repository.full_name, OR: [{ prNumber: issue.number }, { issueNumber: issue.number }] },
+        select: { id: true },
+      });
+      if (!known) {
+        log.debug({ command: command.name }, "skipped: no ci-medic diagnosis in this thread");
+        return "ignored";
+      }
+    }
     if (comment.user?.type === "Bot") {
       const slug = await rt.appSlug();
       if (comment.user.login === `${slug}[bot]` || comment.performed_via_github_app?.slug === slug) {

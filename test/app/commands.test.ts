@@ -421,6 +421,13 @@ describe("/reject, /diagnose and help", () => {
     expect(await app.db.diagnosis.findFirstOrThrow()).toMatchObject({ category: "workflow-config", source: "llm" });
   });
 
+  it("a command in a thread without a ci-medic diagnosis is left alone", async () => {
+    await app.receive("issue_comment", issueComment({ body: "/approve", issue: 77 }));
+    await app.settle();
+    expect(await app.db.job.count()).toBe(0);
+    expect(app.logs.text).toContain("no ci-medic diagnosis in this thread");
+  });
+
   it("/ci-medic help answers with the commands, for anyone", async () => {
     gh.canGetToken();
     const replies = repliesInThread();
