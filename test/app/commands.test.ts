@@ -80,11 +80,6 @@ async function seedDiagnosis(over: { headRepository?: string; confidence?: numbe
   });
 }
 
-function hasNoConfig(mock: GitHubMock) {
-  mock.api.get(`${R}/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
-  mock.api.get(`/repos/${OWNER}/.github/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
-  return mock;
-}
 
 function hasPermission(login: string, permission: string, roleName = permission) {
   gh.api.get(`${R}/collaborators/${login}/permission`).reply(200, { permission, role_name: roleName, user: { login } });
@@ -145,7 +140,7 @@ describe("/approve", () => {
   it("from a writer: the model's edit is validated and becomes one commit on a fix branch and a pull request", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs(HEAD_SHA);
     hasFile("src/sum.ts", SUM_TS);
@@ -175,7 +170,7 @@ describe("/approve", () => {
   it("fifty /approve comments give one pull request, and the others a pointer to it", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs(HEAD_SHA);
     hasFile("src/sum.ts", SUM_TS);
@@ -185,7 +180,7 @@ describe("/approve", () => {
     const replies: string[] = [];
     gh.api.post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true)).times(50).reply(201, { id: 9999 });
     for (let i = 0; i < 49; i++) {
-      hasNoConfig(gh);
+      gh.hasNoConfig();
       hasPermission("maintainer", "write");
     }
 
@@ -206,7 +201,7 @@ describe("/approve", () => {
   ])("from someone with %s permission: refused politely, nothing else happens", async (permission) => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("outsider", permission);
     const replies = repliesInThread();
     await app.receive("issue_comment", issueComment({ body: "/approve", login: "outsider" }));
@@ -223,7 +218,7 @@ describe("/approve", () => {
   ])("%s may approve", async (roleName, permission) => {
     await seedDiagnosis({ flaky: true });
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("lead", permission, roleName);
     const replies = repliesInThread();
     await app.receive("issue_comment", issueComment({ body: "/approve", login: "lead" }));
@@ -236,7 +231,7 @@ describe("/approve", () => {
   it("when the permission API fails: refused", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     gh.api.get(`${R}/collaborators/maintainer/permission`).reply(500, { message: "boom" });
     const replies = repliesInThread();
     await app.receive("issue_comment", issueComment({ body: "/approve" }));
@@ -249,7 +244,7 @@ describe("/approve", () => {
   it("from another bot: refused without asking for permissions", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     const replies = repliesInThread();
     await app.receive("issue_comment", issueComment({ body: "/approve", login: "renovate[bot]", userType: "Bot" }));
     await app.settle();
@@ -271,7 +266,7 @@ describe("/approve", () => {
   it("a patch that does not apply is refused and reported, and no branch is created", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs(HEAD_SHA);
     hasFile("src/sum.ts", SUM_TS);
@@ -289,7 +284,7 @@ describe("/approve", () => {
   it("a prompt-injected patch touching the workflow to print secrets is refused", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs(HEAD_SHA);
     hasFile("src/sum.ts", SUM_TS);
@@ -311,7 +306,7 @@ describe("/approve", () => {
   it("a patch over the size limits is refused", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs(HEAD_SHA);
     hasFile("src/sum.ts", SUM_TS);
@@ -328,7 +323,7 @@ describe("/approve", () => {
   it("when the pull request moved since the diagnosis: asks for a fresh approval", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs("d".repeat(40));
     const replies = repliesInThread();
@@ -342,7 +337,7 @@ describe("/approve", () => {
   it("on a fork's pull request: the patch is posted in the thread instead of a branch", async () => {
     await seedDiagnosis({ headRepository: `contributor/${REPO}` });
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs(HEAD_SHA);
     hasFile("src/sum.ts", SUM_TS);
@@ -360,7 +355,7 @@ describe("/approve", () => {
   it("the check run's Open fix PR button does what /approve does", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     prHeadIs(HEAD_SHA);
     hasFile("src/sum.ts", SUM_TS);
@@ -379,7 +374,7 @@ describe("/reject, /diagnose and help", () => {
   it("/reject records the decision and shows it on the diagnosis", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     let updated = "";
     gh.expectsCommentUpdate(COMMENT_ID, (b) => (updated = b.body));
@@ -395,7 +390,7 @@ describe("/reject, /diagnose and help", () => {
   it("/diagnose runs the diagnosis of the latest failed run again", async () => {
     await seedDiagnosis();
     gh.canGetToken();
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     hasPermission("maintainer", "write");
     gh.api.get(`${R}/actions/runs/${RUN_ID}`).reply(200, {
       id: RUN_ID, name: "CI", run_attempt: 1, conclusion: "failure", head_branch: "feature", head_sha: HEAD_SHA, workflow_id: 2823525, path: ".github/workflows/ci.yml", event: "pull_request",
@@ -404,7 +399,7 @@ describe("/reject, /diagnose and help", () => {
     });
     const replies = repliesInThread();
     // The second pass: config, jobs, log, model, check run update, comment update.
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     gh.api.get(`${R}/actions/runs/${RUN_ID}/jobs`).query(true).reply(200, { total_count: 0, jobs: [] });
     gh.api.get(`${R}/contents/${encodeURIComponent(".github/workflows/ci.yml")}`).query(true).reply(404, { message: "Not Found" });
     modelAnswers({ summary: "Workflow-level failure", rootCause: "No job failed; the workflow itself did.", category: "workflow-config", confidence: 0.4, suggestedFix: "Check the workflow file.", files: [] });

@@ -26,16 +26,6 @@ afterEach(async () => {
   await app.close();
 });
 
-function config(mock: GitHubMock, yaml?: string) {
-  const path = `${R}/contents/${encodeURIComponent(".github/ci-medic.yml")}`;
-  if (yaml === undefined) {
-    mock.api.get(path).reply(404, { message: "Not Found" });
-    mock.api.get(`/repos/${OWNER}/.github/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
-  } else {
-    // Probot's config plugin asks for the raw media type: the body is the YAML itself.
-    mock.api.get(path).reply(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
-  }
-}
 
 function modelAnswersOnce() {
   return nock(GEMINI)
@@ -59,7 +49,7 @@ describe("reliability", () => {
   it("a GitHub rate limit puts the job back in the queue until the reset, without spending an attempt", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
     gh.canGetToken().isRateLimited("GET", "/actions/runs/1001/jobs", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) });
-    config(gh);
+    gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
     await app.settle();
     gh.done();
@@ -73,13 +63,13 @@ describe("reliability", () => {
   it("the same failure on another commit reuses the diagnosis (one LLM call) and says how often it was seen", async () => {
     const model = modelAnswersOnce();
     gh.canGetToken();
-    config(gh);
+    gh.hasNoConfig();
     failure(gh, 1001, HEAD_SHA, { pr: 2, checkRunId: 7001, commentId: 8001 });
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
     await app.settle();
 
     const later = "b".repeat(40);
-    config(gh);
+    gh.hasNoConfig();
     let body = "";
     failure(gh, 1002, later, { pr: 2, checkRunId: 7002, existingComment: 8001 });
     gh.api.patch(`${R}/issues/comments/8001`).reply(200, (_u, b: any) => ((body = b.body), { id: 8001 }));
@@ -95,7 +85,7 @@ describe("reliability", () => {
   it("over the repository's daily LLM call limit (from .github/ci-medic.yml), the deterministic diagnosis is posted with the reason", async () => {
     let body = "";
     gh.canGetToken();
-    config(gh, "llm:\n  dailyCallLimit: 0\n");
+    gh.hasConfig("llm:\n  dailyCallLimit: 0\n");
     gh.hasRunJobs(1001, [job({ owner: OWNER, repo: REPO, runId: 1001, id: 10010, name: "test", failedStep: "Run npm test" })]).hasJobLog(10010, VITEST_LOG);
     gh.hasWorkflowFile(".github/workflows/ci.yml", "name: CI\n", HEAD_SHA).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
@@ -109,14 +99,14 @@ describe("reliability", () => {
   it("a failure that passes when the same commit is rerun is marked flaky, and the fix offer and button are withdrawn", async () => {
     modelAnswersOnce();
     gh.canGetToken();
-    config(gh);
+    gh.hasNoConfig();
     failure(gh, 1001, HEAD_SHA, { pr: 2, checkRunId: 7001, commentId: 8001 });
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
     await app.settle();
     gh.done();
 
     const rerun = mockGitHub({ owner: OWNER, repo: REPO });
-    config(rerun);
+    rerun.hasNoConfig();
     let check: any;
     let body = "";
     rerun.expectsCheckRunUpdate(7001, (b) => (check = b)).expectsCommentUpdate(8001, (b) => (body = b.body));

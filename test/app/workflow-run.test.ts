@@ -27,12 +27,6 @@ afterEach(async () => {
   await app.close();
 });
 
-/** No `.github/ci-medic.yml` in the repository nor in the organisation's `.github` repository: defaults. */
-function hasNoConfig(mock: GitHubMock) {
-  mock.api.get(`/repos/${OWNER}/${REPO}/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
-  mock.api.get(`/repos/${OWNER}/.github/contents/${encodeURIComponent(".github/ci-medic.yml")}`).reply(404, { message: "Not Found" });
-  return mock;
-}
 
 function failedRun(over: Parameters<typeof job>[0] = { id: JOB_ID, name: "test", failedStep: "Run npm test" }) {
   return job({ owner: OWNER, repo: REPO, runId: RUN_ID, headSha: HEAD_SHA, ...over });
@@ -48,7 +42,7 @@ describe("workflow_run.completed with a failure", () => {
       .expectsCheckRun((body) => (checkRun = body), { id: 7001 })
       .hasComments(2, [])
       .expectsComment(2, (body) => (commentBody = body.body), { id: 8001 });
-    hasNoConfig(gh);
+    gh.hasNoConfig();
 
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
     await app.settle();
@@ -79,7 +73,7 @@ describe("workflow_run.completed with a failure", () => {
 
   it("a rerun (attempt 2) gets its own check run and updates the same comment instead of posting a new one", async () => {
     gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, undefined, { id: 8001 });
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
     await app.settle();
     gh.done();
@@ -91,7 +85,7 @@ describe("workflow_run.completed with a failure", () => {
       .hasJobLog(JOB_ID, VITEST_LOG.replaceAll("08:00:", "09:30:"))
       .expectsCheckRun(undefined, { id: 7002 })
       .expectsCommentUpdate(8001, (body) => (updated = body.body));
-    hasNoConfig(second);
+    second.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2, attempt: 2 }));
     await app.settle();
     second.done();
@@ -112,7 +106,7 @@ describe("workflow_run.completed with a failure", () => {
       .expectsIssue((body) => (issueBody = body), { number: 30 })
       .hasComments(30, [])
       .expectsComment(30, undefined, { id: 8002 });
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, branch: "main" }));
     await app.settle();
     gh.done();
@@ -126,7 +120,7 @@ describe("workflow_run.completed with a failure", () => {
       .expectsCheckRun(undefined, { id: 7002 })
       .hasIssue(30, "open")
       .expectsCommentUpdate(8002);
-    hasNoConfig(next);
+    next.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID + 1, branch: "main", headSha: "b".repeat(40) }));
     await app.settle();
     next.done();
@@ -141,7 +135,7 @@ describe("workflow_run.completed with a failure", () => {
       .hasOpenPulls("contributor:feature", [pull({ number: 9, headSha: HEAD_SHA, headRef: "feature", headRepo: `contributor/${REPO}`, baseRepo: `${OWNER}/${REPO}` })])
       .hasComments(9, [])
       .expectsComment(9, undefined, { id: 8003 });
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, forkOwner: "contributor" }));
     await app.settle();
     gh.done();
@@ -151,7 +145,7 @@ describe("workflow_run.completed with a failure", () => {
   it("an expired log (404) is reported in the comment, not thrown", async () => {
     let body = "";
     gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasExpiredLog(JOB_ID).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
     await app.settle();
     gh.done();
@@ -166,7 +160,7 @@ describe("workflow_run.completed with a failure", () => {
       const noise = Array.from({ length: 500 }, (_, i) => `2026-11-23T08:00:04.0000000Z downloading package ${i} of 500`).join("\n");
       let body = "";
       gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, `${noise}\n${VITEST_LOG}`).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
-      hasNoConfig(gh);
+      gh.hasNoConfig();
       await capped.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
       await capped.settle();
       gh.done();
@@ -180,7 +174,7 @@ describe("workflow_run.completed with a failure", () => {
 
   it("the same delivery twice is handled once", async () => {
     gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2);
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     const payload = workflowRunCompleted({ runId: RUN_ID, pr: 2 });
     await app.receive("workflow_run", payload, "delivery-1");
     await app.receive("workflow_run", payload, "delivery-1");
@@ -191,7 +185,7 @@ describe("workflow_run.completed with a failure", () => {
 
   it("an older attempt arriving after a newer one is skipped", async () => {
     gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2);
-    hasNoConfig(gh);
+    gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2, attempt: 2 }));
     await app.settle();
     gh.done();
@@ -224,7 +218,7 @@ describe("with Gemini configured", () => {
       .expectsCheckRun(checks.checkRun, { id: 7001 })
       .hasComments(2, [])
       .expectsComment(2, checks.comment, { id: 8001 });
-    hasNoConfig(gh);
+    gh.hasNoConfig();
   }
 
   it("the model's structured diagnosis is posted, with the key sent in a header only and the log as delimited data", async () => {

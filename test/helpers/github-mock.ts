@@ -73,6 +73,22 @@ export class GitHubMock {
     return this;
   }
 
+  /** `.github/ci-medic.yml` absent from the repository and from the organisation's `.github` repository: defaults. */
+  hasNoConfig(): this {
+    const path = `/contents/${encodeURIComponent(".github/ci-medic.yml")}`;
+    this.api.get(`${this.repoPath}${path}`).reply(this.answer(404, { message: "Not Found" }));
+    this.api.get(`${this.repoPath.replace(/\/[^/]+$/, "/.github")}${path}`).reply(this.answer(404, { message: "Not Found" }));
+    return this;
+  }
+
+  /** `.github/ci-medic.yml` with this YAML (Probot's config plugin asks for the raw media type). */
+  hasConfig(yaml: string): this {
+    this.api
+      .get(`${this.repoPath}/contents/${encodeURIComponent(".github/ci-medic.yml")}`)
+      .reply(this.answer(200, yaml, { "content-type": "application/vnd.github.raw; charset=utf-8" }));
+    return this;
+  }
+
   /** GET …/actions/runs/{id}/jobs, split into pages of `pageSize` linked with `Link` headers as GitHub does. */
   hasRunJobs(runId: number, jobs: object[], opts: { pageSize?: number } = {}): this {
     return this.paged(`${this.repoPath}/actions/runs/${runId}/jobs`, jobs, opts.pageSize ?? 100, (items) => ({
