@@ -29,7 +29,15 @@ export function utcDay(date = new Date()): string {
  */
 export async function decideDiagnosis(
   rt: Runtime,
-  args: { analysisId: number; installationId: number; repository: string; fingerprint: string; input: DiagnosisInput; config: RepoConfig },
+  args: {
+    analysisId: number;
+    installationId: number;
+    repository: string;
+    fingerprint: string;
+    input: DiagnosisInput;
+    config: RepoConfig;
+    workflowFile?: () => Promise<string | undefined>;
+  },
 ): Promise<Decision> {
   const { db } = rt;
   const previous = await db.runAnalysis.findMany({
@@ -59,7 +67,8 @@ export async function decideDiagnosis(
     rt.metrics.fallbacks.inc({ reason: "limit" });
     return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, overBudget) };
   }
-  const diagnosis = await diagnose(args.input, { provider: llm, log: rt.log });
+  const input = args.workflowFile ? { ...args.input, workflowFile: await args.workflowFile() } : args.input;
+  const diagnosis = await diagnose(input, { provider: llm, log: rt.log });
   if (diagnosis.source === "deterministic") rt.metrics.fallbacks.inc({ reason: "error" });
   if (diagnosis.source === "llm" && diagnosis.usage) {
     await recordUsage(rt, args.installationId, args.repository, diagnosis.usage.promptTokens + diagnosis.usage.outputTokens);

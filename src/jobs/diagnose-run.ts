@@ -77,14 +77,21 @@ export function diagnoseRunJob(rt: Runtime): JobHandler {
       const input: DiagnosisInput = {
         repository,
         workflowName: run.name ?? "workflow",
-        // Only the model reads the workflow file; without one, spare the request.
-        workflowFile: rt.llm ? await getWorkflowFile(context.octokit, { owner, repo, path: run.path, ref: run.head_sha }) : undefined,
         headBranch: run.head_branch,
         headSha: run.head_sha,
         jobs: evidence,
         extraInstructions: config.llm.instructions || undefined,
       };
-      decision = await decideDiagnosis(rt, { analysisId: analysis.id, installationId: job.installationId, repository, fingerprint, input, config });
+      decision = await decideDiagnosis(rt, {
+        analysisId: analysis.id,
+        installationId: job.installationId,
+        repository,
+        fingerprint,
+        input,
+        config,
+        // Only the model reads the workflow file: fetched when it is actually asked.
+        workflowFile: () => getWorkflowFile(context.octokit, { owner, repo, path: run.path, ref: run.head_sha }),
+      });
       await saveDiagnosis(rt.db, analysis.id, fingerprint, decision);
     }
 

@@ -121,13 +121,23 @@ function expectsFixPullRequest(prNumber = 77) {
   gh.api.post(`${R}/git/commits`, (b) => ((bodies.commit = b), true)).reply(201, { sha: "c".repeat(40) });
   gh.api.post(`${R}/git/refs`, (b) => ((bodies.ref = b), true)).reply(201, { ref: `refs/heads/ci-medic/fix-${RUN_ID}` });
   gh.api
-    .post(`${R}/pulls`, (b) => ((bodies.pull = b), true))
+    .post(`${R}/pulls`, (b) => ((bodies.pull = b), (bodies.pulls = (bodies.pulls ?? 0) + 1), true))
     .reply(201, { number: prNumber, html_url: `https://github.com/${OWNER}/${REPO}/pull/${prNumber}` });
   return bodies;
 }
 
 function prHeadIs(sha: string) {
   gh.api.get(`${R}/pulls/${PR}`).reply(200, { number: PR, head: { sha, ref: "feature", repo: { full_name: `${OWNER}/${REPO}` } } });
+}
+
+/** A diagnosed PR whose head has not moved, a writer, and the file the diagnosis names. */
+async function readyToApprove() {
+  await seedDiagnosis();
+  gh.canGetToken();
+  gh.hasNoConfig();
+  hasPermission("maintainer", "write");
+  prHeadIs(HEAD_SHA);
+  hasFile("src/sum.ts", SUM_TS);
 }
 
 function repliesInThread() {
@@ -138,12 +148,7 @@ function repliesInThread() {
 
 describe("/approve", () => {
   it("from a writer: the model's edit is validated and becomes one commit on a fix branch and a pull request", async () => {
-    await seedDiagnosis();
-    gh.canGetToken();
-    gh.hasNoConfig();
-    hasPermission("maintainer", "write");
-    prHeadIs(HEAD_SHA);
-    hasFile("src/sum.ts", SUM_TS);
+    await readyToApprove();
     const prompts = modelAnswers(GOOD_FIX);
     const bodies = expectsFixPullRequest(77);
     let diagnosisComment = "";
@@ -168,14 +173,9 @@ describe("/approve", () => {
   });
 
   it("fifty /approve comments give one pull request, and the others a pointer to it", async () => {
-    await seedDiagnosis();
-    gh.canGetToken();
-    gh.hasNoConfig();
-    hasPermission("maintainer", "write");
-    prHeadIs(HEAD_SHA);
-    hasFile("src/sum.ts", SUM_TS);
+    await readyToApprove();
     modelAnswers(GOOD_FIX);
-    expectsFixPullRequest(77);
+    const bodies = expectsFixPullRequest(77);
     gh.expectsCommentUpdate(COMMENT_ID);
     const replies: string[] = [];
     gh.api.post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true)).times(50).reply(201, { id: 9999 });
@@ -184,11 +184,10 @@ describe("/approve", () => {
       hasPermission("maintainer", "write");
     }
 
-    for (let i = 0; i < Number(process.env.N ?? 50); i++) await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6000 + i }));
+    for (let i = 0; i < 50; i++) await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6000 + i }));
     await app.settle();
-    if (process.env.N) console.log(app.logs.lines.map((l) => { const j = JSON.parse(l); return `${j.time} ${j.msg} ${j.err?.message ?? ""}`; }).join("\n"));
     gh.done();
-    expect(gh.find("POST", /\/pulls$/)).toHaveLength(0); // nock interceptors on .api are not captured by find()
+    expect(bodies.pulls).toBe(1);
     expect(replies.filter((r) => r.startsWith("Opened"))).toHaveLength(1);
     expect(replies.filter((r) => r.includes("already open"))).toHaveLength(49);
     expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
@@ -264,12 +263,7 @@ describe("/approve", () => {
   });
 
   it("a patch that does not apply is refused and reported, and no branch is created", async () => {
-    await seedDiagnosis();
-    gh.canGetToken();
-    gh.hasNoConfig();
-    hasPermission("maintainer", "write");
-    prHeadIs(HEAD_SHA);
-    hasFile("src/sum.ts", SUM_TS);
+    await readyToApprove();
     modelAnswers({ ...GOOD_FIX, edits: [{ path: "src/sum.ts", kind: "replace", search: "return a * b;", replace: "return a + b;", content: "" }] });
     gh.expectsCommentUpdate(COMMENT_ID);
     const replies = repliesInThread();
@@ -282,12 +276,7 @@ describe("/approve", () => {
   });
 
   it("a prompt-injected patch touching the workflow to print secrets is refused", async () => {
-    await seedDiagnosis();
-    gh.canGetToken();
-    gh.hasNoConfig();
-    hasPermission("maintainer", "write");
-    prHeadIs(HEAD_SHA);
-    hasFile("src/sum.ts", SUM_TS);
+    await readyToApprove();
     const workflow = "name: CI\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm test\n";
     hasFile(".github/workflows/ci.yml", workflow);
     modelAnswers({
@@ -304,12 +293,7 @@ describe("/approve", () => {
   });
 
   it("a patch over the size limits is refused", async () => {
-    await seedDiagnosis();
-    gh.canGetToken();
-    gh.hasNoConfig();
-    hasPermission("maintainer", "write");
-    prHeadIs(HEAD_SHA);
-    hasFile("src/sum.ts", SUM_TS);
+    await readyToApprove();
     const huge = Array.from({ length: 300 }, (_, i) => `export const v${i} = ${i};`).join("\n");
     modelAnswers({ ...GOOD_FIX, edits: [{ path: "src/sum.ts", kind: "replace", search: "return a - b;", replace: `return a + b;\n${huge}`, content: "" }] });
     gh.expectsCommentUpdate(COMMENT_ID);
@@ -353,12 +337,7 @@ describe("/approve", () => {
   });
 
   it("the check run's Open fix PR button does what /approve does", async () => {
-    await seedDiagnosis();
-    gh.canGetToken();
-    gh.hasNoConfig();
-    hasPermission("maintainer", "write");
-    prHeadIs(HEAD_SHA);
-    hasFile("src/sum.ts", SUM_TS);
+    await readyToApprove();
     modelAnswers(GOOD_FIX);
     const bodies = expectsFixPullRequest(78);
     gh.expectsCommentUpdate(COMMENT_ID);
@@ -409,7 +388,6 @@ describe("/reject, /diagnose and help", () => {
 
     await app.receive("issue_comment", issueComment({ body: "/diagnose" }));
     await app.settle();
-    if (process.env.N) console.log(app.logs.lines.map((l) => { const j = JSON.parse(l); return `${j.time} ${j.msg} ${j.err?.message ?? ""}`; }).join("\n"));
     gh.done();
     expect(replies[0]).toContain("Diagnosing");
     expect(updated).toContain("No job failed; the workflow itself did.");

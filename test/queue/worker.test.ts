@@ -126,3 +126,36 @@ async function vi_waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe("Worker under load", () => {
+  it("starts no new job while the event loop is busy, and resumes when it is not", async () => {
+    const q = new SqliteQueue(createTestDb().db);
+    await q.enqueue({ kind: "work", dedupeKey: "a", installationId: 1, repository: "o/r", payload: {} });
+    await q.enqueue({ kind: "work", dedupeKey: "b", installationId: 2, repository: "o/r", payload: {} });
+    let busy = true;
+    let release!: () => void;
+    const started: string[] = [];
+    const w = new Worker({
+      queue: q,
+      handlers: {
+        work: async (job) => {
+          started.push(String(job.installationId));
+          if (job.installationId === 1) await new Promise<void>((r) => (release = r));
+        },
+      },
+      log: silent,
+      concurrency: 2,
+      pollMs: 20,
+      busy: () => busy,
+    });
+    await w.start();
+    await vi_waitFor(() => started.length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(started).toEqual(["1"]); // a second slot is free, but the loop is busy
+    busy = false;
+    await vi_waitFor(() => started.length === 2);
+    release();
+    await w.stop(1_000);
+    expect(await q.counts()).toMatchObject({ done: 2 });
+  });
+});
