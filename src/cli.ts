@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { analyzeLog, BinaryLogError, EmptyLogError, RedactionError } from "./logs/analyze.js";
+import { analyzeLog, BinaryLogError, EmptyLogError, RedactionError, type LogFile } from "./logs/analyze.js";
 import type { LogAnalysis, StepInfo } from "./logs/types.js";
 
 export interface CliIo {
@@ -159,11 +159,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       checkFile(args.steps, "steps file");
       steps = stepsFromJobsJson(fs.readFileSync(args.steps, "utf8"));
     }
-    let input: AsyncIterable<Buffer | string>;
+    let input: AsyncIterable<Buffer | string> | LogFile;
     if (args.input === "-") input = io.stdin as AsyncIterable<Buffer | string>;
     else {
       checkFile(args.input, "log file");
-      input = fs.createReadStream(args.input);
+      input = { file: args.input };
     }
     const result = await analyzeLog(input, steps ? { steps } : {});
     const ai = args.ai ? await aiDiagnosis(result, env) : {};

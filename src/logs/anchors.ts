@@ -13,9 +13,15 @@ const EXTRA_TRIGGERS = /Traceback|Killed|denied|No space left|Segmentation fault
 // Headers that open a failure report (pytest `____ test_x ____`, `=== FAILURES ===`, mocha/jest/rspec numbered or
 // bulleted failures): what follows is the report itself, so their windows reach further.
 const BLOCK_START = /^_{3,} .+ _{3,}$|^={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}$|^\s*●\s+\S|^\s*\d+\) \S.*:?$|^Failures:$|^FAILURES!$|^--- FAIL: /;
+// Maven Surefire/Failsafe head the report of each failed test class and test method with `<<< FAILURE!` or
+// `<<< ERROR!` (2.x at the line end; 2.19+ and 3.x add `- in <class>` / `-- in <class>`); the stack trace follows.
+// Not anchored at the start, so kept out of BLOCK_START (which runs on every candidate line): such lines are strong
+// through STRONG already, and this runs on strong lines only.
+const SUREFIRE_REPORT = /\s<<< (?:FAILURE|ERROR)!(?: -{1,2} in \S+)?$/;
 
+/** Whether a line opens a failure report. Meant for lines already known to be strong (see anchorStrength). */
 export function isBlockStart(line: string): boolean {
-  return BLOCK_START.test(line);
+  return BLOCK_START.test(line) || SUREFIRE_REPORT.test(line);
 }
 
 const STRONG: RegExp[] = [
@@ -52,6 +58,10 @@ const WEAK = /\bwarn(?:ing)?s?\b|\bdeprecat|\bWARN\b|\babort/i;
 const NEGATIVE =
   /\b(?:0|no) (?:errors?|failures?|failed|failing)\b|\berrors?: 0\b|\bfailures?: 0\b|\bfailed: 0\b|-Werror|error_reporting|errorprone|onerror|\bErrors?: 0\b|\bFailures: 0, Errors: 0\b|continue-on-error|ignore[-_]?errors?|allow[-_]failures?|if-no-files-found/i;
 
+// A runner's or test framework's own failure verdict wins over a zero count on the same line: Surefire's class line
+// `Tests run: 3, Failures: 0, Errors: 2, … <<< FAILURE!` failed although it says `Failures: 0`.
+const VERDICT = /^##\[error\]|\s<<< (?:FAILURE|ERROR)!/;
+
 function hasExtraTrigger(line: string): boolean {
   return EXTRA_TRIGGERS.test(line);
 }
@@ -59,7 +69,7 @@ function hasExtraTrigger(line: string): boolean {
 export function anchorStrength(line: string): AnchorStrength {
   if (line.length < 3) return 0;
   if (!PREFILTER.test(line) && !hasExtraTrigger(line)) return line.charCodeAt(0) === 95 /* _ */ || line.indexOf(") ") > 0 || line.indexOf("●") >= 0 ? (BLOCK_START.test(line) ? 3 : 0) : 0;
-  for (const re of STRONG) if (re.test(line)) return NEGATIVE.test(line) && !/^##\[error\]/.test(line) ? 1 : 3;
+  for (const re of STRONG) if (re.test(line)) return NEGATIVE.test(line) && !VERDICT.test(line) ? 1 : 3;
   if (NEGATIVE.test(line)) return 0;
   for (const re of MEDIUM) if (re.test(line)) return 2;
   return WEAK.test(line) ? 1 : 0;

@@ -2,6 +2,7 @@
 // scan a whole region at once and decode (UTF-8) only the few lines it keeps. Memory: one region plus one capped
 // partial line.
 
+import fs from "node:fs/promises";
 import { MAX_LINE_CHARS } from "./clean.js";
 import { BinaryLogError } from "./errors.js";
 import { looksBinary, type LogInput } from "./reader.js";
@@ -23,6 +24,8 @@ export interface RegionSink {
   overlong(head: Buffer, dropped: number): void;
   /** No more input. */
   end(): void;
+  /** A buffer handed over in `region` is about to be overwritten (see readLogFile): drop every reference into it. */
+  retire?(buf: Buffer): void;
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<Buffer | Uint8Array | string> {
@@ -128,4 +131,89 @@ export async function readLogRegions(input: LogInput, sink: RegionSink): Promise
   }
   for (const c of held) splitter.push(c);
   splitter.end();
+}
+
+/** Bytes read from a file at a time: one region. */
+const FILE_READ_BYTES = 256 * 1024;
+
+/**
+ * Reads a log file as regions of complete lines, like readLogRegions, into two buffers used in turn: while the sink
+ * works on one, the next read fills the other (the read runs on libuv's thread pool, so the two overlap), and no
+ * read allocates. A region's buffer is overwritten by the read after next; the sink is told first (`retire`).
+ * Throws BinaryLogError before any region when the first bytes are not text.
+ */
+export async function readLogFile(file: string, sink: RegionSink): Promise<void> {
+  const fh = await fs.open(file, "r");
+  let pending: Promise<{ bytesRead: number }> = Promise.resolve({ bytesRead: 0 });
+  try {
+    const pool = [Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1), Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1)];
+    let which = 0;
+    /** Bytes of an unfinished line at the start of pool[which]. */
+    let carry = 0;
+    let longHead: Buffer | undefined;
+    let longDropped = 0;
+    pending = fh.read(pool[0]!, 0, FILE_READ_BYTES, null);
+    for (let first = true; ; first = false) {
+      const buf = pool[which]!;
+      const { bytesRead } = await pending;
+      const total = carry + bytesRead;
+      if (first && looksBinary(buf.subarray(0, Math.min(total, SNIFF_BYTES)))) throw new BinaryLogError();
+      if (bytesRead === 0) {
+        if (longHead !== undefined) sink.overlong(longHead, longDropped);
+        else if (total > 0) {
+          // The last line has no newline: one is added, as readLogRegions does (the buffer has room for it).
+          buf[total] = 10;
+          sink.region(buf.subarray(0, total + 1));
+        }
+        break;
+      }
+      // Where this buffer's complete lines start and end, before anything is handed over.
+      let from = 0;
+      let closesLong = false;
+      if (longHead !== undefined) {
+        const nl = buf.indexOf(10);
+        if (nl < 0 || nl >= total) {
+          longDropped += total;
+          carry = 0;
+          pending = fh.read(buf, 0, FILE_READ_BYTES, null);
+          continue;
+        }
+        longDropped += nl;
+        closesLong = true;
+        from = nl + 1;
+      }
+      const last = buf.lastIndexOf(10, total - 1);
+      const restFrom = Math.max(last + 1, from);
+      const rest = total - restFrom;
+      // The next read starts now, into the other buffer, behind the unfinished line.
+      const next = pool[which ^ 1]!;
+      sink.retire?.(next);
+      let nextHead: Buffer | undefined;
+      if (rest > MAX_PENDING) {
+        // Copied: the head must outlive this buffer.
+        nextHead = Buffer.from(buf.subarray(restFrom, restFrom + MAX_PENDING));
+        carry = 0;
+      } else {
+        buf.copy(next, 0, restFrom, total);
+        carry = rest;
+      }
+      pending = fh.read(next, carry, FILE_READ_BYTES, null);
+      if (closesLong) {
+        sink.overlong(longHead!, longDropped);
+        longHead = undefined;
+        longDropped = 0;
+      }
+      if (last >= from) sink.region(buf.subarray(from, last + 1));
+      if (nextHead !== undefined) {
+        longHead = nextHead;
+        longDropped = rest - MAX_PENDING;
+      }
+      which ^= 1;
+    }
+  } finally {
+    // A read may still be under way when the sink threw.
+    await pending.catch(() => undefined);
+    await fh.close();
+  }
+  sink.end();
 }

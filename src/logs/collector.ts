@@ -2,6 +2,9 @@
 // windows around error anchors. Nothing here ever holds the whole log.
 
 import { anchorStrength, exitCodeOf, isBlockStart, type AnchorStrength } from "./anchors.js";
+import { detach, LineRing, type RecentLines, type TailSnapshot } from "./recent-lines.js";
+
+export { detach } from "./recent-lines.js";
 
 export interface KeptLine {
   /** 1-based line number in the log. */
@@ -18,6 +21,8 @@ export interface Window {
   lastAnchor: number;
   /** Normalised anchor texts of the window, to tell distinctive errors from repeated noise. */
   keys: string[];
+  /** Whether the window holds a test framework's failure-report header (see isBlockStart). */
+  report?: boolean;
 }
 
 export interface Segment {
@@ -81,14 +86,6 @@ export function normaliseKey(line: string): string {
     .slice(0, 200);
 }
 
-/**
- * A copy of the string that does not keep its source alive. Lines are slices of 64 KB–1 MB decoded chunks; V8 keeps
- * the whole chunk in memory while a slice of it lives, so anything stored beyond the current chunk is copied.
- */
-export function detach(s: string): string {
-  return (" " + s).slice(1);
-}
-
 function newSegment(index: number, name: string, startLine: number): Segment {
   return { index, name, header: [], startLine, endLine: startLine, errorCount: 0, strongCount: 0, windows: [], tail: [], lastStrong: [] };
 }
@@ -113,6 +110,10 @@ export class LogCollector {
 
   /** Window text a closed step keeps. */
   private readonly closedSegmentChars: number;
+  /** Where the tails and anchor contexts come from; a reader that skips lines supplies its own (see LineRouter). */
+  recent: RecentLines = new LineRing();
+  /** Tails of closed steps, decoded only for the steps still detailed at the end (see finish). */
+  private readonly tails = new Map<Segment, TailSnapshot>();
 
   constructor(opts: { maxExcerptChars?: number } = {}) {
     this.closedSegmentChars = Math.max(100_000, 3 * (opts.maxExcerptChars ?? 32_000));
@@ -125,22 +126,12 @@ export class LogCollector {
     return !this.inHeader && !this.inPem && !(this.open !== undefined && this.afterLeft > 0);
   }
 
-  /**
-   * `count` quiet lines (see `quiet`), of which only the last `lines` (at most TAIL_LINES) are given: the earlier ones
-   * could only have been trimmed from the tail. Their texts may be filled in later, see `resolveTail`.
-   */
-  pushQuiet(count: number, lines: KeptLine[], nonBlank: boolean): void {
+  /** `count` quiet lines (see `quiet`), which the reader has recorded in `recent` itself. */
+  pushQuiet(count: number, nonBlank: boolean): void {
     if (nonBlank) this.nonEmpty = 1;
-    const seg = this.current;
     this.lineCount += count;
-    seg.endLine = this.lineCount;
-    if (lines.length >= TAIL_LINES) seg.tail = [];
-    for (const l of lines) seg.tail.push(l);
-    if (seg.tail.length >= TAIL_LINES * 2) seg.tail = seg.tail.slice(-TAIL_LINES);
+    this.current.endLine = this.lineCount;
   }
-
-  /** Set by a reader that hands over tail lines before decoding them: fills in the texts of the last `lines` lines. */
-  resolveTail: ((lines: number) => void) | undefined;
 
   push(raw: string): void {
     const n = ++this.lineCount;
@@ -158,7 +149,7 @@ export class LogCollector {
         this.headerDone = false;
         this.current.header.push({ n, text: detach(text), strength: 0 });
         this.headerCommand = detach(text.slice(13));
-        this.current.tail.push({ n, text: detach(text), strength: 0 });
+        this.recent.add({ n, text: detach(text), strength: 0 });
         return;
       }
       if (text.startsWith("##[endgroup]")) {
@@ -207,9 +198,7 @@ export class LogCollector {
       if (--this.afterLeft === 0 && !block) this.open = undefined;
       else if (this.afterLeft === 0) this.afterLeft = 1;
     }
-    seg.tail.push(line);
-    // The tail ring is trimmed in batches: shifting one element per line would be quadratic.
-    if (seg.tail.length >= TAIL_LINES * 2) seg.tail = seg.tail.slice(-TAIL_LINES);
+    this.recent.add(line);
   }
 
   private maskPem(text: string): string {
@@ -245,12 +234,9 @@ export class LogCollector {
 
     let w = this.open;
     if (!w || w.lines.length >= MAX_WINDOW_LINES) {
-      this.resolveTail?.(line.strength === 3 && COMMAND_EXIT.test(line.text) ? RECENT : BEFORE[line.strength]);
-      const recent = seg.tail;
+      const recent = this.recent.last(line.strength === 3 && COMMAND_EXIT.test(line.text) ? RECENT : BEFORE[line.strength]).filter((l) => l.n >= seg.startLine);
       const count = beforeCount(line, recent);
-      const before = (count > 0 ? recent.slice(-count) : [])
-        .filter((l) => l.n >= seg.startLine && (!w || l.n > w.lines[w.lines.length - 1]!.n))
-        .map((l) => ({ ...l, text: detach(l.text) }));
+      const before = (count > 0 ? recent.slice(-count) : []).filter((l) => !w || l.n > w.lines[w.lines.length - 1]!.n);
       w = { lines: before, maxStrength: 0, lastAnchor: line.n, keys: [] };
       for (const l of before) this.windowChars += l.text.length;
       seg.windows.push(w);
@@ -261,7 +247,9 @@ export class LogCollector {
     this.windowChars += line.text.length;
     if (line.strength > w.maxStrength) w.maxStrength = line.strength;
     if (w.keys.length < 50) w.keys.push(key);
-    this.afterLeft = Math.max(this.afterLeft, line.strength === 3 && isBlockStart(line.text) ? BLOCK_AFTER : AFTER[line.strength]);
+    const report = line.strength === 3 && isBlockStart(line.text);
+    if (report) w.report = true;
+    this.afterLeft = Math.max(this.afterLeft, report ? BLOCK_AFTER : AFTER[line.strength]);
     if (this.windowChars > MAX_WINDOW_CHARS_PER_SEGMENT) this.evict();
   }
 
@@ -292,25 +280,23 @@ export class LogCollector {
   private closeSegment(): void {
     const seg = this.current;
     // Steps that went well keep only their last few lines (see below).
-    this.resolveTail?.(seg.exitCode === undefined && seg.errorCount === 0 && seg.strongCount === 0 ? 5 : TAIL_LINES);
-    seg.tail = seg.tail.slice(-TAIL_LINES).map((l) => ({ ...l, text: detach(l.text) }));
+    const quiet = seg.exitCode === undefined && seg.errorCount === 0 && seg.strongCount === 0;
+    if (quiet) seg.tail = this.recent.last(5).filter((l) => l.n >= seg.startLine);
+    else this.tails.set(seg, this.recent.snapshot(TAIL_LINES, seg.startLine));
     this.open = undefined;
     this.afterLeft = 0;
     this.windowChars = 0;
     this.inHeader = false;
     // Steps that went well keep only their summary; failed ones keep their detail, the latest few of them, and only
     // their best windows (a closed step can still be the failed one, so it keeps a few excerpts' worth).
-    if (seg.exitCode === undefined && seg.errorCount === 0 && seg.strongCount === 0) {
-      seg.windows = [];
-      seg.tail = seg.tail.slice(-5);
-    } else {
-      this.trimWindows(seg, this.closedSegmentChars);
-    }
-    const detailed = this.segments.filter((s) => s.windows.length > 0 || s.tail.length > 5);
+    if (quiet) seg.windows = [];
+    else this.trimWindows(seg, this.closedSegmentChars);
+    const detailed = this.segments.filter((s) => s.windows.length > 0 || (this.tails.get(s)?.length ?? s.tail.length) > 5);
     if (detailed.length > MAX_DETAILED_SEGMENTS) {
       const old = detailed[0]!;
       old.windows = [];
-      old.tail = old.tail.slice(-5);
+      old.tail = this.tails.get(old)?.last(5) ?? old.tail.slice(-5);
+      this.tails.delete(old);
     }
     if (this.segments.length > 2000) {
       // Pathological logs with thousands of groups: forget the oldest summaries too.
@@ -319,9 +305,10 @@ export class LogCollector {
   }
 
   finish(): Segment[] {
-    this.resolveTail?.(TAIL_LINES);
+    for (const [s, tail] of this.tails) s.tail = tail.lines();
+    this.tails.clear();
     const seg = this.current;
-    seg.tail = seg.tail.slice(-TAIL_LINES);
+    seg.tail = this.recent.last(TAIL_LINES).filter((l) => l.n >= seg.startLine);
     this.open = undefined;
     return this.segments;
   }

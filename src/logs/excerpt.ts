@@ -22,6 +22,12 @@ const WINDOW_SHARE = 0.45;
 /** Beyond this share of the budget only distinctive strong errors are added. */
 const SOFT_SHARE = 0.5;
 const MARKER_RESERVE = 40;
+/**
+ * Score added to a window holding a test framework's failure report (Surefire `<<< FAILURE!`, pytest `____ test ____`,
+ * jest `●`, go `--- FAIL:`): worth one strength level. Tests exercise error paths on purpose, so the code under test
+ * logs exceptions and stack traces of its own, often later in the log than the report of the test that failed.
+ */
+const REPORT_BONUS = 300;
 
 /** Plain markers a reader (human or LLM) understands; the count lets them judge what was cut. */
 export function cutMarker(lines: number): string {
@@ -68,7 +74,7 @@ function windowScore(w: Window, seg: Segment, keyCounts: Map<string, number>): n
   const avg = w.keys.length > 0 ? repeats / w.keys.length : 1;
   // An error line printed hundreds of times (retries, deprecation spam) tells less than one printed once.
   const distinct = avg <= 1.01 ? 200 : -Math.min(400, 60 * Math.log2(avg));
-  return w.maxStrength * 300 + recency + distinct;
+  return w.maxStrength * 300 + recency + distinct + (w.report ? REPORT_BONUS : 0);
 }
 
 function isDistinct(w: Window, keyCounts: Map<string, number>): boolean {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { analyzeLog } from "../../src/logs/analyze.js";
 
@@ -44,6 +45,19 @@ describe("excerpt", () => {
     expect(r.excerpt).toContain("src/a.c:3:5: error: unknown type name 'foo'");
     expect(r.excerpt).toContain("make: *** [all] Error 1");
     expect(r.category).toBe("compile");
+  });
+
+  it("prefers a test framework's failure report to a stack trace the code under test logged later", async () => {
+    // Jenkins console of `mvn test`: InvoiceTest fails (Surefire report); ImporterTest passes but logs an exception.
+    const log = fs.readFileSync(new URL("../fixtures/logs/maven-surefire-jenkins.log", import.meta.url), "utf8");
+    const r = await analyzeLog(log, { maxExcerptChars: 3500 });
+    const lines = r.excerpt.split("\n");
+    expect(lines).toContain("Tests run: 3, Failures: 0, Errors: 1, Skipped: 0, Time elapsed: 0.087 sec <<< FAILURE!");
+    expect(lines).toContain("rejectsNegativeAmount(com.acme.billing.InvoiceTest)  Time elapsed: 0.012 sec  <<< ERROR!");
+    expect(lines).toContain("java.lang.IllegalArgumentException: amount must not be negative: -5");
+    expect(lines).toContain("\tat com.acme.billing.InvoiceTest.rejectsNegativeAmount(InvoiceTest.java:44)");
+    expect(lines).not.toContain('java.lang.NumberFormatException: For input string: "12,50"');
+    expect(lines).toContain("Finished: FAILURE");
   });
 
   it("does not mark a short log as truncated when all of the failed step fits", async () => {

@@ -3,10 +3,13 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AnnotationEngine } from "../../src/logs/annotations/engine.js";
 import { toRepoPath } from "../../src/logs/annotations/paths.js";
-import { readLogRegions } from "../../src/logs/byte-reader.js";
+import os from "node:os";
+import { readLogFile, readLogRegions } from "../../src/logs/byte-reader.js";
+import { readLogFileThreaded, threadedReadAvailable } from "../../src/logs/scan/file-scanner.js";
 import { LogCollector } from "../../src/logs/collector.js";
 import { LineRouter } from "../../src/logs/line-router.js";
 import { readLogLines } from "../../src/logs/reader.js";
+import { createCandidateScanner } from "../../src/logs/scan/candidate-scanner.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures");
 const fixtureFiles = [
@@ -43,10 +46,10 @@ async function lineByLine(text: string) {
   return { lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
 }
 
-async function routed(text: string, chunk: number) {
+async function routed(text: string, chunk: number, scanner: "simd" | "regex" = "simd") {
   const collector = new LogCollector();
   const engine = new AnnotationEngine((raw) => toRepoPath(raw));
-  const router = new LineRouter(collector, engine);
+  const router = new LineRouter(collector, engine, createCandidateScanner(scanner));
   await readLogRegions(chunked(text, chunk), router);
   return { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
 }
@@ -71,17 +74,20 @@ const KEYWORDS = [
 ].join(`\n${Array.from({ length: 80 }, (_, i) => `step ${i} all good here`).join("\n")}\n`);
 
 describe("LineRouter", () => {
-  it("keeps the same result as line-by-line analysis for every keyword and line shape it may skip", async () => {
+  it.each(["simd", "regex"] as const)("keeps the same result as line-by-line analysis for every keyword and line shape it may skip (%s scanner)", async (scanner) => {
     const text = asActionsLog(KEYWORDS);
     const expected = await lineByLine(text);
-    expect(JSON.parse(JSON.stringify(await routed(text, 777)))).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(JSON.parse(JSON.stringify(await routed(text, 777, scanner)))).toEqual(JSON.parse(JSON.stringify(expected)));
   });
 
-  it.each(fixtureFiles.map((f) => [path.basename(f), f]))("keeps the same steps, windows, tails and annotations as line-by-line analysis (%s)", async (_name, file) => {
-    const text = asActionsLog(fs.readFileSync(file, "utf8"));
-    const expected = await lineByLine(text);
-    expect(JSON.parse(JSON.stringify(await routed(text, 4099)))).toEqual(JSON.parse(JSON.stringify(expected)));
-  });
+  it.each(fixtureFiles.flatMap((f) => (["simd", "regex"] as const).map((k) => [path.basename(f), k, f] as const)))(
+    "keeps the same steps, windows, tails and annotations as line-by-line analysis (%s, %s scanner)",
+    async (_name, scanner, file) => {
+      const text = asActionsLog(fs.readFileSync(file, "utf8"));
+      const expected = await lineByLine(text);
+      expect(JSON.parse(JSON.stringify(await routed(text, 4099, scanner)))).toEqual(JSON.parse(JSON.stringify(expected)));
+    },
+  );
 
   it("decodes the skipped lines a step's tail shows, across region boundaries", async () => {
     const lines = Array.from({ length: 120_000 }, (_, i) => `line ${i} ok`);
@@ -95,6 +101,55 @@ describe("LineRouter", () => {
     expect(seg.tail[0]!.text).toBe("line 119801 ok");
     // The anchor's window starts with its context lines, decoded.
     expect(seg.windows[0]!.lines.map((l) => l.text)).toEqual(["line 119995 ok", "line 119996 ok", "line 119997 ok", "line 119998 ok", "line 119999 ok", "npm ERR! code 1"]);
+  });
+});
+
+async function fromFile(text: string, how: "file" | "threaded") {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-router-")), "job.log");
+  fs.writeFileSync(file, text);
+  try {
+    const collector = new LogCollector();
+    const engine = new AnnotationEngine((raw) => toRepoPath(raw));
+    const router = new LineRouter(collector, engine);
+    if (how === "file") await readLogFile(file, router);
+    else await readLogFileThreaded(file, router);
+    return { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
+describe("log files", () => {
+  it("runs the scanner thread here (it is built into lib/ before the tests)", () => {
+    expect(threadedReadAvailable()).toBe(true);
+  });
+
+  // A log several regions long (1 MB each), with an over-long line across a region boundary and no final newline.
+  const big = [
+    asActionsLog(KEYWORDS),
+    ...Array.from({ length: 30_000 }, (_, i) => `2024-05-06T07:08:09.1234567Z \x1b[32m✓\x1b[39m case ${i} passes (${i % 17} ms)`),
+    `2024-05-06T07:08:09.1234567Z ${"z".repeat(3_000_000)}`,
+    // A step whose 200-line tail spans more than two 256 KB reads: its lines must be decoded before their buffer is reused.
+    "##[group]Run make wide",
+    "##[endgroup]",
+    ...Array.from({ length: 260 }, (_, i) => `row ${i} ${String(i).repeat(1000).slice(0, 3000)}`),
+    "##[error]Process completed with exit code 1.",
+    asActionsLog(fs.readFileSync(fixtureFiles[0]!, "utf8")),
+    "no newline at the end",
+  ].join("\n");
+
+  it.each(["file", "threaded"] as const)("reads a file (%s) with the same result as line-by-line analysis", async (how) => {
+    for (const text of [asActionsLog(KEYWORDS), big, ""]) {
+      const expected = await lineByLine(text);
+      expect(JSON.parse(JSON.stringify(await fromFile(text, how)))).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+  });
+
+  it.each(["file", "threaded"] as const)("refuses a binary file (%s) and reports a missing one", async (how) => {
+    await expect(fromFile(`\u0000\u0001${"x".repeat(100)}`, how)).rejects.toThrow(/binary/i);
+    const router = new LineRouter(new LogCollector(), undefined);
+    const read = how === "file" ? readLogFile : readLogFileThreaded;
+    await expect(read(path.join(os.tmpdir(), "ci-medic-no-such.log"), router)).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
 

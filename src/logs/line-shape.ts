@@ -1,0 +1,180 @@
+// Which lines of a region could matter to the collector or the parsers, decided from their bytes alone: a word of
+// scan/literals.ts in them, or a start some recogniser looks at (workflow commands, pytest and shellcheck blocks,
+// `file:line` locations, eslint file headers). Pure, so that it can run where the bytes are read (see file-scanner).
+
+import { MAX_LINE_CHARS } from "./clean.js";
+import type { Candidates } from "./scan/candidate-scanner.js";
+
+/** Must be looked at. */
+export const LOOK = 0;
+/** Says nothing, unless the collector or a parser is in the middle of something. */
+export const QUIET = 1;
+/** As QUIET, but indented: inside an eslint block it can be a row. */
+export const QUIET_INDENTED = 2;
+/** Empty once cleaned; ends an eslint block. */
+export const BLANK = 3;
+
+const SPACE = 32;
+const TAB = 9;
+const ESC = 27;
+const CR = 13;
+const Z = 90;
+const T = 84;
+const DOT = 46;
+const COLON = 58;
+
+const bytes = (s: string) => Uint8Array.from(Buffer.from(s, "latin1"));
+const FOR_MORE = bytes("For more information");
+const POST_JOB = bytes("Post job cleanup.");
+const CLEANING = bytes("Cleaning up orphan processes");
+const IN = bytes("In ");
+const AT = bytes("at ");
+const OK = bytes("ok ");
+const UNCAUGHT = bytes("Uncaught ");
+
+function startsAt(b: Uint8Array, p: number, word: Uint8Array): boolean {
+  if (p + word.length > b.length) return false;
+  for (let i = 0; i < word.length; i++) if (b[p + i] !== word[i]) return false;
+  return true;
+}
+
+/** Line starts (after indentation) that some recogniser looks at even without an error word. */
+function leadNeedsLook(b: Uint8Array, p: number, c: number): boolean {
+  switch (c) {
+    case 35: // ##[group], ##[error]
+    case 58: // ::error
+    case 95: // pytest ____ test ____
+    case 61: // === FAILURES / === RUN
+    case 0xef: // BOM
+      return true;
+    case 69: // pytest `E   …`
+      return b[p + 1] === SPACE;
+    case 94: // shellcheck `^-- SC2086 (info): …`
+      return true;
+    case 70:
+      return startsAt(b, p, FOR_MORE);
+    case 80:
+      return startsAt(b, p, POST_JOB);
+    case 67:
+      return startsAt(b, p, CLEANING);
+    case 73:
+      return startsAt(b, p, IN);
+    case 97:
+      return startsAt(b, p, AT);
+    case 111:
+      return startsAt(b, p, OK);
+    case 85:
+      return startsAt(b, p, UNCAUGHT);
+    default: {
+      if (c < 48 || c > 57) return false;
+      // Numbered failure headers: `1) test name`.
+      let j = p + 1;
+      while (j < b.length && b[j]! >= 48 && b[j]! <= 57) j++;
+      return b[j] === 41;
+    }
+  }
+}
+
+const LEAD_LOOK = 1;
+const MAYBE = 2;
+/** leadNeedsLook's cases by first byte: most line starts are settled by one load. */
+const LEAD = new Uint8Array(256);
+for (const c of [35, 58, 95, 61, 0xef, 94]) LEAD[c] = LEAD_LOOK;
+for (const c of [69, 70, 80, 67, 73, 97, 111, 85, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57]) LEAD[c] = MAYBE;
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 48 && c <= 57;
+}
+
+/** The rest of the fixed-offset check in LineRouter#region: digits and separators where `timestampAt` expects them. */
+function isUsualTimestamp(b: Uint8Array, s: number): boolean {
+  if (!isDigit(b[s]) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58) return false;
+  // Seven fraction digits: no earlier `Z` for timestampAt to stop at.
+  return b[s + 20] !== Z && b[s + 21] !== Z && b[s + 22] !== Z && b[s + 23] !== Z && b[s + 24] !== Z && b[s + 25] !== Z && b[s + 26] !== Z;
+}
+
+/** Length of the runner timestamp at `s` (see timestampLengthAt), on bytes; the usual form is checked at fixed offsets. */
+function timestampAt(b: Uint8Array, s: number, end: number): number {
+  if (end - s < 21 || !isDigit(b[s]) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58) return 0;
+  // `2024-01-02T03:04:05.1234567Z`: the first `Z` from offset 19 on ends it.
+  let z = s + 19;
+  const last = Math.min(s + 40, end - 1);
+  while (z <= last && b[z] !== 90) z++;
+  if (z > last) return 0;
+  return z + 1 < end && b[z + 1] === SPACE ? z + 2 - s : z + 1 - s;
+}
+
+/**
+ * Classifies the lines of `b` (complete lines, each ending with `\n`, as in `cand.newlines`): writes each line's end
+ * offset to `ends` and its kind (LOOK, QUIET, QUIET_INDENTED, BLANK) to `codes`, and returns the number of lines.
+ * Both arrays must have room for one entry per newline.
+ */
+export function classifyLines(b: Uint8Array, cand: Candidates, ends: Int32Array, codes: Uint8Array): number {
+  const len = b.length;
+  const { positions, count, newlines, newlineCount, base } = cand;
+  let ci = 0;
+  let next = count > 0 ? positions[0]! - base : len;
+  let cr = -1;
+  let s = 0;
+  let li = 0;
+  let n = 0;
+  while (s < len) {
+    const e = li < newlineCount ? Math.min(newlines[li++]! - base, len) : len;
+    ends[n] = e;
+    codes[n++] = next < e || e - s > MAX_LINE_CHARS ? LOOK : shapeOf(b, s, e, cr < s ? (cr = indexOfCr(b, s, len)) : cr);
+    s = e + 1;
+    while (next < s) next = ++ci < count ? positions[ci]! - base : len;
+  }
+  return n;
+}
+
+function indexOfCr(b: Uint8Array, from: number, len: number): number {
+  const i = b.indexOf(CR, from);
+  return i < 0 ? len : i;
+}
+
+/** The kind of the line [s, e) that holds none of the literals; `cr` is the first `\r` at or after s (or beyond). */
+function shapeOf(b: Uint8Array, s: number, e: number, cr: number): number {
+  // Where the text a person reads starts: after the timestamp and, for \r progress redraws, the last \r.
+  let end = e;
+  while (end > s && b[end - 1] === CR) end--;
+  let p = s;
+  // The usual runner timestamp, `2024-01-02T03:04:05.1234567Z `, is recognised at fixed offsets.
+  if (end - s > 28 && b[s + 27] === Z && b[s + 28] === SPACE && b[s + 19] === DOT && b[s + 10] === T && isUsualTimestamp(b, s)) p += 29;
+  else p += timestampAt(b, s, end);
+  if (cr < end) {
+    p = b.lastIndexOf(CR, end - 1) + 1;
+    // Nothing after the last redraw: cleanLine then keeps an earlier one.
+    if (p === end) return LOOK;
+  }
+  let indented = false;
+  while (p < end) {
+    const ch = b[p];
+    if (ch === SPACE || ch === TAB) {
+      indented = true;
+      p++;
+    } else if (ch === ESC) {
+      // Colour codes (CSI) are skipped; rarer escapes go the slow way.
+      if (p + 1 >= end || b[p + 1] !== 91) return LOOK;
+      let j = p + 2;
+      let k = j < end ? b[j]! : 0;
+      while (k >= 0x20 && k <= 0x3f) k = ++j < end ? b[j]! : 0;
+      if (!(k >= 0x40 && k <= 0x7e)) return LOOK;
+      p = j + 1;
+    } else break;
+  }
+  if (p >= end) return BLANK;
+  const c = b[p]!;
+  const lead = LEAD[c];
+  if (lead === LEAD_LOOK || (lead === MAYBE && leadNeedsLook(b, p, c))) return LOOK;
+  // A first token with `:` can be a `file:line` location; a lone token at column 0 an eslint file header.
+  let q = p;
+  while (q < end) {
+    const d = b[q];
+    if (d === SPACE) break;
+    if (d === COLON || d === TAB) return LOOK;
+    q++;
+  }
+  if (q === end && !indented) return LOOK;
+  return indented ? QUIET_INDENTED : QUIET;
+}
