@@ -35,6 +35,8 @@ export interface AppEnv {
   metricsToken?: string;
   gheHost?: string;
   gheProtocol: "http" | "https";
+  /** `thread` (default): jobs run in a worker thread of their own; `in-process`: beside the webhook server. */
+  workerMode: "thread" | "in-process";
   settings: Settings;
 }
 
@@ -174,6 +176,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   if (metricsToken !== undefined && metricsToken.length < 16) errors.push("METRICS_TOKEN is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)");
   const appSlug = get("APP_SLUG");
   if (appSlug !== undefined && !/^[a-z0-9][a-z0-9-]{0,33}$/.test(appSlug)) errors.push(`APP_SLUG must be the App's URL slug (lower-case letters, digits and dashes), got ${shown(appSlug)}`);
+  const workerMode = oneOf("WORKER_MODE", ["thread", "in-process"] as const, "thread");
   const settings: Settings = {
     logMaxBytes: integer("LOG_MAX_BYTES", DEFAULT_SETTINGS.logMaxBytes, 65_536, 1_073_741_824, " of bytes"),
     workerConcurrency: integer("WORKER_CONCURRENCY", DEFAULT_SETTINGS.workerConcurrency, 1, 32),
@@ -203,6 +206,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
     ...(metricsToken !== undefined ? { metricsToken } : {}),
     ...(gheHost !== undefined ? { gheHost } : {}),
     gheProtocol,
+    workerMode,
     settings,
   };
   return { ok: true, value, settings };

@@ -1,20 +1,23 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
-import { createDb, DEFAULT_DATABASE_URL, tuneDb, type Db } from "./db/client.js";
-import { SqliteQueue } from "./queue/sqlite-queue.js";
-import { Worker } from "./queue/worker.js";
+import { createDb, DEFAULT_DATABASE_URL, disableAutoCheckpoint, tuneDb, type Db } from "./db/client.js";
+import { DirectEnqueue } from "./queue/direct-enqueue.js";
+import type { Worker } from "./queue/worker.js";
 import { DEFAULT_SETTINGS, type Runtime, type Settings } from "./runtime.js";
+import { createJobWorker, createRuntime } from "./create-runtime.js";
 import { registerWebhooks } from "./webhooks/register.js";
-import { jobHandlers } from "./jobs/register.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import { createProviderFromEnv } from "./diagnosis/llm/from-env.js";
 import { scheduleHousekeeping } from "./housekeeping/schedule.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
 import { registerRoutes } from "./observability/routes.js";
 import { databaseCheck, migrationsCheck, queueCheck } from "./observability/readiness.js";
-import { llmMetrics, workerMetrics } from "./observability/observers.js";
+import { llmMetrics } from "./observability/observers.js";
 import { eventLoopGuard } from "./queue/load-guard.js";
+import { ThreadHost, type ThreadHostOptions } from "./queue/thread-host.js";
+import type { JobThreadData } from "./queue/thread-protocol.js";
 
 export interface AppDeps {
+  /** Given without `databaseUrl`, every query (the webhooks' enqueue too) goes through this client. */
   db?: Db;
   databaseUrl?: string;
   /** `null` forces "no LLM"; undefined reads the environment. */
@@ -26,57 +29,53 @@ export interface AppDeps {
   /** Tests drive the worker with `runUntilIdle()` instead. */
   startWorker?: boolean;
   pollMs?: number;
+  /**
+   * The server: jobs run in a worker thread with a runtime of its own (src/queue/job-thread.ts), this thread only
+   * acknowledges webhooks. Without it, the worker runs in this thread (tests, `WORKER_MODE=in-process`).
+   */
+  jobThread?: Pick<JobThreadData, "logLevel" | "logFormat"> & Pick<ThreadHostOptions, "onGiveUp" | "entry">;
 }
 
 export interface CiMedicApp {
   appFn: ApplicationFunction;
   /** Available once the app function has been loaded. */
   runtime(): Runtime;
+  /** The in-process worker (not with `jobThread`): tests run it with `runUntilIdle()`. */
+  worker(): Worker;
 }
 
 export function createApp(deps: AppDeps = {}): CiMedicApp {
   let runtime: Runtime | undefined;
+  let worker: Worker | undefined;
   const appFn = async (app: Probot, options: ApplicationFunctionOptions) => {
     const databaseUrl = deps.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
     const db = deps.db ?? createDb(databaseUrl);
     await tuneDb(db);
-    const queue = new SqliteQueue(db);
+    if (deps.jobThread) await disableAutoCheckpoint(db);
     const settings: Settings = { ...DEFAULT_SETTINGS, ...deps.settings };
-    const metrics = deps.metrics ?? createMetrics({ jobCounts: () => queue.counts(), defaultMetrics: false });
-    let slug: Promise<string | undefined> | undefined;
-    const rt: Runtime = {
-      app,
-      db,
-      queue,
-      settings,
-      metrics,
-      llm: deps.llm === null ? undefined : (deps.llm ?? createProviderFromEnv(process.env, { observer: llmMetrics(metrics) })),
-      log: app.log,
-      worker: undefined as unknown as Worker,
-      appSlug() {
-        if (settings.appSlug) return Promise.resolve(settings.appSlug);
-        slug ??= app
-          .auth()
-          .then((octokit) => octokit.rest.apps.getAuthenticated())
-          .then((res) => res.data?.slug)
-          .catch((error: unknown) => {
-            app.log.warn({ err: error }, "could not look up the App's slug; its own runs are recognised by branch only");
-            slug = undefined;
-            return undefined;
-          });
-        return slug;
-      },
-    };
-    rt.worker = new Worker({
-      queue,
-      handlers: jobHandlers(rt),
-      log: app.log,
-      concurrency: settings.workerConcurrency,
-      perInstallationLimit: settings.perInstallationConcurrency,
-      pollMs: deps.pollMs,
-      observer: workerMetrics(metrics),
-      busy: deps.startWorker === false ? undefined : eventLoopGuard().busy,
+    let jobCounts = async (): Promise<Record<string, number>> => ({});
+    const metrics = deps.metrics ?? createMetrics({ jobCounts: () => jobCounts(), defaultMetrics: false });
+    const thread = deps.jobThread;
+    // With a job thread, this thread runs no job: no LLM provider here, the thread has its own.
+    const llm = thread || deps.llm === null ? undefined : (deps.llm ?? createProviderFromEnv(process.env, { observer: llmMetrics(metrics) }));
+    // The webhooks' INSERT on a connection of its own, without Prisma: when the database is known by its URL.
+    const direct = deps.db && !deps.databaseUrl ? undefined : new DirectEnqueue(databaseUrl, { autoCheckpoint: !deps.jobThread });
+    const rt = createRuntime({ app, db, settings, metrics, llm, direct }, (rt) => {
+      if (thread) {
+        const host = new ThreadHost({
+          data: { databaseUrl, settings, logLevel: thread.logLevel, logFormat: thread.logFormat, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) },
+          log: app.log,
+          ...(thread.onGiveUp ? { onGiveUp: thread.onGiveUp } : {}),
+          ...(thread.entry ? { entry: thread.entry } : {}),
+        });
+        metrics.mergeFrom(() => host.metrics());
+        return host;
+      }
+      // In process, jobs share this event loop with the webhooks: no new job while it is slow (load-guard.ts).
+      worker = createJobWorker(rt, { pollMs: deps.pollMs, busy: deps.startWorker === false ? undefined : eventLoopGuard().busy });
+      return worker;
     });
+    jobCounts = () => rt.queue.counts();
     registerWebhooks(app, rt);
     try {
       registerRoutes(options, {
@@ -93,8 +92,9 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     }
     runtime = rt;
     if (deps.startWorker !== false) {
-      rt.worker.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
-      rt.housekeeping = scheduleHousekeeping({ db, queue, retentionDays: settings.retentionDays, log: app.log });
+      if (rt.worker instanceof ThreadHost) rt.worker.start();
+      else worker?.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
+      rt.housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: settings.retentionDays, log: app.log });
     }
   };
   return {
@@ -102,6 +102,10 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     runtime() {
       if (!runtime) throw new Error("the app function has not been loaded yet");
       return runtime;
+    },
+    worker() {
+      if (!worker) throw new Error(runtime ? "the jobs run in the job thread, not in this one" : "the app function has not been loaded yet");
+      return worker;
     },
   };
 }

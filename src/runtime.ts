@@ -1,7 +1,6 @@
 import type { Logger, Probot } from "probot";
 import type { Db } from "./db/client.js";
 import type { JobQueue } from "./queue/types.js";
-import type { Worker } from "./queue/worker.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import type { Housekeeping } from "./housekeeping/schedule.js";
 import type { Metrics } from "./observability/metrics.js";
@@ -30,12 +29,23 @@ export const DEFAULT_SETTINGS: Settings = {
   shutdownDeadlineMs: 25_000,
 };
 
-/** Everything a handler or a job needs, built once per app instance. */
+/**
+ * What runs the queued jobs, as handlers and jobs see it: the in-process Worker (src/queue/worker.ts), or the host of
+ * the job thread (src/queue/thread-host.ts) in the server.
+ */
+export interface JobRunner {
+  /** A job was just enqueued: look at the queue soon (the runner also polls for retries coming due). */
+  wake(): void;
+  /** Graceful shutdown: claim nothing more, let running jobs finish until the deadline, release the rest. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+/** Everything a handler or a job needs, built once per app instance (once per thread in the server). */
 export interface Runtime {
   app: Probot;
   db: Db;
   queue: JobQueue;
-  worker: Worker;
+  worker: JobRunner;
   settings: Settings;
   /** Undefined when no LLM is configured: the deterministic diagnosis is posted. */
   llm?: LlmProvider;

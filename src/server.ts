@@ -8,6 +8,8 @@ import { githubMetricsPlugin } from "./observability/github-metrics.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
 // and shut down gracefully on SIGTERM/SIGINT: stop taking webhooks, let running jobs finish, release the rest.
+// This thread acknowledges webhooks and serves /metrics and the health routes; the jobs run in a worker thread of
+// their own (src/queue/job-thread.ts) unless WORKER_MODE=in-process.
 
 async function main(): Promise<void> {
   // Probot's run() lets `.env` override the environment: validate what it will see.
@@ -23,7 +25,16 @@ async function main(): Promise<void> {
 
   let jobCounts: () => Promise<Record<string, number>> = async () => ({});
   const metrics = createMetrics({ jobCounts: () => jobCounts() });
-  const handle = createApp({ settings: env.settings, metrics, metricsToken: env.value.metricsToken, databaseUrl });
+  let shutdown: (signal: string, exitCode?: number) => Promise<void> = async () => process.exit(1);
+  const { logLevel, logFormat, workerMode } = env.value;
+  const handle = createApp({
+    settings: env.settings,
+    metrics,
+    metricsToken: env.value.metricsToken,
+    databaseUrl,
+    // A job thread that keeps crashing: exit non-zero (after a graceful stop of the rest) so the supervisor restarts us.
+    ...(workerMode === "thread" ? { jobThread: { logLevel, logFormat, onGiveUp: () => void shutdown("job thread crash loop", 1) } } : {}),
+  });
   const server = await run(handle.appFn, { Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) });
   const runtime = () => {
     try {
@@ -36,7 +47,7 @@ async function main(): Promise<void> {
   if (rt) jobCounts = () => rt.queue.counts();
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     const log = rt?.log ?? { info: console.info, error: console.error };
@@ -47,9 +58,10 @@ async function main(): Promise<void> {
         await rt.housekeeping?.stop();
         await rt.worker.stop(env.settings.shutdownDeadlineMs);
         await rt.db.$disconnect();
+        rt.queue.close();
       }
       log.info({ signal }, "stopped");
-      process.exit(0);
+      process.exit(exitCode);
     } catch (error) {
       log.error({ err: error }, "error while shutting down");
       process.exit(1);

@@ -85,15 +85,18 @@ function payload(runId: number): string {
       event: "push",
       html_url: `https://github.com/bench/repo/actions/runs/${runId}`,
       pull_requests: [],
+      repository: { id: 1, full_name: "bench/repo", name: "repo", owner: { login: "bench" } },
       actor: { login: "dev", type: "User" },
       triggering_actor: { login: "dev", type: "User" },
-      head_repository: { full_name: "bench/repo" },
+      head_repository: { id: 1, full_name: "bench/repo" },
     },
   });
 }
 
+// One sequence for every load of the run: a run id seen before would be a duplicate delivery, not new work.
+let runId = 1;
+
 async function load(port: number, rate: number | undefined, seconds = SECONDS): Promise<autocannon.Result> {
-  let runId = 1;
   return autocannon({
     url: `http://127.0.0.1:${port}/api/github/webhooks`,
     connections: 20,

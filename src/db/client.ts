@@ -42,3 +42,29 @@ export async function enableWal(url: string): Promise<void> {
     sqlite.close();
   }
 }
+
+/**
+ * With the job thread, the webhook thread's connection never checkpoints: a checkpoint copies the WAL into the database
+ * file and fsyncs it (10 to 20 ms), and SQLite runs it inside whichever commit crosses the threshold, here a webhook's
+ * INSERT. The job thread checkpoints instead (`checkpointEvery`).
+ */
+export async function disableAutoCheckpoint(db: Db): Promise<void> {
+  await db.$queryRawUnsafe("PRAGMA wal_autocheckpoint = 0");
+}
+
+/**
+ * A passive checkpoint every `ms` (it never waits for readers or writers), so that the WAL stays small while another
+ * connection writes most of it. Returns a stop function.
+ */
+export function checkpointEvery(db: Db, ms: number, log: { warn(obj: object, msg: string): void }): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    db.$queryRawUnsafe("PRAGMA wal_checkpoint(PASSIVE)")
+      .catch((error: unknown) => log.warn({ err: error }, "WAL checkpoint failed; will try again"))
+      .finally(() => (running = false));
+  }, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}

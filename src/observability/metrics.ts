@@ -1,9 +1,12 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 
 // One registry per app instance (not prom-client's global one): tests and a second Probot instance in the same process
 // get their own counters instead of "metric already registered" errors.
 
 export type JobCountsSource = () => Promise<Record<string, number>>;
+
+/** A registry's metrics as `registry.getMetricsAsJSON()` gives them (plain data: it crosses threads). */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 export interface MetricsOptions {
   /** Current number of jobs per queue state, read at every scrape (e.g. `() => queue.counts()`). */
@@ -33,6 +36,11 @@ export interface Metrics {
   fixPrsOpened: Counter<never>;
   /** reason: e.g. "permission", "not_allowed", "low_confidence", "limits". */
   approvalsRefused: Counter<"reason">;
+  /**
+   * Adds another registry's metrics (the job thread's) to every scrape: counters and histograms of the same name and
+   * labels are summed.
+   */
+  mergeFrom(source: () => Promise<MetricsJson>): void;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
 }
@@ -55,6 +63,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       for (const [state, count] of Object.entries(await jobCounts())) this.set({ state }, count);
     },
   });
+
+  const sources: (() => Promise<MetricsJson>)[] = [];
+  async function render(): Promise<string> {
+    if (sources.length === 0) return registry.metrics();
+    const own = await registry.getMetricsAsJSON();
+    const others = await Promise.all(sources.map((source) => source()));
+    return mergeMetrics([own, ...others]).metrics();
+  }
 
   return {
     registry,
@@ -82,6 +98,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     rateLimitWaitSeconds: new Counter({ name: `${p}github_rate_limit_wait_seconds_total`, help: "Seconds spent waiting for GitHub rate limits.", registers }),
     fixPrsOpened: new Counter({ name: `${p}fix_prs_opened_total`, help: "Fix pull requests opened after an approval.", registers }),
     approvalsRefused: new Counter({ name: `${p}approvals_refused_total`, help: "Commands or approvals refused, by reason.", labelNames: ["reason"] as const, registers }),
-    render: () => registry.metrics(),
+    mergeFrom: (source) => void sources.push(source),
+    render,
   };
+}
+
+/**
+ * One registry from several: `AggregatorRegistry.aggregate` with each metric's own aggregator (sum for ours) where
+ * several registries have it. A metric only one registry has is kept as it is, even one whose aggregator drops it
+ * across processes (`process_start_time_seconds`: both threads are one process here).
+ */
+export function mergeMetrics(sets: MetricsJson[]): Registry {
+  const seen = new Map<string, number>();
+  for (const set of sets) for (const metric of set) seen.set(metric.name, (seen.get(metric.name) ?? 0) + 1);
+  const kept = sets.map((set) => set.map((metric) => (seen.get(metric.name) === 1 ? { ...metric, aggregator: "first" as const } : metric)));
+  return AggregatorRegistry.aggregate(kept);
 }

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import type { DirectEnqueue } from "./direct-enqueue.js";
 import type { ClaimedJob, EnqueueResult, JobQueue, JobState, NewJob } from "./types.js";
 
 interface RawJob {
@@ -19,7 +20,7 @@ export function sqliteTime(date: Date): string {
 
 const MAX_ERROR_CHARS = 4000;
 
-function jobData(job: NewJob) {
+export function jobData(job: NewJob) {
   return {
     kind: job.kind,
     dedupeKey: job.dedupeKey,
@@ -33,12 +34,17 @@ function jobData(job: NewJob) {
 }
 
 export class SqliteQueue implements JobQueue {
-  constructor(private readonly db: Db) {}
+  /** `direct`: the server's enqueue, on its own connection without Prisma (direct-enqueue.ts). */
+  constructor(
+    private readonly db: Db,
+    private readonly direct?: DirectEnqueue,
+  ) {}
 
   // The two statements on every webhook and every job use raw SQL: one round trip each, no query planning in the
   // client (Prisma's compiled queries cost milliseconds of CPU, which the webhook acknowledgement cannot afford).
 
   async enqueue(job: NewJob): Promise<EnqueueResult> {
+    if (this.direct) return this.direct.enqueue(job);
     const d = jobData(job);
     const now = sqliteTime(new Date());
     const rows = await this.db.$queryRaw<{ id: number | bigint }[]>`
@@ -130,6 +136,10 @@ export class SqliteQueue implements JobQueue {
     const counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, dead: 0 };
     for (const row of rows) counts[row.state as JobState] = row._count._all;
     return counts;
+  }
+
+  close(): void {
+    this.direct?.close();
   }
 
   async nextRunAt(): Promise<Date | null> {

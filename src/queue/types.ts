@@ -49,4 +49,6 @@ export interface JobQueue {
   counts(): Promise<Record<JobState, number>>;
   /** When the next queued job is due, for the worker's sleep. */
   nextRunAt(): Promise<Date | null>;
+  /** Closes what the queue opened itself (not the Prisma client it was given). */
+  close(): void;
 }

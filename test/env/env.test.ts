@@ -43,6 +43,7 @@ describe("validateEnv: accepted environments", () => {
         port: 3000,
         llm: { provider: "none", geminiModel: "gemini-2.5-flash", timeoutMs: 60_000 },
         gheProtocol: "https",
+        workerMode: "thread",
         settings: DEFAULT_SETTINGS,
       },
     });

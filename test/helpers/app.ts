@@ -26,7 +26,7 @@ export class LogCapture {
  * reached only through nock.
  */
 export async function testApp(opts: { llm?: LlmProvider | null; settings?: Partial<Settings> } = {}) {
-  const { db } = createTestDb();
+  const { db, url } = createTestDb();
   const logs = new LogCapture();
   const log = pino({ level: "debug" }, logs.stream);
   const probot = new Probot({
@@ -37,7 +37,7 @@ export async function testApp(opts: { llm?: LlmProvider | null; settings?: Parti
     // The function form wins over the throttle options Probot adds per installation (writes 1 s apart otherwise).
     Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
   });
-  const handle = createApp({ db, llm: opts.llm ?? null, settings: { appSlug: "ci-medic", ...opts.settings }, startWorker: false });
+  const handle = createApp({ db, databaseUrl: url, llm: opts.llm ?? null, settings: { appSlug: "ci-medic", ...opts.settings }, startWorker: false });
   await probot.load(handle.appFn);
   const rt = () => handle.runtime();
   return {
@@ -50,9 +50,10 @@ export async function testApp(opts: { llm?: LlmProvider | null; settings?: Parti
     },
     /** Runs every queued job to the end. */
     async settle() {
-      await rt().worker.runUntilIdle();
+      await handle.worker().runUntilIdle();
     },
     async close() {
+      rt().queue.close();
       await db.$disconnect();
     },
   };

@@ -1,0 +1,71 @@
+import { isMainThread, parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { createProbot, ProbotOctokit } from "probot";
+import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
+import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
+import { createJobWorker, createRuntime } from "../create-runtime.js";
+import { createMetrics } from "../observability/metrics.js";
+import { githubMetricsPlugin } from "../observability/github-metrics.js";
+import { llmMetrics } from "../observability/observers.js";
+import type { Worker } from "./worker.js";
+import type { FromJobThread, JobThreadData, ToJobThread } from "./thread-protocol.js";
+
+// The job thread of the server (started by thread-host.ts): the same Worker loop and job code as in process, on a
+// runtime of its own (Prisma client on the same SQLite file, Probot instance, LLM provider, metrics registry), so
+// that jobs' CPU work (Prisma's query compiler, JSON, HTTP) never delays a webhook acknowledgement on the main thread.
+// Secrets come from this thread's copy of the environment (Node copies process.env into the thread), as in the main
+// thread; workerData carries only what start-up validated.
+
+async function runJobThread(port: MessagePort, data: JobThreadData): Promise<void> {
+  const post = (message: FromJobThread) => port.postMessage(message);
+  const started = start(data);
+  // Listening at once: a message that arrives while the runtime is being built waits for it.
+  port.on("message", (message: ToJobThread) => {
+    started.then(
+      (parts) => handle(parts, message),
+      () => undefined, // the start-up error itself ends the thread (and is reported to the host)
+    );
+  });
+
+  async function handle({ worker, db, metrics, stopCheckpoints }: Awaited<typeof started>, message: ToJobThread): Promise<void> {
+    switch (message.type) {
+      case "wake":
+        worker.wake();
+        return;
+      case "metrics":
+        post({ type: "metrics", id: message.id, metrics: await metrics.registry.getMetricsAsJSON() });
+        return;
+      case "stop":
+        stopCheckpoints();
+        await worker.stop(message.deadlineMs);
+        await db.$disconnect();
+        post({ type: "stopped" });
+        port.close(); // nothing else keeps the thread alive: it ends, and the host sees it exit
+        return;
+    }
+  }
+
+  const { worker } = await started;
+  await worker.start();
+  post({ type: "ready" });
+}
+
+async function start(data: JobThreadData) {
+  const metrics = createMetrics({ defaultMetrics: false }); // process metrics are the main thread's (same process)
+  const app = createProbot({
+    // APP_ID, PRIVATE_KEY(_PATH), GHE_HOST/GHE_PROTOCOL, LOG_* are read from the environment as Probot's run() reads them.
+    overrides: { logLevel: data.logLevel, logFormat: data.logFormat, Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) },
+  });
+  await app.ready();
+  const db = createDb(data.databaseUrl);
+  await tuneDb(db);
+  const llm = createProviderFromEnv(process.env, { observer: llmMetrics(metrics) });
+  let worker!: Worker;
+  const rt = createRuntime({ app, db, settings: data.settings, metrics, llm }, (rt) => (worker = createJobWorker(rt, { pollMs: data.pollMs })));
+  // The main thread's connection leaves checkpoints (and their fsync) to this one.
+  const stopCheckpoints = checkpointEvery(db, 1_000, rt.log);
+  return { worker, db, metrics, stopCheckpoints };
+}
+
+if (!isMainThread && parentPort) {
+  await runJobThread(parentPort, workerData as JobThreadData);
+}
