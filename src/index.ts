@@ -33,7 +33,7 @@ export interface AppDeps {
    * The server: jobs run in a worker thread with a runtime of its own (src/queue/job-thread.ts), this thread only
    * acknowledges webhooks. Without it, the worker runs in this thread (tests, `WORKER_MODE=in-process`).
    */
-  jobThread?: Pick<JobThreadData, "logLevel" | "logFormat"> & Pick<ThreadHostOptions, "onGiveUp" | "entry">;
+  jobThread?: Pick<JobThreadData, "logLevel" | "logFormat"> & Pick<ThreadHostOptions, "onGiveUp">;
 }
 
 export interface CiMedicApp {
@@ -47,29 +47,29 @@ export interface CiMedicApp {
 export function createApp(deps: AppDeps = {}): CiMedicApp {
   let runtime: Runtime | undefined;
   let worker: Worker | undefined;
+  let host: ThreadHost | undefined;
   const appFn = async (app: Probot, options: ApplicationFunctionOptions) => {
     const databaseUrl = deps.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+    const thread = deps.jobThread;
     const db = deps.db ?? createDb(databaseUrl);
     await tuneDb(db);
-    if (deps.jobThread) await disableAutoCheckpoint(db);
+    if (thread) await disableAutoCheckpoint(db);
     const settings: Settings = { ...DEFAULT_SETTINGS, ...deps.settings };
     let jobCounts = async (): Promise<Record<string, number>> => ({});
     const metrics = deps.metrics ?? createMetrics({ jobCounts: () => jobCounts(), defaultMetrics: false });
-    const thread = deps.jobThread;
     // With a job thread, this thread runs no job: no LLM provider here, the thread has its own.
     const llm = thread || deps.llm === null ? undefined : (deps.llm ?? createProviderFromEnv(process.env, { observer: llmMetrics(metrics) }));
     // The webhooks' INSERT on a connection of its own, without Prisma: when the database is known by its URL.
-    const direct = deps.db && !deps.databaseUrl ? undefined : new DirectEnqueue(databaseUrl, { autoCheckpoint: !deps.jobThread });
+    const direct = deps.db && !deps.databaseUrl ? undefined : new DirectEnqueue(databaseUrl, { autoCheckpoint: !thread });
     const rt = createRuntime({ app, db, settings, metrics, llm, direct }, (rt) => {
       if (thread) {
-        const host = new ThreadHost({
+        const jobs = new ThreadHost({
           data: { databaseUrl, settings, logLevel: thread.logLevel, logFormat: thread.logFormat, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) },
           log: app.log,
           ...(thread.onGiveUp ? { onGiveUp: thread.onGiveUp } : {}),
-          ...(thread.entry ? { entry: thread.entry } : {}),
         });
-        metrics.mergeFrom(() => host.metrics());
-        return host;
+        metrics.mergeFrom(() => jobs.metrics());
+        return (host = jobs);
       }
       // In process, jobs share this event loop with the webhooks: no new job while it is slow (load-guard.ts).
       worker = createJobWorker(rt, { pollMs: deps.pollMs, busy: deps.startWorker === false ? undefined : eventLoopGuard().busy });
@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     }
     runtime = rt;
     if (deps.startWorker !== false) {
-      if (rt.worker instanceof ThreadHost) rt.worker.start();
+      if (host) host.start();
       else worker?.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
       rt.housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: settings.retentionDays, log: app.log });
     }

@@ -18,7 +18,27 @@ export function createDb(url: string = process.env.DATABASE_URL ?? DEFAULT_DATAB
   // SQLite will not create the folder; a fresh clone has no ./data yet.
   fs.mkdirSync(path.dirname(sqlitePath(url)), { recursive: true });
   const adapter = new PrismaBetterSQLite3({ url, timeout: 5000 });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter: immediateTransactions(adapter) });
+}
+
+/**
+ * Prisma's SQLite adapter opens its transactions (upserts, nested writes) with a deferred `BEGIN`: one that reads and
+ * then writes fails at once with SQLITE_BUSY_SNAPSHOT when another connection (the webhooks' enqueue, see
+ * src/queue/direct-enqueue.ts) committed in between, and the busy timeout cannot help. `BEGIN IMMEDIATE` takes the write
+ * lock first, waiting for it within the busy timeout. The adapter has no option for it: its connection's `prepare` is
+ * wrapped for that one statement.
+ */
+function immediateTransactions(factory: PrismaBetterSQLite3): PrismaBetterSQLite3 {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    const client = (adapter as unknown as { client?: { prepare(sql: string): unknown } }).client;
+    if (typeof client?.prepare !== "function") throw new Error("@prisma/adapter-better-sqlite3 changed: its connection is not reachable to begin transactions IMMEDIATE");
+    const prepare = client.prepare.bind(client);
+    client.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
+    return adapter;
+  };
+  return factory;
 }
 
 /**
@@ -54,14 +74,21 @@ export async function disableAutoCheckpoint(db: Db): Promise<void> {
 
 /**
  * A passive checkpoint every `ms` (it never waits for readers or writers), so that the WAL stays small while another
- * connection writes most of it. Returns a stop function.
+ * connection writes most of it. Under a sustained stream of writes the WAL file may never get the quiet moment it
+ * needs to start over, and grows: past `truncateAbovePages` it is truncated (writers wait a moment; the webhooks'
+ * enqueue waits without blocking its thread). Returns a stop function.
  */
-export function checkpointEvery(db: Db, ms: number, log: { warn(obj: object, msg: string): void }): () => void {
+export function checkpointEvery(db: Db, ms: number, log: { warn(obj: object, msg: string): void }, opts: { truncateAbovePages?: number } = {}): () => void {
+  const limit = opts.truncateAbovePages ?? 10_000; // 40 MB of 4 KB pages
   let running = false;
+  const checkpoint = async () => {
+    const [result] = await db.$queryRawUnsafe<{ log: number | bigint }[]>("PRAGMA wal_checkpoint(PASSIVE)");
+    if (result && Number(result.log) > limit) await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
+  };
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    db.$queryRawUnsafe("PRAGMA wal_checkpoint(PASSIVE)")
+    checkpoint()
       .catch((error: unknown) => log.warn({ err: error }, "WAL checkpoint failed; will try again"))
       .finally(() => (running = false));
   }, ms);

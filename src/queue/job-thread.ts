@@ -1,3 +1,4 @@
+import os from "node:os";
 import { isMainThread, parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { createProbot, ProbotOctokit } from "probot";
 import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
@@ -49,7 +50,23 @@ async function runJobThread(port: MessagePort, data: JobThreadData): Promise<voi
   post({ type: "ready" });
 }
 
+const JOB_THREAD_NICE = 10;
+
+/**
+ * On Linux the nice value belongs to the thread (setpriority on "this process" is this thread): the job thread yields
+ * the CPU to the webhook thread when both want it. Elsewhere it would lower the whole process, so it is left alone.
+ */
+function yieldToWebhooks(): void {
+  if (process.platform !== "linux") return;
+  try {
+    os.setPriority(Math.max(os.getPriority(), JOB_THREAD_NICE));
+  } catch {
+    // not allowed (some containers): the thread keeps the process's priority
+  }
+}
+
 async function start(data: JobThreadData) {
+  yieldToWebhooks();
   const metrics = createMetrics({ defaultMetrics: false }); // process metrics are the main thread's (same process)
   const app = createProbot({
     // APP_ID, PRIVATE_KEY(_PATH), GHE_HOST/GHE_PROTOCOL, LOG_* are read from the environment as Probot's run() reads them.

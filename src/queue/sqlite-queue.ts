@@ -61,30 +61,41 @@ export class SqliteQueue implements JobQueue {
 
   async claim(workerId: string, opts: { perInstallationLimit: number; now?: Date }): Promise<ClaimedJob | null> {
     const now = sqliteTime(opts.now ?? new Date());
-    // One statement, so two claimers (or two instances on one file) can never take the same row.
-    const rows = await this.db.$queryRaw<RawJob[]>`
-      UPDATE "Job" SET "state" = 'running', "lockedBy" = ${workerId}, "lockedAt" = ${now}, "updatedAt" = ${now},
-                       "attempts" = "attempts" + 1
-      WHERE "id" = (
-        SELECT "id" FROM "Job"
+    const limit = opts.perInstallationLimit;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // Found by a read: when one installation has filled its slots and thousands of its jobs wait, SQLite walks all of
+      // them, and a read holds no lock that the webhooks' enqueue (another connection) would have to wait for.
+      const candidates = await this.db.$queryRaw<{ id: number | bigint; installationId: number | bigint }[]>`
+        SELECT "id", "installationId" FROM "Job"
         WHERE "state" = 'queued' AND "runAt" <= ${now}
           AND "installationId" NOT IN (
             SELECT "installationId" FROM "Job" WHERE "state" = 'running'
-            GROUP BY "installationId" HAVING COUNT(*) >= ${opts.perInstallationLimit})
-        ORDER BY "runAt", "id" LIMIT 1)
-      RETURNING "id", "kind", "payload", "attempts", "maxAttempts", "installationId", "repository", "deliveryId"`;
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      id: Number(row.id),
-      kind: row.kind,
-      payload: JSON.parse(row.payload) as unknown,
-      attempts: Number(row.attempts),
-      maxAttempts: Number(row.maxAttempts),
-      installationId: Number(row.installationId),
-      repository: row.repository,
-      deliveryId: row.deliveryId,
-    };
+            GROUP BY "installationId" HAVING COUNT(*) >= ${limit})
+        ORDER BY "runAt", "id" LIMIT 1`;
+      const candidate = candidates[0];
+      if (!candidate) return null;
+      // Taken by one statement that checks again, so two claimers (or two instances on one file) can never take the same
+      // row, nor fill an installation past its limit.
+      const rows = await this.db.$queryRaw<RawJob[]>`
+        UPDATE "Job" SET "state" = 'running', "lockedBy" = ${workerId}, "lockedAt" = ${now}, "updatedAt" = ${now},
+                         "attempts" = "attempts" + 1
+        WHERE "id" = ${candidate.id} AND "state" = 'queued'
+          AND (SELECT COUNT(*) FROM "Job" WHERE "installationId" = ${candidate.installationId} AND "state" = 'running') < ${limit}
+        RETURNING "id", "kind", "payload", "attempts", "maxAttempts", "installationId", "repository", "deliveryId"`;
+      const row = rows[0];
+      if (!row) continue; // another claimer was first: look again
+      return {
+        id: Number(row.id),
+        kind: row.kind,
+        payload: JSON.parse(row.payload) as unknown,
+        attempts: Number(row.attempts),
+        maxAttempts: Number(row.maxAttempts),
+        installationId: Number(row.installationId),
+        repository: row.repository,
+        deliveryId: row.deliveryId,
+      };
+    }
+    return null;
   }
 
   async complete(id: number): Promise<void> {

@@ -4,7 +4,6 @@ import type { JobRunner } from "../runtime.js";
 import type { FromJobThread, JobThreadData, ToJobThread } from "./thread-protocol.js";
 
 interface HostLog {
-  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -120,7 +119,7 @@ export class ThreadHost implements JobRunner {
   private onMessage(message: FromJobThread): void {
     switch (message.type) {
       case "ready":
-        this.opts.log.debug({ threadId: this.thread?.threadId }, "job thread started");
+        this.opts.log.info({ threadId: this.thread?.threadId, concurrency: this.opts.data.settings.workerConcurrency }, "job thread started");
         return;
       case "metrics":
         this.pending.get(message.id)?.(message.metrics);
@@ -137,7 +136,10 @@ export class ThreadHost implements JobRunner {
     if (this.thread !== thread) return;
     this.thread = undefined;
     for (const finish of [...this.pending.values()]) finish([]);
-    if (this.stopping) return;
+    if (this.stopping) {
+      if (this.lastError) this.opts.log.error({ err: this.lastError, exitCode: code }, "the job thread failed while stopping");
+      return;
+    }
     const error = this.lastError ?? new Error(`the job thread exited with code ${code}`);
     const now = Date.now();
     const window = this.opts.crashWindowMs ?? 10 * 60_000;

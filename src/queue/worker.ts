@@ -5,6 +5,12 @@ import { PermanentJobError, retryAtOf } from "./errors.js";
 
 export type JobHandler = (job: ClaimedJob, signal: AbortSignal) => Promise<void>;
 
+/**
+ * How soon to look at the queue again when every due job waits for its installation's running jobs (one installation
+ * flooding the queue): each look walks the queue, so not after every enqueue. A job finishing looks at once.
+ */
+const BLOCKED_LOOK_MS = 250;
+
 export interface WorkerLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -44,7 +50,10 @@ export class Worker {
   private pumping: Promise<void> | undefined;
   private pumpAgain = false;
   private finished = 0;
-  private wakePending = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = 0;
+  /** The last look found due jobs of full installations only, while jobs were running. */
+  private blocked = false;
 
   constructor(private readonly opts: WorkerOptions) {}
 
@@ -63,12 +72,21 @@ export class Worker {
 
   /** Webhooks call this after every enqueue: a burst of them becomes one look at the queue. */
   wake(): void {
-    if (!this.started || this.stopping || this.wakePending) return;
-    this.wakePending = true;
-    setTimeout(() => {
-      this.wakePending = false;
+    this.lookWithin(this.blocked ? Math.min(BLOCKED_LOOK_MS, this.opts.pollMs ?? BLOCKED_LOOK_MS) : 10);
+  }
+
+  /** A look at the queue within `ms`, unless one is already due sooner. */
+  private lookWithin(ms: number): void {
+    if (!this.started || this.stopping) return;
+    const at = Date.now() + ms;
+    if (this.wakeTimer && this.wakeAt <= at) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
       this.look();
-    }, 10).unref();
+    }, ms);
+    this.wakeTimer.unref();
   }
 
   private look(): void {
@@ -95,6 +113,7 @@ export class Worker {
           return;
         }
         const job = await this.opts.queue.claim(this.id, { perInstallationLimit: this.opts.perInstallationLimit ?? 1 });
+        this.blocked = !job && this.running.size > 0;
         if (!job) break;
         this.launch(job);
       }
@@ -108,7 +127,10 @@ export class Worker {
   private async scheduleNextLook(): Promise<void> {
     const poll = this.opts.pollMs ?? 5_000;
     const next = await this.opts.queue.nextRunAt();
-    const wait = next ? Math.max(50, Math.min(poll, next.getTime() - Date.now())) : poll;
+    let wait = next ? Math.max(50, Math.min(poll, next.getTime() - Date.now())) : poll;
+    // The next due job may be one that waits for its installation, or for a free slot (a job finishing looks at once):
+    // not a reason to look again every 50 ms.
+    if (this.blocked || this.running.size >= this.concurrency) wait = Math.max(wait, Math.min(poll, BLOCKED_LOOK_MS));
     this.sleep(wait);
   }
 
@@ -124,7 +146,8 @@ export class Worker {
     const promise = this.execute(job, abort.signal).finally(() => {
       this.finished++;
       this.running.delete(job.id);
-      this.wake();
+      this.blocked = false; // its installation has a free slot now
+      this.lookWithin(10);
     });
     this.running.set(job.id, { promise, abort });
   }
@@ -192,6 +215,7 @@ export class Worker {
   async stop(deadlineMs = 25_000): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.wakeTimer);
     await this.pumping;
     const all = Promise.allSettled([...this.running.values()].map((r) => r.promise));
     let timer: NodeJS.Timeout | undefined;

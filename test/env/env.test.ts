@@ -83,6 +83,7 @@ describe("validateEnv: accepted environments", () => {
       GHE_HOST: "github.example.com",
       GHE_PROTOCOL: "https",
       WORKER_CONCURRENCY: "4",
+      WORKER_MODE: "in-process",
       RETENTION_DAYS: "7",
       APP_SLUG: "ci-medic",
       GEMINI_API_KEY: "",
@@ -92,6 +93,7 @@ describe("validateEnv: accepted environments", () => {
     expect(result.value.llm).toEqual({ provider: "openai", geminiModel: "gemini-2.5-flash", openaiBaseUrl: "http://localhost:11434/v1", openaiModel: "qwen2.5-coder:7b", timeoutMs: 30_000 });
     expect(result.value.port).toBe(8080);
     expect(result.value.gheHost).toBe("github.example.com");
+    expect(result.value.workerMode).toBe("in-process");
     expect(result.settings).toEqual({ ...DEFAULT_SETTINGS, logMaxBytes: 1_048_576, workerConcurrency: 4, retentionDays: 7, appSlug: "ci-medic" });
   });
 
@@ -170,9 +172,10 @@ describe("validateEnv: one message per problem, never a secret", () => {
     rejects({ METRICS_TOKEN: "metrics-secret" }, ["METRICS_TOKEN is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)"]);
   });
 
-  it("LOG_MAX_BYTES, WORKER_CONCURRENCY, PER_INSTALLATION_CONCURRENCY, DAILY_TOKEN_BUDGET, RETENTION_DAYS, SHUTDOWN_DEADLINE_MS, APP_SLUG", () => {
+  it("LOG_MAX_BYTES, WORKER_CONCURRENCY, WORKER_MODE, PER_INSTALLATION_CONCURRENCY, DAILY_TOKEN_BUDGET, RETENTION_DAYS, SHUTDOWN_DEADLINE_MS, APP_SLUG", () => {
     rejects({ LOG_MAX_BYTES: "20MB" }, ['LOG_MAX_BYTES must be a whole number of bytes between 65536 and 1073741824, got "20MB"']);
     rejects({ WORKER_CONCURRENCY: "0" }, ['WORKER_CONCURRENCY must be a whole number between 1 and 32, got "0"']);
+    rejects({ WORKER_MODE: "cluster" }, ['WORKER_MODE must be one of thread, in-process, got "cluster"']);
     rejects({ PER_INSTALLATION_CONCURRENCY: "-1" }, ['PER_INSTALLATION_CONCURRENCY must be a whole number between 1 and 32, got "-1"']);
     rejects({ DAILY_TOKEN_BUDGET: "1e6" }, ['DAILY_TOKEN_BUDGET must be a whole number between 0 and 1000000000, got "1e6"']);
     rejects({ RETENTION_DAYS: "forever" }, ['RETENTION_DAYS must be a whole number of days between 1 and 3650, got "forever"']);

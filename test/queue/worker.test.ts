@@ -159,3 +159,52 @@ describe("Worker under load", () => {
     expect(await q.counts()).toMatchObject({ done: 2 });
   });
 });
+
+describe("Worker with one installation flooding the queue", () => {
+  it("does not walk the queue after every enqueue while that installation's slot is taken, and still runs the others", async () => {
+    const q = new SqliteQueue(createTestDb().db);
+    let claims = 0;
+    const counted = Object.assign(Object.create(q) as SqliteQueue, {
+      claim: (...args: Parameters<SqliteQueue["claim"]>) => {
+        claims++;
+        return q.claim(...args);
+      },
+    });
+    let release!: () => void;
+    const started: string[] = [];
+    const w = new Worker({
+      queue: counted,
+      handlers: {
+        work: async (job) => {
+          const key = String((job.payload as { key: string }).key);
+          started.push(key);
+          if (key === "flood-0") await new Promise<void>((r) => (release = r));
+        },
+      },
+      log: silent,
+      concurrency: 2,
+      perInstallationLimit: 1,
+    });
+    await q.enqueue({ kind: "work", dedupeKey: "flood-0", installationId: 1, repository: "o/r", payload: { key: "flood-0" } });
+    await w.start();
+    await vi_waitFor(() => started.length === 1);
+    await new Promise((r) => setTimeout(r, 50)); // the look that found installation 1 full
+    const before = claims;
+    for (let i = 1; i <= 40; i++) {
+      await q.enqueue({ kind: "work", dedupeKey: `flood-${i}`, installationId: 1, repository: "o/r", payload: { key: `flood-${i}` } });
+      w.wake();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(claims - before).toBeLessThanOrEqual(3); // one look per 250 ms, not one per wake-up
+    // Another installation's job still starts, a little later.
+    await q.enqueue({ kind: "work", dedupeKey: "other", installationId: 2, repository: "o/r", payload: { key: "other" } });
+    w.wake();
+    await vi_waitFor(() => started.includes("other"));
+    // A job finishing frees its installation: the next one starts at once.
+    const finishedAt = Date.now();
+    release();
+    await vi_waitFor(() => started.includes("flood-1"));
+    expect(Date.now() - finishedAt).toBeLessThan(200);
+    await w.stop(5_000);
+  });
+});
