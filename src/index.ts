@@ -94,7 +94,8 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     if (deps.startWorker !== false) {
       if (host) host.start();
       else worker?.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
-      rt.housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: settings.retentionDays, log: app.log });
+      // With a job thread, housekeeping runs there: a purge or VACUUM must not hold up acknowledgements.
+      if (!host) rt.housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: settings.retentionDays, log: app.log });
     }
   };
   return {

@@ -3,19 +3,13 @@
 // partial line.
 
 import fs from "node:fs/promises";
-import { MAX_LINE_CHARS } from "./clean.js";
 import { BinaryLogError } from "./errors.js";
-import { looksBinary, type LogInput } from "./reader.js";
+import { looksBinary, MAX_PENDING, SNIFF_BYTES, type LogInput } from "./reader.js";
 
-/** How many leading bytes are inspected to tell text from binary (as readLogLines). */
-const SNIFF_BYTES = 8192;
-/**
- * Regions are about this big. Small enough that a region and its latin1 copy stay ordinary heap objects, which the
- * young-generation GC frees at once (a 1 MB region lands in large-object space and lets RSS grow past 160 MB).
- */
+export { MAX_PENDING, SNIFF_BYTES } from "./reader.js";
+
+/** Stream chunks are regrouped into regions of about this size (a file is read 256 KB at a time, see readLogFile). */
 const REGION_BYTES = 64 * 1024;
-/** A partial line longer than this stops growing; the rest of it is only counted (as readLogLines). */
-const MAX_PENDING = 4 * MAX_LINE_CHARS;
 
 export interface RegionSink {
   /** `buf` holds complete lines, each ending with `\n`. */
@@ -133,6 +127,61 @@ export async function readLogRegions(input: LogInput, sink: RegionSink): Promise
   splitter.end();
 }
 
+/** How one read of a log file divides (see FileLineCutter). */
+export interface ReadCut {
+  /** Complete lines: bytes [from, to) of the buffer (none when to <= from). */
+  from: number;
+  to: number;
+  /** How many bytes from `to` on, an unfinished line, go to the start of the next read (0 once it grew too long). */
+  carry: number;
+  /** A line longer than MAX_PENDING that ended in this read: reported before the lines. */
+  closedLong?: { head: Buffer; dropped: number };
+}
+
+/**
+ * Cuts successive reads of one file into complete lines, as RegionSplitter cuts a stream: each read starts with the
+ * bytes the previous one carried over; a line longer than MAX_PENDING keeps only its head. Shared by readLogFile and
+ * the scanner thread (scan/file-scanner-thread.ts), which differ only in where they read into.
+ */
+export class FileLineCutter {
+  private longHead: Buffer | undefined;
+  private longDropped = 0;
+
+  /** `buf[0, total)` holds the carried bytes and the new ones; undefined when all of them lie inside a too-long line. */
+  cut(buf: Buffer, total: number): ReadCut | undefined {
+    let from = 0;
+    let closedLong: ReadCut["closedLong"];
+    if (this.longHead !== undefined) {
+      const nl = buf.indexOf(10);
+      if (nl < 0 || nl >= total) {
+        this.longDropped += total;
+        return undefined;
+      }
+      closedLong = { head: this.longHead, dropped: this.longDropped + nl };
+      this.longHead = undefined;
+      this.longDropped = 0;
+      from = nl + 1;
+    }
+    const to = Math.max(buf.lastIndexOf(10, total - 1) + 1, from);
+    let carry = total - to;
+    if (carry > MAX_PENDING) {
+      // Copied: the head must outlive this buffer.
+      this.longHead = Buffer.from(buf.subarray(to, to + MAX_PENDING));
+      this.longDropped = carry - MAX_PENDING;
+      carry = 0;
+    }
+    return closedLong ? { from, to, carry, closedLong } : { from, to, carry };
+  }
+
+  /** At the end of the file, `buf[0, total)` holding the carried bytes: a last line without a newline gets one (`buf` needs room for it). */
+  finish(buf: Buffer, total: number): ReadCut | undefined {
+    if (this.longHead !== undefined) return { from: 0, to: 0, carry: 0, closedLong: { head: this.longHead, dropped: this.longDropped } };
+    if (total === 0) return undefined;
+    buf[total] = 10;
+    return { from: 0, to: total + 1, carry: 0 };
+  }
+}
+
 /** Bytes read from a file at a time: one region. */
 const FILE_READ_BYTES = 256 * 1024;
 
@@ -145,13 +194,16 @@ const FILE_READ_BYTES = 256 * 1024;
 export async function readLogFile(file: string, sink: RegionSink): Promise<void> {
   const fh = await fs.open(file, "r");
   let pending: Promise<{ bytesRead: number }> = Promise.resolve({ bytesRead: 0 });
+  const emit = (buf: Buffer, c: ReadCut | undefined) => {
+    if (c?.closedLong) sink.overlong(c.closedLong.head, c.closedLong.dropped);
+    if (c && c.to > c.from) sink.region(buf.subarray(c.from, c.to));
+  };
   try {
     const pool = [Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1), Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1)];
+    const cutter = new FileLineCutter();
     let which = 0;
     /** Bytes of an unfinished line at the start of pool[which]. */
     let carry = 0;
-    let longHead: Buffer | undefined;
-    let longDropped = 0;
     pending = fh.read(pool[0]!, 0, FILE_READ_BYTES, null);
     for (let first = true; ; first = false) {
       const buf = pool[which]!;
@@ -159,55 +211,22 @@ export async function readLogFile(file: string, sink: RegionSink): Promise<void>
       const total = carry + bytesRead;
       if (first && looksBinary(buf.subarray(0, Math.min(total, SNIFF_BYTES)))) throw new BinaryLogError();
       if (bytesRead === 0) {
-        if (longHead !== undefined) sink.overlong(longHead, longDropped);
-        else if (total > 0) {
-          // The last line has no newline: one is added, as readLogRegions does (the buffer has room for it).
-          buf[total] = 10;
-          sink.region(buf.subarray(0, total + 1));
-        }
+        emit(buf, cutter.finish(buf, total));
         break;
       }
-      // Where this buffer's complete lines start and end, before anything is handed over.
-      let from = 0;
-      let closesLong = false;
-      if (longHead !== undefined) {
-        const nl = buf.indexOf(10);
-        if (nl < 0 || nl >= total) {
-          longDropped += total;
-          carry = 0;
-          pending = fh.read(buf, 0, FILE_READ_BYTES, null);
-          continue;
-        }
-        longDropped += nl;
-        closesLong = true;
-        from = nl + 1;
+      const cut = cutter.cut(buf, total);
+      if (cut === undefined) {
+        carry = 0;
+        pending = fh.read(buf, 0, FILE_READ_BYTES, null);
+        continue;
       }
-      const last = buf.lastIndexOf(10, total - 1);
-      const restFrom = Math.max(last + 1, from);
-      const rest = total - restFrom;
       // The next read starts now, into the other buffer, behind the unfinished line.
       const next = pool[which ^ 1]!;
       sink.retire?.(next);
-      let nextHead: Buffer | undefined;
-      if (rest > MAX_PENDING) {
-        // Copied: the head must outlive this buffer.
-        nextHead = Buffer.from(buf.subarray(restFrom, restFrom + MAX_PENDING));
-        carry = 0;
-      } else {
-        buf.copy(next, 0, restFrom, total);
-        carry = rest;
-      }
+      buf.copy(next, 0, cut.to, cut.to + cut.carry);
+      carry = cut.carry;
       pending = fh.read(next, carry, FILE_READ_BYTES, null);
-      if (closesLong) {
-        sink.overlong(longHead!, longDropped);
-        longHead = undefined;
-        longDropped = 0;
-      }
-      if (last >= from) sink.region(buf.subarray(from, last + 1));
-      if (nextHead !== undefined) {
-        longHead = nextHead;
-        longDropped = rest - MAX_PENDING;
-      }
+      emit(buf, cut);
       which ^= 1;
     }
   } finally {

@@ -6,9 +6,9 @@ import { MAX_LINE_CHARS, cleanLine, truncateLine } from "./clean.js";
 export type LogInput = string | Buffer | Uint8Array | AsyncIterable<Buffer | Uint8Array | string>;
 
 /** How many leading bytes are inspected to tell text from binary. */
-const SNIFF_BYTES = 8192;
+export const SNIFF_BYTES = 8192;
 /** A partial line longer than this stops growing; the rest of it is only counted. */
-const MAX_PENDING = 4 * MAX_LINE_CHARS;
+export const MAX_PENDING = 4 * MAX_LINE_CHARS;
 
 /** Heuristic over the first bytes: NUL anywhere, or more than 10% control bytes (besides tab, newline, CR, ESC, FF, BS). */
 export function looksBinary(sample: Uint8Array | string): boolean {

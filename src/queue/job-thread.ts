@@ -4,6 +4,7 @@ import { createProbot, ProbotOctokit } from "probot";
 import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
 import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
 import { createJobWorker, createRuntime } from "../create-runtime.js";
+import { scheduleHousekeeping } from "../housekeeping/schedule.js";
 import { createMetrics } from "../observability/metrics.js";
 import { githubMetricsPlugin } from "../observability/github-metrics.js";
 import { llmMetrics } from "../observability/observers.js";
@@ -27,7 +28,7 @@ async function runJobThread(port: MessagePort, data: JobThreadData): Promise<voi
     );
   });
 
-  async function handle({ worker, db, metrics, stopCheckpoints }: Awaited<typeof started>, message: ToJobThread): Promise<void> {
+  async function handle({ worker, db, metrics, stopCheckpoints, housekeeping }: Awaited<typeof started>, message: ToJobThread): Promise<void> {
     switch (message.type) {
       case "wake":
         worker.wake();
@@ -37,6 +38,7 @@ async function runJobThread(port: MessagePort, data: JobThreadData): Promise<voi
         return;
       case "stop":
         stopCheckpoints();
+        await housekeeping.stop();
         await worker.stop(message.deadlineMs);
         await db.$disconnect();
         post({ type: "stopped" });
@@ -80,7 +82,9 @@ async function start(data: JobThreadData) {
   const rt = createRuntime({ app, db, settings: data.settings, metrics, llm }, (rt) => (worker = createJobWorker(rt, { pollMs: data.pollMs })));
   // The main thread's connection leaves checkpoints (and their fsync) to this one.
   const stopCheckpoints = checkpointEvery(db, 1_000, rt.log);
-  return { worker, db, metrics, stopCheckpoints };
+  // Off the webhook thread: the nightly purge and weekly VACUUM hold SQLite for as long as they take.
+  const housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: data.settings.retentionDays, log: rt.log });
+  return { worker, db, metrics, stopCheckpoints, housekeeping };
 }
 
 if (!isMainThread && parentPort) {

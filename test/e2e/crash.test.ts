@@ -3,7 +3,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../helpers/fake-github.js";
-import { freePort, ServerProcess, signedWebhook, waitFor } from "../helpers/server-process.js";
+import { freePort, ServerProcess, serverEnv, signedWebhook, waitFor } from "../helpers/server-process.js";
 import { workflowRunCompleted } from "../helpers/payloads.js";
 import { TEST_PRIVATE_KEY } from "../helpers/app.js";
 import { testDir } from "../helpers/db.js";
@@ -34,17 +34,7 @@ describe("crash and restart", () => {
   beforeAll(async () => {
     await github.start();
     dir = fs.mkdtempSync(path.join(testDir(), "crash-"));
-    env = {
-      APP_ID: "123",
-      PRIVATE_KEY: TEST_PRIVATE_KEY,
-      WEBHOOK_SECRET: SECRET,
-      DATABASE_URL: `file:${path.join(dir, "ci-medic.db")}`,
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      LOG_LEVEL: "info",
-      LOG_FORMAT: "json",
-      NODE_ENV: "production",
-    };
+    env = serverEnv({ dir, githubHost: github.host, secret: SECRET, privateKey: TEST_PRIVATE_KEY });
     for (const run of RUNS) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: vitestLog(run) }]);
   });
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../helpers/fake-github.js";
-import { freePort, ServerProcess, signedWebhook, waitFor } from "../helpers/server-process.js";
+import { freePort, ServerProcess, serverEnv, signedWebhook, waitFor } from "../helpers/server-process.js";
 import { workflowRunCompleted } from "../helpers/payloads.js";
 import { TEST_PRIVATE_KEY } from "../helpers/app.js";
 import { testDir } from "../helpers/db.js";
@@ -41,18 +41,7 @@ describe("the job thread in the server", () => {
 
   async function start(extra: Record<string, string> = {}) {
     dir = fs.mkdtempSync(path.join(testDir(), "thread-"));
-    const env = {
-      APP_ID: "123",
-      PRIVATE_KEY: TEST_PRIVATE_KEY,
-      WEBHOOK_SECRET: SECRET,
-      DATABASE_URL: `file:${path.join(dir, "ci-medic.db")}`,
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      LOG_LEVEL: "info",
-      LOG_FORMAT: "json",
-      NODE_ENV: "production",
-      ...extra,
-    };
+    const env = serverEnv({ dir, githubHost: github.host, secret: SECRET, privateKey: TEST_PRIVATE_KEY }, extra);
     const port = await freePort();
     server = new ServerProcess(env);
     await server.start(port);

@@ -6,6 +6,22 @@ import path from "node:path";
 
 export const SERVER_ENTRY = path.resolve("lib", "server.js");
 
+/** The environment of a real server whose GitHub is `githubHost` (an HTTP fake on loopback) and whose database lives in `dir`. */
+export function serverEnv(opts: { dir: string; githubHost: string; secret: string; privateKey: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    APP_ID: "123",
+    PRIVATE_KEY: opts.privateKey,
+    WEBHOOK_SECRET: opts.secret,
+    DATABASE_URL: `file:${path.join(opts.dir, "ci-medic.db")}`,
+    GHE_HOST: opts.githubHost,
+    GHE_PROTOCOL: "http",
+    LOG_LEVEL: "info",
+    LOG_FORMAT: "json",
+    NODE_ENV: "production",
+    ...extra,
+  };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

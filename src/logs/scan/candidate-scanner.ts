@@ -103,36 +103,36 @@ function escapeLatin1(literal: string): string {
   return [...Buffer.from(literal, "utf8")].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
 }
 
+/** `a`, or a copy twice its size when index `i` is past its end. */
+function withRoom(a: Int32Array, i: number): Int32Array {
+  if (i < a.length) return a;
+  const grown = new Int32Array(a.length * 2);
+  grown.set(a);
+  return grown;
+}
+
 class RegexScanner implements CandidateScanner {
   readonly kind = "regex" as const;
   private readonly re = new RegExp(LITERALS.map(escapeLatin1).join("|"), "gi");
-  private positions = new Int32Array(1024);
-  private readonly result: Candidates = { positions: this.positions, count: 0, newlines: new Int32Array(0), newlineCount: 0, base: 0 };
+  private readonly result: Candidates = { positions: new Int32Array(1024), count: 0, newlines: new Int32Array(1024), newlineCount: 0, base: 0 };
 
   scan(buf: Uint8Array): Candidates {
     const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("latin1");
+    const r = this.result;
     const re = this.re;
     re.lastIndex = 0;
-    let count = 0;
+    r.count = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      if (count === this.positions.length) {
-        const grown = new Int32Array(count * 2);
-        grown.set(this.positions);
-        this.positions = grown;
-      }
-      this.positions[count++] = m.index;
+      r.positions = withRoom(r.positions, r.count);
+      r.positions[r.count++] = m.index;
       re.lastIndex = m.index + 1;
     }
-    this.result.positions = this.positions;
-    this.result.count = count;
-    let lines = 0;
-    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lines++;
-    const newlines = new Int32Array(lines);
-    lines = 0;
-    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) newlines[lines++] = i;
-    this.result.newlines = newlines;
-    this.result.newlineCount = lines;
-    return this.result;
+    r.newlineCount = 0;
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
+      r.newlines = withRoom(r.newlines, r.newlineCount);
+      r.newlines[r.newlineCount++] = i;
+    }
+    return r;
   }
 }
 

@@ -6,11 +6,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { MAX_LINE_CHARS } from "../clean.js";
+import { MAX_PENDING } from "../reader.js";
 import { BinaryLogError } from "../errors.js";
 import { REGION_BYTES, SLOTS, type ScannerData, type Slot, type ToReader, type ToScanner } from "./file-scanner-protocol.js";
 
-const MAX_PENDING = 4 * MAX_LINE_CHARS;
 
 export interface ClassifiedSink {
   classified(buf: Buffer, ends: Int32Array, codes: Uint8Array, lines: number): void;
@@ -20,12 +19,17 @@ export interface ClassifiedSink {
   end(): void;
 }
 
-/** The compiled thread script. Under the test runner this module is TypeScript from src/, the script is in lib/. */
+let script: string | null | undefined;
+
+/** The compiled thread script, looked up once. Under the test runner this module is TypeScript from src/, the script is in lib/. */
 function threadScript(): string | undefined {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = [path.join(path.dirname(here), "file-scanner-thread.js")];
-  if (here.endsWith(".ts")) candidates.push(path.resolve(path.dirname(here), "../../../lib/logs/scan/file-scanner-thread.js"));
-  return candidates.find((f) => fs.existsSync(f));
+  if (script === undefined) {
+    const here = fileURLToPath(import.meta.url);
+    const candidates = [path.join(path.dirname(here), "file-scanner-thread.js")];
+    if (here.endsWith(".ts")) candidates.push(path.resolve(path.dirname(here), "../../../lib/logs/scan/file-scanner-thread.js"));
+    script = candidates.find((f) => fs.existsSync(f)) ?? null;
+  }
+  return script ?? undefined;
 }
 
 /** Whether readLogFileThreaded can run here (else the caller reads the file on its own thread). */
