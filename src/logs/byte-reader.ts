@@ -162,7 +162,8 @@ export class FileLineCutter {
       this.longDropped = 0;
       from = nl + 1;
     }
-    const to = Math.max(buf.lastIndexOf(10, total - 1) + 1, from);
+    // (lastIndexOf from -1 would search from the buffer's end.)
+    const to = total > 0 ? Math.max(buf.lastIndexOf(10, total - 1) + 1, from) : from;
     let carry = total - to;
     if (carry > MAX_PENDING) {
       // Copied: the head must outlive this buffer.

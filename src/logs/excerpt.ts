@@ -31,7 +31,12 @@ const REPORT_BONUS = 300;
 
 /** Plain markers a reader (human or LLM) understands; the count lets them judge what was cut. */
 export function cutMarker(lines: number): string {
-  return `… ${lines.toLocaleString("en-US")} line${lines === 1 ? "" : "s"} omitted …`;
+  return `… ${groupThousands(lines)} line${lines === 1 ? "" : "s"} omitted …`;
+}
+
+/** `1,234,567`, as toLocaleString("en-US") writes it, without the ~25 ms that loading ICU's number formats costs. */
+function groupThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
 }
 
 class Selection {

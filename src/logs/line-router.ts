@@ -6,7 +6,7 @@
 
 import type { AnnotationEngine } from "./annotations/engine.js";
 import { MAX_LINE_CHARS, cleanLine, truncateLine } from "./clean.js";
-import { BLANK, LOOK, QUIET_INDENTED, classifyLines } from "./line-shape.js";
+import { BLANK, LOOK, QUIET } from "./line-shape.js";
 import type { RegionSink } from "./byte-reader.js";
 import type { LogCollector } from "./collector.js";
 import { ByteLineRing } from "./recent-lines.js";
@@ -39,50 +39,54 @@ export class LineRouter implements RegionSink {
     this.ring.retire(buf);
   }
 
-  private ends = new Int32Array(0);
-  private codes = new Uint8Array(0);
-
   region(b: Buffer): void {
-    const cand = this.scanner.scan(b);
-    if (this.ends.length < cand.newlineCount + 1) {
-      this.ends = new Int32Array(cand.newlineCount * 2 + 1);
-      this.codes = new Uint8Array(cand.newlineCount * 2 + 1);
-    }
-    this.classified(b, this.ends, this.codes, classifyLines(b, cand, this.ends, this.codes));
+    const lines = this.scanner.lines(b);
+    this.classified(b, lines.ends, lines.codes, lines.count);
   }
 
   /** A region whose `n` lines were classified already (see classifyLines): line i ends at ends[i]. */
   classified(b: Buffer, ends: Int32Array, codes: Uint8Array, n: number): void {
     const ring = this.ring;
     const engine = this.engine;
-    let canSkip = this.canSkip();
-    let skipped = 0;
-    let nonBlank = false;
     let s = 0;
-    for (let i = 0; i < n; i++) {
-      const e = ends[i]!;
-      const code = codes[i]!;
-      if (canSkip && code !== LOOK && (code !== QUIET_INDENTED || engine === undefined || !engine.inEslintBlock)) {
-        if (code === BLANK) engine?.blankLine();
-        else nonBlank = true;
-        ring.skip(b, s, e);
-        skipped++;
-      } else {
-        this.lineCount += skipped;
-        this.flushSkipped(skipped, nonBlank);
-        skipped = 0;
-        nonBlank = false;
-        this.lineCount++;
-        let text = cleanLine(utf8(b, s, e));
-        if (text.length > MAX_LINE_CHARS + 64) text = truncateLine(text.slice(0, MAX_LINE_CHARS), text.length);
-        this.collector.push(text);
-        engine?.push(text);
-        canSkip = this.canSkip();
+    let i = 0;
+    while (i < n) {
+      if (this.canSkip()) {
+        // The lines up to the next one that matters go by as one run: counted, and recorded as one byte range.
+        const eslint = engine !== undefined && engine.inEslintBlock;
+        let j = i;
+        let blankOnly = true;
+        if (eslint) {
+          // Inside an eslint block an indented line can be a row, and a blank line ends the block.
+          while (j < n && codes[j] === QUIET) j++;
+          blankOnly = j === i;
+          if (blankOnly && codes[j] === BLANK) {
+            engine.blankLine();
+            j++;
+          }
+        } else {
+          // A blank line would only end an eslint block (AnnotationEngine#blankLine): there is none.
+          for (let c = codes[j]; j < n && c !== LOOK; c = codes[++j]) if (c !== BLANK) blankOnly = false;
+        }
+        if (j > i) {
+          const e = ends[j - 1]!;
+          ring.skipRun(b, s, e, j - i);
+          this.lineCount += j - i;
+          this.collector.pushQuiet(j - i, !blankOnly);
+          s = e + 1;
+          i = j;
+          continue;
+        }
       }
+      const e = ends[i]!;
+      this.lineCount++;
+      let text = cleanLine(utf8(b, s, e));
+      if (text.length > MAX_LINE_CHARS + 64) text = truncateLine(text.slice(0, MAX_LINE_CHARS), text.length);
+      this.collector.push(text);
+      engine?.push(text);
       s = e + 1;
+      i++;
     }
-    this.lineCount += skipped;
-    this.flushSkipped(skipped, nonBlank);
   }
 
   end(): void {}
@@ -95,8 +99,4 @@ export class LineRouter implements RegionSink {
     this.engine?.push(text);
   }
 
-  /** Tells the collector about skipped lines (the ring already holds them). */
-  private flushSkipped(n: number, nonBlank: boolean): void {
-    if (n > 0) this.collector.pushQuiet(n, nonBlank);
-  }
 }

@@ -23,64 +23,48 @@ const T = 84;
 const DOT = 46;
 const COLON = 58;
 
-const bytes = (s: string) => Uint8Array.from(Buffer.from(s, "latin1"));
-const FOR_MORE = bytes("For more information");
-const POST_JOB = bytes("Post job cleanup.");
-const CLEANING = bytes("Cleaning up orphan processes");
-const IN = bytes("In ");
-const AT = bytes("at ");
-const OK = bytes("ok ");
-const UNCAUGHT = bytes("Uncaught ");
+/**
+ * Line starts (after indentation) that some recogniser looks at even without an error word, by first byte. The table
+ * is data so that the WebAssembly classifier (scan/teddy.wat) applies the very same rules.
+ */
+export const LEAD_NONE = 0;
+/** The first byte settles it. */
+export const LEAD_LOOK = 1;
+/** When a space follows: pytest's `E   …`. */
+export const LEAD_SPACE = 2;
+/** Digits then `)`: numbered failure headers, `1) test name`. */
+export const LEAD_NUMBERED = 3;
+/** LEAD_WORD + k: the line starts with LEAD_WORDS[k]. */
+export const LEAD_WORD = 4;
+export const LEAD_WORDS: readonly string[] = ["For more information", "Post job cleanup.", "Cleaning up orphan processes", "In ", "at ", "ok ", "Uncaught "];
 
-function startsAt(b: Uint8Array, p: number, word: Uint8Array): boolean {
-  if (p + word.length > b.length) return false;
+/** LEAD_* by first byte. */
+export const LEAD = new Uint8Array(256);
+// ##[group], ##[error]; ::error; pytest ____ test ____; === FAILURES / === RUN; BOM; shellcheck `^-- SC2086 (info): …`.
+for (const c of "#:_=^") LEAD[c.charCodeAt(0)] = LEAD_LOOK;
+LEAD[0xef] = LEAD_LOOK;
+LEAD["E".charCodeAt(0)] = LEAD_SPACE;
+for (let d = 48; d <= 57; d++) LEAD[d] = LEAD_NUMBERED;
+LEAD_WORDS.forEach((w, k) => {
+  if (LEAD[w.charCodeAt(0)] !== LEAD_NONE) throw new Error(`two lead rules for ${JSON.stringify(w[0])}`);
+  LEAD[w.charCodeAt(0)] = LEAD_WORD + k;
+});
+const WORD_BYTES = LEAD_WORDS.map((w) => Uint8Array.from(Buffer.from(w, "latin1")));
+
+/** Whether the line whose text starts at p (first byte `lead`, LEAD[b[p]] !== LEAD_NONE) and ends at `end` is one. */
+function leadNeedsLook(b: Uint8Array, p: number, end: number, lead: number): boolean {
+  if (lead === LEAD_LOOK) return true;
+  if (lead === LEAD_SPACE) return b[p + 1] === SPACE;
+  if (lead === LEAD_NUMBERED) {
+    let j = p + 1;
+    while (j < end && b[j]! >= 48 && b[j]! <= 57) j++;
+    return j < end && b[j] === 41;
+  }
+  const word = WORD_BYTES[lead - LEAD_WORD]!;
+  if (p + word.length > end) return false;
   for (let i = 0; i < word.length; i++) if (b[p + i] !== word[i]) return false;
   return true;
 }
-
-/** Line starts (after indentation) that some recogniser looks at even without an error word. */
-function leadNeedsLook(b: Uint8Array, p: number, c: number): boolean {
-  switch (c) {
-    case 35: // ##[group], ##[error]
-    case 58: // ::error
-    case 95: // pytest ____ test ____
-    case 61: // === FAILURES / === RUN
-    case 0xef: // BOM
-      return true;
-    case 69: // pytest `E   …`
-      return b[p + 1] === SPACE;
-    case 94: // shellcheck `^-- SC2086 (info): …`
-      return true;
-    case 70:
-      return startsAt(b, p, FOR_MORE);
-    case 80:
-      return startsAt(b, p, POST_JOB);
-    case 67:
-      return startsAt(b, p, CLEANING);
-    case 73:
-      return startsAt(b, p, IN);
-    case 97:
-      return startsAt(b, p, AT);
-    case 111:
-      return startsAt(b, p, OK);
-    case 85:
-      return startsAt(b, p, UNCAUGHT);
-    default: {
-      if (c < 48 || c > 57) return false;
-      // Numbered failure headers: `1) test name`.
-      let j = p + 1;
-      while (j < b.length && b[j]! >= 48 && b[j]! <= 57) j++;
-      return b[j] === 41;
-    }
-  }
-}
-
-const LEAD_LOOK = 1;
-const MAYBE = 2;
-/** leadNeedsLook's cases by first byte: most line starts are settled by one load. */
-const LEAD = new Uint8Array(256);
-for (const c of [35, 58, 95, 61, 0xef, 94]) LEAD[c] = LEAD_LOOK;
-for (const c of [69, 70, 80, 67, 73, 97, 111, 85, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57]) LEAD[c] = MAYBE;
 
 function isDigit(c: number | undefined): boolean {
   return c !== undefined && c >= 48 && c <= 57;
@@ -113,7 +97,8 @@ export function classifyLines(b: Uint8Array, cand: Candidates, ends: Int32Array,
   const len = b.length;
   const { positions, count, newlines, newlineCount, base } = cand;
   let ci = 0;
-  let next = count > 0 ? positions[0]! - base : len;
+  // Past every line end, the last one included (a buffer may end without a newline).
+  let next = count > 0 ? positions[0]! - base : len + 1;
   let cr = -1;
   let s = 0;
   let li = 0;
@@ -123,7 +108,7 @@ export function classifyLines(b: Uint8Array, cand: Candidates, ends: Int32Array,
     ends[n] = e;
     codes[n++] = next < e || e - s > MAX_LINE_CHARS ? LOOK : shapeOf(b, s, e, cr < s ? (cr = indexOfCr(b, s, len)) : cr);
     s = e + 1;
-    while (next < s) next = ++ci < count ? positions[ci]! - base : len;
+    while (next < s) next = ++ci < count ? positions[ci]! - base : len + 1;
   }
   return n;
 }
@@ -164,9 +149,8 @@ function shapeOf(b: Uint8Array, s: number, e: number, cr: number): number {
     } else break;
   }
   if (p >= end) return BLANK;
-  const c = b[p]!;
-  const lead = LEAD[c];
-  if (lead === LEAD_LOOK || (lead === MAYBE && leadNeedsLook(b, p, c))) return LOOK;
+  const lead = LEAD[b[p]!]!;
+  if (lead !== LEAD_NONE && leadNeedsLook(b, p, end, lead)) return LOOK;
   // A first token with `:` can be a `file:line` location; a lone token at column 0 an eslint file header.
   let q = p;
   while (q < end) {

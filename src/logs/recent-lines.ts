@@ -71,127 +71,200 @@ export class LineRing implements RecentLines {
   }
 }
 
-/** Skipped lines as one copy of their bytes (a memcpy, where decoding would cost about a microsecond a line). */
+/** Part of a tail: lines the collector handled, or skipped lines as one copy of their bytes, `\n` between them. */
+type Part = { kept: KeptLine[] } | { bytes: Buffer; lines: number; last: number };
+
+/** A tail with skipped lines kept as bytes (a memcpy, where decoding would cost about a microsecond a line). */
 class ByteSnapshot implements TailSnapshot {
   private decoded: KeptLine[] | undefined;
   constructor(
-    /** Lines the collector handled, and placeholders (text unset) for skipped ones. */
-    private readonly kept: KeptLine[],
-    private readonly bytes: Buffer,
-    /** For each placeholder, in order: its start in `bytes` (the next one's start is its end). */
-    private readonly offsets: Int32Array,
+    /** Oldest first. */
+    private readonly parts: Part[],
+    readonly length: number,
   ) {}
 
-  get length(): number {
-    return this.kept.length;
-  }
-
   lines(): KeptLine[] {
-    this.decoded ??= this.decode(0);
+    this.decoded ??= this.decodeLast(this.length);
     return this.decoded;
   }
 
   last(n: number): KeptLine[] {
-    return this.decoded?.slice(-n) ?? this.decode(Math.max(0, this.kept.length - n));
+    return this.decoded?.slice(-n) ?? this.decodeLast(Math.min(n, this.length));
   }
 
-  private decode(from: number): KeptLine[] {
-    let j = 0;
-    for (let i = 0; i < from; i++) if (this.kept[i]!.text === PLACEHOLDER) j++;
+  private decodeLast(n: number): KeptLine[] {
     const out: KeptLine[] = [];
-    for (let i = from; i < this.kept.length; i++) {
-      const l = this.kept[i]!;
-      out.push(l.text !== PLACEHOLDER ? l : { n: l.n, text: cleanLine(utf8(this.bytes, this.offsets[j]!, this.offsets[++j]!)), strength: 0 });
+    for (let i = this.parts.length - 1; i >= 0 && out.length < n; i--) {
+      const part = this.parts[i]!;
+      if ("kept" in part) for (let j = part.kept.length - 1; j >= 0 && out.length < n; j--) out.push(part.kept[j]!);
+      else decodeBack(part.bytes, 0, part.bytes.length, part.lines, part.last, n - out.length, out);
     }
-    return out;
+    return out.reverse();
   }
 }
 
-const PLACEHOLDER = "\u0000skipped";
+/**
+ * Pushes, newest first, up to `max` of the last lines of bytes [start, end) of `buf`, which holds `lines` lines separated
+ * by `\n`, the last of them line number `last`.
+ */
+function decodeBack(buf: Buffer, start: number, end: number, lines: number, last: number, max: number, out: KeptLine[]): void {
+  let e = end;
+  for (let k = 0; k < lines && k < max; k++) {
+    const s = k === lines - 1 ? start : buf.lastIndexOf(10, e - 1) + 1;
+    out.push({ n: last - k, text: cleanLine(utf8(buf, s, e)), strength: 0 });
+    e = s - 1;
+  }
+}
+
+/** Where the last `k` (≥ 1) of the `lines` lines in bytes [start, end) of `buf` start. */
+function startOfLast(buf: Buffer, start: number, end: number, lines: number, k: number): number {
+  if (k >= lines) return start;
+  let s = end;
+  for (let i = 0; i < k; i++) s = buf.lastIndexOf(10, s - 1);
+  return s + 1;
+}
 
 // Buffer#toString validates its arguments on every call, which costs more than decoding a short line.
 const utf8 = (b: Buffer, start: number, end: number) => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end);
 
-/** For the line router: lines it skipped are kept as byte ranges of the region they lie in, decoded on demand. */
+/**
+ * Whether two views share bytes. By memory, not by object: lines point into regions, which are views of a reader's
+ * buffers (and the file reader's regions all lie in one shared memory).
+ */
+function overlaps(a: Buffer, b: Buffer): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
+}
+
+/** Entries a ring may hold: each holds at least one line, and the oldest goes once the others hold RING lines. */
+const ENTRIES = 2 * RING;
+
+/**
+ * For the line router: runs of lines it skipped are kept as one byte range of the region they lie in, and decoded only
+ * when the collector asks for them, so a run of quiet lines costs a few stores whatever its length.
+ */
 export class ByteLineRing implements RecentLines {
-  private readonly lines = new Array<KeptLine | undefined>(RING);
-  private readonly bufs = new Array<Buffer | undefined>(RING);
-  private readonly starts = new Int32Array(RING);
-  private readonly ends = new Int32Array(RING);
-  /** Lines recorded; line n (1-based) is in slot (n - 1) & MASK. */
+  /** Per entry, oldest at `head`: lines the collector handled, or a run of skipped lines [starts, ends) of bufs. */
+  private readonly kept = new Array<KeptLine[] | undefined>(ENTRIES);
+  private readonly bufs = new Array<Buffer | undefined>(ENTRIES);
+  private readonly starts = new Int32Array(ENTRIES);
+  private readonly ends = new Int32Array(ENTRIES);
+  private readonly sizes = new Int32Array(ENTRIES);
+  private head = 0;
+  private next = 0;
+  /** Lines the entries hold. */
+  private held = 0;
+  /** Lines recorded. */
   count = 0;
 
-  /** A line the router skipped: bytes [start, end) of `buf`, not yet decoded. */
-  skip(buf: Buffer, start: number, end: number): void {
-    const slot = this.count++ & MASK;
-    this.bufs[slot] = buf;
-    this.starts[slot] = start;
-    this.ends[slot] = end;
+  /** `lines` lines the router skipped: bytes [start, end) of `buf`, `\n` between them, not yet decoded. */
+  skipRun(buf: Buffer, start: number, end: number, lines: number): void {
+    this.count += lines;
+    this.held += lines;
+    const prev = (this.next - 1) & (ENTRIES - 1);
+    if (this.next > this.head && this.bufs[prev] === buf && this.ends[prev]! + 1 === start) {
+      this.ends[prev] = end;
+      this.sizes[prev]! += lines;
+    } else {
+      const slot = this.next++ & (ENTRIES - 1);
+      this.bufs[slot] = buf;
+      this.kept[slot] = undefined;
+      this.starts[slot] = start;
+      this.ends[slot] = end;
+      this.sizes[slot] = lines;
+    }
+    this.trim();
   }
 
   add(line: KeptLine): void {
-    const slot = this.count++ & MASK;
-    this.lines[slot] = line;
+    this.count++;
+    this.held++;
+    const slot = this.next++ & (ENTRIES - 1);
     this.bufs[slot] = undefined;
+    this.kept[slot] = [line];
+    this.sizes[slot] = 1;
+    this.trim();
+  }
+
+  /** Drops the oldest entries while the others hold RING lines. */
+  private trim(): void {
+    for (;;) {
+      const slot = this.head & (ENTRIES - 1);
+      if (this.held - this.sizes[slot]! < RING) return;
+      this.held -= this.sizes[slot]!;
+      this.bufs[slot] = undefined;
+      this.kept[slot] = undefined;
+      this.head++;
+    }
   }
 
   last(k: number): KeptLine[] {
-    const from = Math.max(0, this.count - Math.min(k, RING));
+    const want = Math.min(k, RING, this.count);
     const out: KeptLine[] = [];
-    for (let i = from; i < this.count; i++) out.push(this.resolve(i));
-    return out;
+    let n = this.count;
+    for (let i = this.next - 1; i >= this.head && out.length < want; i--) {
+      const slot = i & (ENTRIES - 1);
+      const size = this.sizes[slot]!;
+      const buf = this.bufs[slot];
+      if (buf === undefined) {
+        const kept = this.kept[slot]!;
+        for (let j = kept.length - 1; j >= 0 && out.length < want; j--) out.push({ ...kept[j]!, text: detach(kept[j]!.text) });
+      } else decodeBack(buf, this.starts[slot]!, this.ends[slot]!, size, n, want - out.length, out);
+      n -= size;
+    }
+    return out.reverse();
   }
 
   snapshot(k: number, from: number): TailSnapshot {
+    // Lines first + 1 … count.
     const first = Math.max(0, this.count - Math.min(k, RING), from - 1);
-    let bytes = 0;
-    let skipped = 0;
-    for (let i = first; i < this.count; i++) {
-      const slot = i & MASK;
-      if (this.bufs[slot] !== undefined) {
-        bytes += this.ends[slot]! - this.starts[slot]!;
-        skipped++;
-      }
-    }
-    if (skipped === 0) return new EagerSnapshot(this.last(this.count - first));
-    const copy = Buffer.allocUnsafe(bytes);
-    const offsets = new Int32Array(skipped + 1);
-    const kept: KeptLine[] = [];
-    let at = 0;
-    let j = 0;
-    for (let i = first; i < this.count; i++) {
-      const slot = i & MASK;
+    const parts: Part[] = [];
+    let bytes = false;
+    let n = this.count;
+    for (let i = this.next - 1; i >= this.head && n > first; i--) {
+      const slot = i & (ENTRIES - 1);
+      const size = this.sizes[slot]!;
+      const take = Math.min(size, n - first);
       const buf = this.bufs[slot];
       if (buf === undefined) {
-        const l = this.lines[slot]!;
-        kept.push({ ...l, text: detach(l.text) });
+        const kept = this.kept[slot]!;
+        parts.push({ kept: kept.slice(kept.length - take).map((l) => ({ ...l, text: detach(l.text) })) });
       } else {
-        offsets[j++] = at;
-        at += buf.copy(copy, at, this.starts[slot]!, this.ends[slot]!);
-        kept.push({ n: i + 1, text: PLACEHOLDER, strength: 0 });
+        const end = this.ends[slot]!;
+        const start = startOfLast(buf, this.starts[slot]!, end, size, take);
+        // Buffer#copy is a memcpy; Buffer.from(view) copies byte by byte.
+        const copy = Buffer.allocUnsafe(end - start);
+        buf.copy(copy, 0, start, end);
+        parts.push({ bytes: copy, lines: take, last: n });
+        bytes = true;
       }
+      n -= size;
     }
-    offsets[j] = at;
-    return new ByteSnapshot(kept, copy, offsets);
+    parts.reverse();
+    if (!bytes) return new EagerSnapshot(parts.flatMap((p) => ("kept" in p ? p.kept : [])));
+    return new ByteSnapshot(parts, this.count - first);
   }
 
-  /** Decodes the lines that still point into `buf`'s memory, which its owner is about to overwrite. */
+  /** Copies out the lines that still point into `buf`'s memory, which its owner is about to overwrite. */
   retire(buf: Buffer): void {
-    // By memory, not by object: the lines point into regions, which are views of the reader's buffers.
-    for (let i = Math.max(0, this.count - RING); i < this.count; i++) if (this.bufs[i & MASK]?.buffer === buf.buffer) this.resolve(i);
-  }
-
-  private resolve(i: number): KeptLine {
-    const slot = i & MASK;
-    const buf = this.bufs[slot];
-    if (buf === undefined) {
-      const l = this.lines[slot]!;
-      return { ...l, text: detach(l.text) };
+    let n = this.count;
+    for (let i = this.next - 1; i >= this.head; i--) {
+      const slot = i & (ENTRIES - 1);
+      const size = this.sizes[slot]!;
+      const held = this.bufs[slot];
+      if (held !== undefined && overlaps(held, buf)) {
+        // Only the lines last() or snapshot() can still ask for, as bytes (a memcpy; decoding is for when they are).
+        const keep = Math.min(size, Math.max(1, n - (this.count - RING)));
+        const end = this.ends[slot]!;
+        const start = startOfLast(held, this.starts[slot]!, end, size, keep);
+        const copy = Buffer.allocUnsafe(end - start);
+        held.copy(copy, 0, start, end);
+        this.bufs[slot] = copy;
+        this.starts[slot] = 0;
+        this.ends[slot] = copy.length;
+        this.sizes[slot] = keep;
+        this.held -= size - keep;
+      }
+      n -= size;
     }
-    // A fresh string: utf8Slice copies, so nothing larger is kept alive.
-    const line: KeptLine = { n: i + 1, text: cleanLine(utf8(buf, this.starts[slot]!, this.ends[slot]!)), strength: 0 };
-    this.lines[slot] = line;
-    this.bufs[slot] = undefined;
-    return { ...line };
   }
 }

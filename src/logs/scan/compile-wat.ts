@@ -12,9 +12,11 @@ const SRC = path.resolve(here, "../../../src/logs/scan");
 export async function assembleTeddy(): Promise<Uint8Array> {
   const { default: wabtInit } = await import("wabt");
   const wabt = await wabtInit();
-  const mod = wabt.parseWat("teddy.wat", fs.readFileSync(path.join(SRC, "teddy.wat"), "utf8"), { simd: true });
+  // Threads: the memory is shared (file-scanner.ts).
+  const features = { simd: true, threads: true };
+  const mod = wabt.parseWat("teddy.wat", fs.readFileSync(path.join(SRC, "teddy.wat"), "utf8"), features);
   try {
-    mod.validate();
+    mod.validate(features);
     return mod.toBinary({}).buffer;
   } finally {
     mod.destroy();

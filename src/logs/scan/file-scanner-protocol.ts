@@ -1,30 +1,73 @@
-// What the file scanner thread and analyzeLog say to each other (see file-scanner.ts).
+// What analyzeLog's thread and the scanner thread share (see file-scanner.ts): one WebAssembly memory that holds the
+// regions of the log, read into it, and the scans' outputs; and one Int32Array of control words through which a
+// region goes to whichever thread starts to scan it first.
+
+import { MAX_PENDING } from "../reader.js";
+import { SCAN_MEMORY_START, SCAN_PAD, scratchBytes, type WasmMemory } from "./candidate-scanner.js";
 
 /** Bytes read at a time: one region. */
 export const REGION_BYTES = 1024 * 1024;
-/** Regions in flight: two held by the reader (tails may point into them), two being filled. */
-export const SLOTS = 4;
+/** Regions in memory: two routed ones the line ring may still point into, the others being read or scanned. */
+export const SLOTS = 8;
+/** Where a slot's read goes: after room for the unfinished line of the previous region, which is copied in front of it. */
+export const READ_AT = MAX_PENDING;
+/** Most bytes, and so most lines, of a region: the carried line, the read, and a newline the last region may get. */
+const REGION_MAX = READ_AT + REGION_BYTES + 1;
 
-export interface Slot {
-  /** Region bytes, after up to MAX_PENDING bytes carried over from the previous read. */
-  data: SharedArrayBuffer;
-  /** classifyLines' outputs. */
-  ends: SharedArrayBuffer;
-  codes: SharedArrayBuffer;
+const align = (n: number) => (n + 63) & ~63;
+const DATA_BYTES = align(REGION_MAX + SCAN_PAD);
+const ENDS_BYTES = align(4 * REGION_MAX);
+const SLOT_BYTES = DATA_BYTES + ENDS_BYTES + align(REGION_MAX);
+const SLOTS_END = SCAN_MEMORY_START + SLOTS * SLOT_BYTES;
+
+/** Where slot `s`'s bytes are in the memory. */
+export function dataAt(s: number): number {
+  return SCAN_MEMORY_START + s * SLOT_BYTES;
 }
+/** Where the scan of slot `s` writes its line ends (i32) and line kinds (bytes). */
+export function endsAt(s: number): number {
+  return dataAt(s) + DATA_BYTES;
+}
+export function codesAt(s: number): number {
+  return endsAt(s) + ENDS_BYTES;
+}
+export const DATA_BYTES_PER_SLOT = DATA_BYTES;
+/** Scratch of the scanner of thread t (0: analyzeLog's, 1: the scanner thread). */
+export function scratchAt(t: number): number {
+  return SLOTS_END + t * scratchBytes(REGION_MAX);
+}
+export const MEMORY_BYTES = scratchAt(2);
 
 export interface ScannerData {
-  file: string;
-  slots: Slot[];
+  memory: WasmMemory;
+  control: SharedArrayBuffer;
 }
 
-export type ToReader =
-  | { kind: "region"; slot: number; from: number; length: number; lines: number }
-  | { kind: "overlong"; head: Uint8Array; dropped: number }
-  | { kind: "binary" }
-  | { kind: "failed"; message: string; code?: string }
-  | { kind: "done" };
+/** Bumped each time a region becomes READ; the scanner thread sleeps on it. */
+export const VERSION = 0;
+/** Set when analyzeLog's thread needs no more scans. */
+export const STOP = 1;
+const HEADER = 2;
 
-export interface ToScanner {
-  release: number;
+/** Per slot: its state, the region's bytes [FROM, FROM + LENGTH) of the memory, its number, the lines a scan found. */
+export const STATE = 0;
+export const FROM = 1;
+export const LENGTH = 2;
+export const INDEX = 3;
+export const LINES = 4;
+const FIELDS = 5;
+
+/** Control word `field` of slot `slot`. */
+export function word(slot: number, field: number): number {
+  return HEADER + slot * FIELDS + field;
 }
+
+export const CONTROL_WORDS = HEADER + SLOTS * FIELDS;
+
+/** Slot states. A READ region goes to whichever thread swaps its state first. */
+export const FREE = 0;
+export const READ = 1;
+export const SCANNING = 2;
+export const SCANNED = 3;
+/** analyzeLog's thread scans it itself. */
+export const TAKEN = 4;

@@ -5,8 +5,12 @@
 ;; bucket matches at all four positions. Input is folded with `| 0x20` (ASCII case), and so are the literals.
 ;; False positives (nibble cross-products) are allowed: the caller re-checks the line; misses are not.
 ;; The same pass also lists the newlines, which saves the caller a search per line.
+;; `classify` then decides, line by line, which lines the line router must look at: line-shape.ts's rules (its JS
+;; classifyLines is the reference, and the fallback), on the same bytes, with the first-byte table and lead words
+;; that line-shape.ts writes into memory. In JS those rules cost ~130 ns a line; here about a tenth of that.
 (module
-  (memory (export "memory") 2)
+  ;; Shared, so that a region read into it by one thread can be scanned in place by another (file-scanner.ts).
+  (import "env" "memory" (memory 1 32768 shared))
   ;; How many newline addresses the last scan wrote.
   (global $newlines (export "newlines") (mut i32) (i32.const 0))
   ;; Scans [p, end) and writes the absolute addresses of candidate positions as i32 at out, and those of newlines at
@@ -70,4 +74,208 @@
         (br $next)))
     (global.set $newlines (i32.shr_u (i32.sub (local.get $n) (local.get $nl)) (i32.const 2)))
     (i32.shr_u (i32.sub (local.get $o) (local.get $out)) (i32.const 2)))
+  ;; Memory layout shared with candidate-scanner.ts: the LEAD table (line-shape.ts) at 128, one byte per first byte;
+  ;; lead words described at 384 + 4k (i16 address, i16 length); regions and outputs from 512 on.
+
+  ;; Next \r at or after $p, or $end: a SIMD search, so that a log without \r costs a pass of 16 bytes at a time.
+  (func $nextCr (param $p i32) (param $end i32) (result i32)
+    (local $bits i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $bits (i8x16.bitmask (i8x16.eq (v128.load (local.get $p)) (i8x16.splat (i32.const 13)))))
+        (if (local.get $bits)
+          (then (return (select
+            (local.get $end)
+            (i32.add (local.get $p) (i32.ctz (local.get $bits)))
+            (i32.ge_u (i32.add (local.get $p) (i32.ctz (local.get $bits))) (local.get $end))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next)))
+    (local.get $end))
+
+  (func $isDigit (param $c i32) (result i32)
+    (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
+
+  ;; Length of the runner timestamp at $s (line-shape.ts timestampAt): `2024-01-02T03:04:05.1234567Z ` and kin.
+  (func $timestamp (param $s i32) (param $end i32) (result i32)
+    (local $z i32) (local $last i32)
+    (if (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 21)) (then (return (i32.const 0))))
+    (if (i32.eqz (call $isDigit (i32.load8_u (local.get $s)))) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=4 (local.get $s)) (i32.const 45)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=7 (local.get $s)) (i32.const 45)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=10 (local.get $s)) (i32.const 84)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u offset=13 (local.get $s)) (i32.const 58)) (then (return (i32.const 0))))
+    ;; The first `Z` from offset 19 on ends it, within 40 bytes.
+    (local.set $z (i32.add (local.get $s) (i32.const 19)))
+    (local.set $last (i32.add (local.get $s) (i32.const 40)))
+    (if (i32.gt_s (local.get $last) (i32.sub (local.get $end) (i32.const 1)))
+      (then (local.set $last (i32.sub (local.get $end) (i32.const 1)))))
+    (block $found
+      (loop $next
+        (if (i32.gt_s (local.get $z) (local.get $last)) (then (return (i32.const 0))))
+        (br_if $found (i32.eq (i32.load8_u (local.get $z)) (i32.const 90)))
+        (local.set $z (i32.add (local.get $z) (i32.const 1)))
+        (br $next)))
+    (if (result i32)
+      (i32.and
+        (i32.lt_s (i32.add (local.get $z) (i32.const 1)) (local.get $end))
+        (i32.eq (i32.load8_u offset=1 (local.get $z)) (i32.const 32)))
+      (then (i32.sub (i32.add (local.get $z) (i32.const 2)) (local.get $s)))
+      (else (i32.sub (i32.add (local.get $z) (i32.const 1)) (local.get $s)))))
+
+  ;; line-shape.ts leadNeedsLook, for LEAD code $lead (not LEAD_NONE) of the text at $p.
+  (func $leadNeedsLook (param $p i32) (param $end i32) (param $lead i32) (result i32)
+    (local $j i32) (local $w i32) (local $n i32) (local $i i32)
+    (if (i32.eq (local.get $lead) (i32.const 1)) (then (return (i32.const 1))))
+    (if (i32.eq (local.get $lead) (i32.const 2))
+      (then (return (i32.eq (i32.load8_u offset=1 (local.get $p)) (i32.const 32)))))
+    (if (i32.eq (local.get $lead) (i32.const 3))
+      (then
+        (local.set $j (i32.add (local.get $p) (i32.const 1)))
+        (block $stop
+          (loop $digits
+            (br_if $stop (i32.ge_s (local.get $j) (local.get $end)))
+            (br_if $stop (i32.eqz (call $isDigit (i32.load8_u (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $digits)))
+        (return (i32.and
+          (i32.lt_s (local.get $j) (local.get $end))
+          (i32.eq (i32.load8_u (local.get $j)) (i32.const 41))))))
+    ;; A lead word.
+    (local.set $w (i32.add (i32.const 384) (i32.shl (i32.sub (local.get $lead) (i32.const 4)) (i32.const 2))))
+    (local.set $n (i32.load16_u offset=2 (local.get $w)))
+    (local.set $w (i32.load16_u (local.get $w)))
+    (if (i32.gt_s (i32.add (local.get $p) (local.get $n)) (local.get $end)) (then (return (i32.const 0))))
+    (block $differ
+      (loop $next
+        (if (i32.ge_s (local.get $i) (local.get $n)) (then (return (i32.const 1))))
+        (br_if $differ (i32.ne
+          (i32.load8_u (i32.add (local.get $p) (local.get $i)))
+          (i32.load8_u (i32.add (local.get $w) (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i32.const 0))
+
+  ;; line-shape.ts shapeOf: the kind (0 LOOK, 1 QUIET, 2 QUIET_INDENTED, 3 BLANK) of the line [$s, $e) that holds no
+  ;; literal; $cr is the first \r at or after $s (or beyond the line).
+  (func $shape (param $s i32) (param $e i32) (param $cr i32) (result i32)
+    (local $end i32) (local $p i32) (local $indented i32) (local $ch i32) (local $j i32) (local $k i32)
+    (local $lead i32) (local $bits i32) (local $stop i32) (local $v v128)
+    (local.set $end (local.get $e))
+    (block $b
+      (loop $l
+        (br_if $b (i32.le_s (local.get $end) (local.get $s)))
+        (br_if $b (i32.ne (i32.load8_u (i32.sub (local.get $end) (i32.const 1))) (i32.const 13)))
+        (local.set $end (i32.sub (local.get $end) (i32.const 1)))
+        (br $l)))
+    (local.set $p (i32.add (local.get $s) (call $timestamp (local.get $s) (local.get $end))))
+    (if (i32.lt_s (local.get $cr) (local.get $end))
+      (then
+        ;; A progress redraw: the text a person reads follows the last \r.
+        (local.set $p (i32.sub (local.get $end) (i32.const 1)))
+        (loop $back
+          (if (i32.ne (i32.load8_u (local.get $p)) (i32.const 13))
+            (then
+              (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+              (br $back))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (if (i32.eq (local.get $p) (local.get $end)) (then (return (i32.const 0))))))
+    (block $text
+      (loop $indent
+        (br_if $text (i32.ge_s (local.get $p) (local.get $end)))
+        (local.set $ch (i32.load8_u (local.get $p)))
+        (if (i32.or (i32.eq (local.get $ch) (i32.const 32)) (i32.eq (local.get $ch) (i32.const 9)))
+          (then
+            (local.set $indented (i32.const 1))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $indent)))
+        (br_if $text (i32.ne (local.get $ch) (i32.const 27)))
+        ;; Colour codes (CSI) are skipped; rarer escapes go the slow way.
+        (if (i32.ge_s (i32.add (local.get $p) (i32.const 1)) (local.get $end)) (then (return (i32.const 0))))
+        (if (i32.ne (i32.load8_u offset=1 (local.get $p)) (i32.const 91)) (then (return (i32.const 0))))
+        (local.set $j (i32.add (local.get $p) (i32.const 2)))
+        (block $params
+          (loop $param
+            (local.set $k (select (i32.load8_u (local.get $j)) (i32.const 0) (i32.lt_s (local.get $j) (local.get $end))))
+            (br_if $params (i32.gt_u (i32.sub (local.get $k) (i32.const 0x20)) (i32.const 0x1f)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $param)))
+        (if (i32.gt_u (i32.sub (local.get $k) (i32.const 0x40)) (i32.const 0x3e)) (then (return (i32.const 0))))
+        (local.set $p (i32.add (local.get $j) (i32.const 1)))
+        (br $indent)))
+    (if (i32.ge_s (local.get $p) (local.get $end)) (then (return (i32.const 3))))
+    (local.set $lead (i32.load8_u offset=128 (i32.load8_u (local.get $p))))
+    (if (local.get $lead)
+      (then (if (call $leadNeedsLook (local.get $p) (local.get $end) (local.get $lead)) (then (return (i32.const 0))))))
+    ;; A first token with `:` can be a `file:line` location; a lone token at column 0 an eslint file header. Sixteen
+    ;; bytes at a time: which comes first, a space or a `:`/tab.
+    (block $token
+      (loop $next
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $bits (i8x16.bitmask (v128.or
+          (i8x16.eq (local.get $v) (i8x16.splat (i32.const 32)))
+          (v128.or
+            (i8x16.eq (local.get $v) (i8x16.splat (i32.const 58)))
+            (i8x16.eq (local.get $v) (i8x16.splat (i32.const 9)))))))
+        (local.set $stop (i32.sub (local.get $end) (local.get $p)))
+        (if (i32.lt_s (local.get $stop) (i32.const 16))
+          (then (local.set $bits (i32.and (local.get $bits) (i32.sub (i32.shl (i32.const 1) (local.get $stop)) (i32.const 1))))))
+        (if (local.get $bits)
+          (then
+            (if (i32.eq (i32.load8_u (i32.add (local.get $p) (i32.ctz (local.get $bits)))) (i32.const 32))
+              (then (br $token)))
+            (return (i32.const 0))))
+        (if (i32.le_s (local.get $stop) (i32.const 16))
+          (then
+            ;; The line is one token.
+            (if (i32.eqz (local.get $indented)) (then (return (i32.const 0))))
+            (br $token)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next)))
+    (i32.add (i32.const 1) (local.get $indented)))
+
+  ;; classifyLines (line-shape.ts) over the region [$at, $at + $len) that `scan` just scanned: $nl holds its $lines
+  ;; newline addresses, $cand its $cands candidate addresses. Writes each line's kind to $codes and its end, as an
+  ;; offset in the region, to $ends (which may be $nl: each end is written after its newline is read); returns the
+  ;; number of lines. A line longer than $maxLine, or with a candidate, must be looked at.
+  (func (export "classify") (param $at i32) (param $len i32) (param $nl i32) (param $lines i32) (param $cand i32)
+      (param $cands i32) (param $codes i32) (param $ends i32) (param $maxLine i32) (result i32)
+    (local $limit i32) (local $s i32) (local $e i32) (local $li i32) (local $n i32) (local $ci i32) (local $next i32)
+    (local $cr i32) (local $code i32)
+    (local.set $limit (i32.add (local.get $at) (local.get $len)))
+    (local.set $s (local.get $at))
+    (local.set $cr (i32.sub (local.get $at) (i32.const 1)))
+    (local.set $next (select (i32.load (local.get $cand)) (i32.add (local.get $limit) (i32.const 1)) (i32.gt_s (local.get $cands) (i32.const 0))))
+    (block $done
+      (loop $line
+        (br_if $done (i32.ge_s (local.get $s) (local.get $limit)))
+        (local.set $e (local.get $limit))
+        (if (i32.lt_s (local.get $li) (local.get $lines))
+          (then
+            (local.set $e (i32.load (i32.add (local.get $nl) (i32.shl (local.get $li) (i32.const 2)))))
+            (if (i32.gt_s (local.get $e) (local.get $limit)) (then (local.set $e (local.get $limit))))
+            (local.set $li (i32.add (local.get $li) (i32.const 1)))))
+        (i32.store (i32.add (local.get $ends) (i32.shl (local.get $n) (i32.const 2))) (i32.sub (local.get $e) (local.get $at)))
+        (if (i32.or
+              (i32.lt_s (local.get $next) (local.get $e))
+              (i32.gt_s (i32.sub (local.get $e) (local.get $s)) (local.get $maxLine)))
+          (then (local.set $code (i32.const 0)))
+          (else
+            (if (i32.lt_s (local.get $cr) (local.get $s))
+              (then (local.set $cr (call $nextCr (local.get $s) (local.get $limit)))))
+            (local.set $code (call $shape (local.get $s) (local.get $e) (local.get $cr)))))
+        (i32.store8 (i32.add (local.get $codes) (local.get $n)) (local.get $code))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (local.set $s (i32.add (local.get $e) (i32.const 1)))
+        (block $caught
+          (loop $skip
+            (br_if $caught (i32.ge_s (local.get $next) (local.get $s)))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+            (local.set $next (select
+              (i32.load (i32.add (local.get $cand) (i32.shl (local.get $ci) (i32.const 2))))
+              (i32.add (local.get $limit) (i32.const 1))
+              (i32.lt_s (local.get $ci) (local.get $cands))))
+            (br $skip)))
+        (br $line)))
+    (local.get $n))
 )
