@@ -16,7 +16,8 @@ export async function assembleTeddy(): Promise<Uint8Array> {
   const features = { simd: true, threads: true };
   const mod = wabt.parseWat("teddy.wat", fs.readFileSync(path.join(SRC, "teddy.wat"), "utf8"), features);
   try {
-    mod.validate(features);
+    // wabt's types omit validate's features argument; without it validation runs with the defaults (no threads).
+    (mod.validate as (f: typeof features) => void)(features);
     return mod.toBinary({}).buffer;
   } finally {
     mod.destroy();
