@@ -47,7 +47,32 @@ export function cleanLine(raw: string): string {
   if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
   if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
   const ts = timestampLength(line);
-  if (ts > 0) line = line.slice(ts);
+  return cleanText(ts > 0 ? line.slice(ts) : line);
+}
+
+// Buffer#toString validates its arguments on every call, which costs more than decoding a short line.
+const utf8 = (b: Buffer, start: number, end: number) => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end);
+
+/** Bytes of the usual runner prefix, `2024-01-02T03:04:05.1234567Z `. */
+const USUAL_TIMESTAMP = 29;
+
+/**
+ * cleanLine of the UTF-8 line b[start, end), decoding only its text: a trailing \r and the usual runner timestamp
+ * are cut on bytes. Anything less usual (a BOM, another timestamp form) is decoded whole and goes through cleanLine.
+ */
+export function cleanLineBytes(b: Buffer, start: number, end: number): string {
+  let e = end;
+  if (e > start && b[e - 1] === 13) e--;
+  if (e - start < USUAL_TIMESTAMP || b[start + 27] !== 90 || b[start + 28] !== 32 || b[start + 19] !== 46) return cleanLine(utf8(b, start, end));
+  // All ASCII, so that byte offsets are the char offsets timestampLength counts in.
+  for (let i = start; i < start + 27; i++) if (b[i]! >= 0x80 || b[i] === 90) return cleanLine(utf8(b, start, end));
+  if (b[start + 4] !== 45 || b[start + 7] !== 45 || b[start + 10] !== 84 || b[start + 13] !== 58 || b[start]! < 48 || b[start]! > 57) return cleanLine(utf8(b, start, end));
+  return cleanText(utf8(b, start + USUAL_TIMESTAMP, e));
+}
+
+/** What cleanLine does after the timestamp: carriage-return progress, ANSI codes, a BOM, a length cap. */
+function cleanText(text: string): string {
+  let line = text;
   // Progress bars redraw with \r: the terminal shows only what follows the last one.
   const cr = line.lastIndexOf("\r");
   if (cr >= 0) {

@@ -1,7 +1,7 @@
 // The latest lines of a log, for a step's tail and the context before an anchor. Most of them are never looked at:
 // the byte ring keeps only where a skipped line lies and decodes it when asked, so a quiet line costs three stores.
 
-import { cleanLine } from "./clean.js";
+import { cleanLineBytes } from "./clean.js";
 import type { KeptLine } from "./collector.js";
 
 /** Lines kept: a step's tail is at most TAIL_LINES (collector.ts) long. */
@@ -111,7 +111,7 @@ function decodeBack(buf: Buffer, start: number, end: number, lines: number, last
   let e = end;
   for (let k = 0; k < lines && k < max; k++) {
     const s = k === lines - 1 ? start : buf.lastIndexOf(10, e - 1) + 1;
-    out.push({ n: last - k, text: cleanLine(utf8(buf, s, e)), strength: 0 });
+    out.push({ n: last - k, text: cleanLineBytes(buf, s, e), strength: 0 });
     e = s - 1;
   }
 }
@@ -124,8 +124,6 @@ function startOfLast(buf: Buffer, start: number, end: number, lines: number, k: 
   return s + 1;
 }
 
-// Buffer#toString validates its arguments on every call, which costs more than decoding a short line.
-const utf8 = (b: Buffer, start: number, end: number) => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end);
 
 /**
  * Whether two views share bytes. By memory, not by object: lines point into regions, which are views of a reader's
