@@ -39,6 +39,7 @@ export function scratchAt(t: number): number {
 export const MEMORY_BYTES = scratchAt(2);
 
 export interface ScannerData {
+  file: string;
   memory: WasmMemory;
   control: SharedArrayBuffer;
 }
@@ -47,15 +48,21 @@ export interface ScannerData {
 export const VERSION = 0;
 /** Set when analyzeLog's thread needs no more scans. */
 export const STOP = 1;
-const HEADER = 2;
+/** Set by the scanner thread when it cannot read the file: analyzeLog's thread then reads it all (and meets the error). */
+export const NO_READS = 2;
+const HEADER = 3;
 
-/** Per slot: its state, the region's bytes [FROM, FROM + LENGTH) of the memory, its number, the lines a scan found. */
+/**
+ * Per slot: its state, the number of the region it holds, the bytes a read put in it, the region's bytes
+ * [FROM, FROM + LENGTH) of the memory once cut, the lines a scan found.
+ */
 export const STATE = 0;
-export const FROM = 1;
-export const LENGTH = 2;
-export const INDEX = 3;
-export const LINES = 4;
-const FIELDS = 5;
+export const INDEX = 1;
+export const BYTES = 2;
+export const FROM = 3;
+export const LENGTH = 4;
+export const LINES = 5;
+const FIELDS = 6;
 
 /** Control word `field` of slot `slot`. */
 export function word(slot: number, field: number): number {
@@ -64,10 +71,18 @@ export function word(slot: number, field: number): number {
 
 export const CONTROL_WORDS = HEADER + SLOTS * FIELDS;
 
-/** Slot states. A READ region goes to whichever thread swaps its state first. */
+/**
+ * Slot states, in order: analyzeLog's thread ASSIGNs a slot a region of the file to read; whichever thread swaps the
+ * state first reads it (READING, or OWN_READ for analyzeLog's thread), FILLED says how many BYTES came; analyzeLog's
+ * thread cuts it, in order, into whole lines (READ); whichever thread swaps the state first scans it (SCANNING, or
+ * TAKEN); then analyzeLog's thread routes it and, two regions later, frees the slot.
+ */
 export const FREE = 0;
-export const READ = 1;
-export const SCANNING = 2;
-export const SCANNED = 3;
-/** analyzeLog's thread scans it itself. */
-export const TAKEN = 4;
+export const ASSIGNED = 1;
+export const READING = 2;
+export const OWN_READ = 3;
+export const FILLED = 4;
+export const READ = 5;
+export const SCANNING = 6;
+export const SCANNED = 7;
+export const TAKEN = 8;

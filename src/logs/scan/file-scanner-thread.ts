@@ -1,15 +1,24 @@
-// The scanner thread: scans the regions analyzeLog's thread has read into the shared memory (SIMD literal scan and
-// line kinds, see SimdScanner#linesAt), where they lie, newest first: analyzeLog's thread routes the oldest, and scans
-// it itself when this thread has not got to it, so neither waits for the other while there are regions to scan.
+// The scanner thread: reads the regions analyzeLog's thread assigns to the shared memory's slots (oldest first: it
+// cuts them in order), and scans the regions it has cut (SIMD literal scan and line kinds, SimdScanner#linesAt) where
+// they lie, newest first: analyzeLog's thread routes the oldest, and reads or scans a region itself when this thread
+// has not got to it, so neither waits for the other while there is work.
 
+import fs from "node:fs";
 import { workerData } from "node:worker_threads";
 import { createSharedScanner } from "./candidate-scanner.js";
 import {
+  ASSIGNED,
+  BYTES,
+  FILLED,
   FROM,
   INDEX,
   LENGTH,
   LINES,
+  NO_READS,
   READ,
+  READING,
+  READ_AT,
+  REGION_BYTES,
   SCANNED,
   SCANNING,
   SLOTS,
@@ -17,24 +26,31 @@ import {
   STOP,
   VERSION,
   codesAt,
+  dataAt,
   endsAt,
   scratchAt,
   word,
   type ScannerData,
 } from "./file-scanner-protocol.js";
 
-const { memory, control: shared } = workerData as ScannerData;
+const { file, memory, control: shared } = workerData as ScannerData;
 const control = new Int32Array(shared);
 const scanner = createSharedScanner(memory, scratchAt(1));
+let fd: number | undefined;
+try {
+  fd = fs.openSync(file, "r");
+} catch {
+  Atomics.store(control, NO_READS, 1);
+}
 
-/** The READ slot with the newest region, or -1. */
-function newest(): number {
+/** The slot in `state` whose region is the oldest (or, with `newest`, the newest), or -1. */
+function pick(state: number, newest: boolean): number {
   let best = -1;
-  let index = -1;
+  let index = newest ? -1 : Infinity;
   for (let s = 0; s < SLOTS; s++) {
-    if (Atomics.load(control, word(s, STATE)) !== READ) continue;
+    if (Atomics.load(control, word(s, STATE)) !== state) continue;
     const i = Atomics.load(control, word(s, INDEX));
-    if (i > index) {
+    if (newest ? i > index : i < index) {
       best = s;
       index = i;
     }
@@ -42,17 +58,40 @@ function newest(): number {
   return best;
 }
 
-for (;;) {
-  const version = Atomics.load(control, VERSION);
-  if (Atomics.load(control, STOP) !== 0) break;
-  const slot = newest();
-  if (slot < 0) {
-    Atomics.wait(control, VERSION, version);
-    continue;
+function read(slot: number): void {
+  try {
+    const data = new Uint8Array(memory.buffer, dataAt(slot) + READ_AT, REGION_BYTES);
+    const n = fs.readSync(fd!, data, 0, REGION_BYTES, Atomics.load(control, word(slot, INDEX)) * REGION_BYTES);
+    Atomics.store(control, word(slot, BYTES), n);
+    Atomics.store(control, word(slot, STATE), FILLED);
+  } catch {
+    // analyzeLog's thread reads it again, and reports the error.
+    Atomics.store(control, NO_READS, 1);
+    Atomics.store(control, word(slot, STATE), ASSIGNED);
   }
-  if (Atomics.compareExchange(control, word(slot, STATE), READ, SCANNING) !== READ) continue;
+  Atomics.notify(control, word(slot, STATE));
+}
+
+function scan(slot: number): void {
   const lines = scanner.linesAt(Atomics.load(control, word(slot, FROM)), Atomics.load(control, word(slot, LENGTH)), endsAt(slot), codesAt(slot));
   Atomics.store(control, word(slot, LINES), lines);
   Atomics.store(control, word(slot, STATE), SCANNED);
   Atomics.notify(control, word(slot, STATE));
 }
+
+for (;;) {
+  const version = Atomics.load(control, VERSION);
+  if (Atomics.load(control, STOP) !== 0) break;
+  const toRead = Atomics.load(control, NO_READS) === 0 ? pick(ASSIGNED, false) : -1;
+  if (toRead >= 0) {
+    if (Atomics.compareExchange(control, word(toRead, STATE), ASSIGNED, READING) === ASSIGNED) read(toRead);
+    continue;
+  }
+  const toScan = pick(READ, true);
+  if (toScan >= 0) {
+    if (Atomics.compareExchange(control, word(toScan, STATE), READ, SCANNING) === READ) scan(toScan);
+    continue;
+  }
+  Atomics.wait(control, VERSION, version);
+}
+if (fd !== undefined) fs.closeSync(fd);

@@ -1,11 +1,12 @@
-// Reads a log file with a second thread (file-scanner-thread.ts) doing most of the byte work: this thread reads the
-// file (its reads run on libuv's pool, several regions ahead), cuts the reads into regions of whole lines and routes
-// them in order; the scanner thread scans them into shared memory. A region the scanner has not started on when its
-// turn comes is scanned here, so this thread never waits while the other is behind, nor during the ~45 ms a thread
-// takes to start. On two cores a log is read about three times as fast as on one.
+// Reads a log file with a second thread (file-scanner-thread.ts) doing most of the byte work: it reads the file into a
+// shared WebAssembly memory, several regions ahead, and scans the regions in place; this thread cuts the reads into
+// regions of whole lines, in order, and routes them. A region the other thread has not got to when its turn comes is
+// read or scanned here, so this thread never waits while the other is behind, nor during the ~45 ms a thread takes to
+// start. (Reads go through readSync on either thread: an fs.read from this thread, on libuv's pool, stalled it for up
+// to several ms at a time while both cores were busy.)
 
 import fs from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -13,30 +14,34 @@ import type { ReadCut } from "../byte-reader.js";
 import { FileLineCutter } from "../byte-reader.js";
 import { BinaryLogError } from "../errors.js";
 import { looksBinary, MAX_PENDING, SNIFF_BYTES } from "../reader.js";
-import { createScanMemory, createSharedScanner, simdAvailable, type SimdScanner } from "./candidate-scanner.js";
+import { createScanMemory, createSharedScanner, simdAvailable, type WasmMemory } from "./candidate-scanner.js";
 import {
+  ASSIGNED,
+  BYTES,
   CONTROL_WORDS,
   DATA_BYTES_PER_SLOT,
-  MEMORY_BYTES,
-  READ_AT,
-  codesAt,
-  dataAt,
-  endsAt,
-  scratchAt,
+  FILLED,
   FREE,
   FROM,
   INDEX,
   LENGTH,
   LINES,
+  MEMORY_BYTES,
+  OWN_READ,
   READ,
+  READING,
+  READ_AT,
   REGION_BYTES,
-  SCANNED,
   SCANNING,
   SLOTS,
   STATE,
   STOP,
   TAKEN,
   VERSION,
+  codesAt,
+  dataAt,
+  endsAt,
+  scratchAt,
   word,
   type ScannerData,
 } from "./file-scanner-protocol.js";
@@ -86,53 +91,26 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
   if (threadFile === undefined) throw new Error("file scanner thread script not found (run `npm run build`)");
   const fh = await open(file, "r");
   const memory = createScanMemory(MEMORY_BYTES);
-  const slots = Array.from({ length: SLOTS }, (_, s) => Buffer.from(memory.buffer, dataAt(s), DATA_BYTES_PER_SLOT));
   const scanner = createSharedScanner(memory, scratchAt(0));
-  const shared = new SharedArrayBuffer(CONTROL_WORDS * 4);
-  const control = new Int32Array(shared);
-  const worker = new Worker(threadFile, { workerData: { memory, control: shared } satisfies ScannerData });
-  let crashed: Error | undefined;
-  let wakeOnCrash: (() => void) | undefined;
-  worker.on("error", (error) => {
-    crashed = error;
-    wakeOnCrash?.();
-  });
-  worker.on("exit", (code) => {
-    crashed ??= new Error(`file scanner thread exited with code ${code}`);
-    wakeOnCrash?.();
-  });
-  const reader = new SlotReader(fh, slots, (slot, index, from, length) => {
-    Atomics.store(control, word(slot, FROM), dataAt(slot) + from);
-    Atomics.store(control, word(slot, LENGTH), length);
-    Atomics.store(control, word(slot, INDEX), index);
-    Atomics.store(control, word(slot, STATE), READ);
-    Atomics.add(control, VERSION, 1);
-    Atomics.notify(control, VERSION);
-  });
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  const worker = new Worker(threadFile, { workerData: { file, memory, control: control.buffer as SharedArrayBuffer } satisfies ScannerData });
+  const threads = new Threads(worker, control);
+  const reader = new SlotReader(fh.fd, memory, threads);
   // Regions the ring may still point into: the last two routed.
   const held: Region[] = [];
   try {
     for (let index = 0; ; index++) {
-      // When few regions are cut ahead, lets finished reads report, so that their regions go to the scanner thread well
-      // before their turn here. (A turn of the event loop costs ~0.15 ms: not one per region.)
-      if (reader.ahead(index) < AHEAD) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        reader.pump();
-      }
+      // Cuts what the scanner thread has read meanwhile, so that it can scan it before its turn here.
+      reader.pump();
       const region = await reader.region(index);
       if (region === undefined) break;
       if (region.before) sink.overlong(region.before.head, region.before.dropped);
       if (region.buf.length > 0) {
         const slot = region.slot;
-        const at = word(slot, STATE);
         let lines: number;
-        if (Atomics.compareExchange(control, at, READ, TAKEN) === READ) lines = scanner.linesAt(region.buf.byteOffset, region.buf.length, endsAt(slot), codesAt(slot));
+        if (threads.take(slot, READ, TAKEN)) lines = scanner.linesAt(region.buf.byteOffset, region.buf.length, endsAt(slot), codesAt(slot));
         else {
-          while (Atomics.load(control, at) === SCANNING) {
-            if (crashed) throw crashed;
-            const wait = waitAsync(control, at, SCANNING);
-            if (wait.async) await Promise.race([wait.value, new Promise<void>((resolve) => (wakeOnCrash = resolve))]);
-          }
+          await threads.whileIn(slot, SCANNING);
           lines = Atomics.load(control, word(slot, LINES));
         }
         sink.classified(region.buf, new Int32Array(memory.buffer, endsAt(slot), lines), new Uint8Array(memory.buffer, codesAt(slot), lines), lines);
@@ -142,84 +120,120 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
       if (held.length > 2) {
         const old = held.shift()!;
         sink.retire(old.buf);
-        Atomics.store(control, word(old.slot, STATE), FREE);
         reader.release(old.slot);
       }
     }
   } finally {
-    Atomics.store(control, STOP, 1);
-    Atomics.add(control, VERSION, 1);
-    Atomics.notify(control, VERSION);
-    worker.removeAllListeners("exit");
-    worker.unref();
-    void worker.terminate();
-    await reader.close();
+    threads.stop();
+    await fh.close();
   }
   sink.end();
 }
 
-/** Regions cut ahead of the one being routed below which finished reads are looked for. */
-const AHEAD = 3;
+/** This thread's side of the control words (file-scanner-protocol.ts). */
+class Threads {
+  private crashed: Error | undefined;
+  private wake: (() => void) | undefined;
 
-/** fs.read as a promise: FileHandle#read costs several times more per call on this thread. */
-function readAt(fd: number, buf: Buffer, offset: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => fs.read(fd, buf, offset, length, position, (error, bytesRead) => (error ? reject(error) : resolve(bytesRead))));
+  constructor(
+    private readonly worker: Worker,
+    readonly control: Int32Array,
+  ) {
+    worker.on("error", (error) => this.fail(error));
+    worker.on("exit", (code) => this.fail(new Error(`file scanner thread exited with code ${code}`)));
+  }
+
+  private fail(error: Error): void {
+    this.crashed ??= error;
+    this.wake?.();
+  }
+
+  state(slot: number): number {
+    return Atomics.load(this.control, word(slot, STATE));
+  }
+
+  /** Sets a slot's state and wakes the scanner thread. */
+  set(slot: number, state: number): void {
+    Atomics.store(this.control, word(slot, STATE), state);
+    Atomics.add(this.control, VERSION, 1);
+    Atomics.notify(this.control, VERSION);
+  }
+
+  /** Swaps a slot's state `from` → `to`; false when the scanner thread got there first. */
+  take(slot: number, from: number, to: number): boolean {
+    return Atomics.compareExchange(this.control, word(slot, STATE), from, to) === from;
+  }
+
+  /** Waits, without blocking this thread's event loop, until the slot leaves `state`. */
+  async whileIn(slot: number, state: number): Promise<void> {
+    while (this.state(slot) === state) {
+      if (this.crashed) throw this.crashed;
+      const wait = waitAsync(this.control, word(slot, STATE), state);
+      if (wait.async) await Promise.race([wait.value, new Promise<void>((resolve) => (this.wake = resolve))]);
+    }
+  }
+
+  stop(): void {
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, VERSION, 1);
+    Atomics.notify(this.control, VERSION);
+    this.worker.removeAllListeners("exit");
+    this.worker.unref();
+    void this.worker.terminate();
+  }
 }
 
 /**
- * Reads the file into the free slots, several regions ahead (each read at its own file offset, so they need not wait
- * for one another), and cuts them, in order and as soon as they are read, into regions of whole lines: each region
- * starts with the unfinished line of the one before, copied in front of its read.
+ * Assigns the free slots regions of the file to read, several ahead (each at its own file offset, so any thread can
+ * read any of them), and cuts them, in order, into regions of whole lines: each starts with the unfinished line of the
+ * one before, copied in front of its read. The scanner thread reads what it can; a region still unread when it is
+ * needed is read here.
  */
 class SlotReader {
   private readonly free: number[] = Array.from({ length: SLOTS }, (_, i) => i);
-  private readonly reads = new Map<number, { slot: number; done: Promise<number>; bytes: number }>();
+  private readonly slotOf = new Map<number, number>();
   private readonly cut = new Map<number, Region>();
-  private nextRead = 0;
+  private readonly slots: Buffer[];
+  private nextAssign = 0;
   private nextCut = 0;
-  /** The number of regions, once the last read came back short. */
+  /** The number of regions, once a read came back short. */
   private end = Infinity;
   private readonly cutter = new FileLineCutter();
   private readonly carry = Buffer.allocUnsafe(MAX_PENDING);
   private carried = 0;
 
   constructor(
-    private readonly fh: FileHandle,
-    /** The slots' bytes. */
-    private readonly slots: Buffer[],
-    /** Hands a region's slot to the scanner thread. */
-    private readonly publish: (slot: number, index: number, from: number, length: number) => void,
+    private readonly fd: number,
+    memory: WasmMemory,
+    private readonly threads: Threads,
   ) {
-    this.issue();
+    this.slots = Array.from({ length: SLOTS }, (_, s) => Buffer.from(memory.buffer, dataAt(s), DATA_BYTES_PER_SLOT));
+    this.assign();
   }
 
-  private issue(): void {
-    while (this.free.length > 0 && this.nextRead < this.end) {
+  private assign(): void {
+    const control = this.threads.control;
+    while (this.free.length > 0 && this.nextAssign < this.end) {
       const slot = this.free.shift()!;
-      const index = this.nextRead++;
-      const read = { slot, bytes: -1, done: readAt(this.fh.fd, this.slots[slot]!, READ_AT, REGION_BYTES, index * REGION_BYTES) };
-      // A failed read surfaces when its region's turn comes (or in close): no unhandled rejection meanwhile.
-      read.done.then((n) => (read.bytes = n), () => undefined);
-      this.reads.set(index, read);
+      const index = this.nextAssign++;
+      this.slotOf.set(index, slot);
+      Atomics.store(control, word(slot, INDEX), index);
+      this.threads.set(slot, ASSIGNED);
     }
   }
 
   release(slot: number): void {
+    this.threads.set(slot, FREE);
     this.free.push(slot);
-    this.issue();
+    this.assign();
   }
 
-  /** How many regions from `index` on are cut. */
-  ahead(index: number): number {
-    return this.nextCut - index;
-  }
-
-  /** Cuts the regions whose reads are done, in order, and publishes them. */
+  /** Cuts the regions already read, in order, and hands them to the scanner thread. */
   pump(): void {
     while (this.nextCut < this.end) {
-      const read = this.reads.get(this.nextCut);
-      if (read === undefined || read.bytes < 0) return;
-      this.cutNext(read.bytes);
+      const slot = this.slotOf.get(this.nextCut)!;
+      if (this.threads.state(slot) !== FILLED) return;
+      this.cutNext(slot, Atomics.load(this.threads.control, word(slot, BYTES)));
     }
   }
 
@@ -227,17 +241,21 @@ class SlotReader {
   async region(index: number): Promise<Region | undefined> {
     while (!this.cut.has(index)) {
       if (index >= this.end) return undefined;
-      this.cutNext(await this.reads.get(this.nextCut)!.done);
+      const slot = this.slotOf.get(this.nextCut)!;
+      if (this.threads.take(slot, ASSIGNED, OWN_READ)) this.cutNext(slot, fs.readSync(this.fd, this.slots[slot]!, READ_AT, REGION_BYTES, this.nextCut * REGION_BYTES));
+      else {
+        await this.threads.whileIn(slot, READING);
+        this.pump();
+      }
     }
     const region = this.cut.get(index)!;
     this.cut.delete(index);
     return region;
   }
 
-  private cutNext(bytesRead: number): void {
+  private cutNext(slot: number, bytesRead: number): void {
     const index = this.nextCut++;
-    const { slot } = this.reads.get(index)!;
-    this.reads.delete(index);
+    this.slotOf.delete(index);
     const data = this.slots[slot]!;
     const start = READ_AT - this.carried;
     this.carry.copy(data, start, 0, this.carried);
@@ -257,16 +275,15 @@ class SlotReader {
     if (cut !== undefined) buf.copy(this.carry, 0, cut.to, cut.to + cut.carry);
     const from = cut?.from ?? 0;
     const to = Math.max(cut?.to ?? 0, from);
-    if (to > from) this.publish(slot, index, start + from, to - from);
     const region: Region = { slot, buf: buf.subarray(from, to) };
     if (cut?.closedLong) region.before = cut.closedLong;
     if (after) region.after = after;
     this.cut.set(index, region);
-  }
-
-  async close(): Promise<void> {
-    // Reads may still be under way (read ahead, or when the sink threw).
-    await Promise.all([...this.reads.values()].map((r) => r.done.catch(() => undefined)));
-    await this.fh.close();
+    if (to > from) {
+      const control = this.threads.control;
+      Atomics.store(control, word(slot, FROM), dataAt(slot) + start + from);
+      Atomics.store(control, word(slot, LENGTH), to - from);
+      this.threads.set(slot, READ);
+    }
   }
 }
