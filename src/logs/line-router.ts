@@ -6,7 +6,7 @@
 
 import type { AnnotationEngine } from "./annotations/engine.js";
 import { MAX_LINE_CHARS, cleanLine, cleanLineBytes, truncateLine } from "./clean.js";
-import { BLANK, LOOK, QUIET } from "./line-shape.js";
+import { BLANK, LOOK, QUIET, QUIET_INDENTED } from "./line-shape.js";
 import type { RegionSink } from "./byte-reader.js";
 import type { LogCollector } from "./collector.js";
 import { ByteLineRing } from "./recent-lines.js";
@@ -80,12 +80,22 @@ export class LineRouter implements RegionSink {
           continue;
         }
       }
+      // A line one of the two must see. The other sees it only if it would do more than count it (the same test as
+      // canSkip, per reader): the lines after an error go to the collector as context, not to the parsers.
       const e = ends[i]!;
+      const code = codes[i]!;
       this.lineCount++;
+      const collector = code === LOOK || !this.collector.quiet;
+      const parser = engine !== undefined && (code === LOOK || engine.busy || (code === QUIET_INDENTED && engine.inEslintBlock));
       let text = cleanLineBytes(b, s, e);
       if (text.length > MAX_LINE_CHARS + 64) text = truncateLine(text.slice(0, MAX_LINE_CHARS), text.length);
-      this.collector.push(text);
-      engine?.push(text);
+      if (collector) this.collector.push(text);
+      else {
+        ring.skipRun(b, s, e, 1);
+        this.collector.pushQuiet(1, code !== BLANK);
+      }
+      if (parser) engine.push(text);
+      else if (code === BLANK) engine?.blankLine();
       s = e + 1;
       i++;
     }

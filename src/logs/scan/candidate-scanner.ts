@@ -44,9 +44,9 @@ const PAGE = 65_536;
 /** The memory's most pages (teddy.wat declares the same): 2 GB of address space, reserved, not used. */
 const MAX_PAGES = 32_768;
 
-/** Scratch bytes a scan of `len` bytes needs: a candidate position and a newline address (i32) per byte, and then some. */
+/** Scratch bytes a scan of `len` bytes needs: room for a candidate, a newline and a carriage return (i32) per byte. */
 export function scratchBytes(len: number): number {
-  return 8 * (len + 32);
+  return 12 * (len + 32);
 }
 
 // The little of the WebAssembly API used here (@types/node does not declare the global).
@@ -56,8 +56,9 @@ export interface WasmMemory {
 }
 interface TeddyExports {
   newlines: { value: number };
-  scan(p: number, end: number, out: number, nl: number): number;
-  classify(at: number, len: number, nl: number, lines: number, cand: number, cands: number, codes: number, ends: number, maxLine: number): number;
+  crs: { value: number };
+  scan(p: number, end: number, out: number, nl: number, cr: number): number;
+  classify(at: number, len: number, nl: number, lines: number, cand: number, cands: number, crList: number, crCount: number, codes: number, ends: number, maxLine: number): number;
 }
 type WasmModule = object;
 interface WasmApi {
@@ -146,7 +147,7 @@ export class SimdScanner implements CandidateScanner {
     const b = this.bytes(0);
     b.fill(PAD_BYTE, at + len, at + len + SCAN_PAD);
     const nl = out + 4 * (len + 16);
-    const count = this.exports.scan(at, at + len, out, nl);
+    const count = this.exports.scan(at, at + len, out, nl, nl + 4 * (len + 16));
     const r = this.result;
     r.positions = new Int32Array(this.memory.buffer, out, count);
     r.count = count;
@@ -186,7 +187,8 @@ export class SimdScanner implements CandidateScanner {
 
   private classify(at: number, len: number, out: number, codes: number, ends: number): number {
     const c = this.scanAt(at, len, out);
-    return this.exports.classify(at, len, c.newlines.byteOffset, c.newlineCount, out, c.count, codes, ends, MAX_LINE_CHARS);
+    const crList = c.newlines.byteOffset + 4 * (len + 16);
+    return this.exports.classify(at, len, c.newlines.byteOffset, c.newlineCount, out, c.count, crList, this.exports.crs.value, codes, ends, MAX_LINE_CHARS);
   }
 }
 

@@ -87,7 +87,7 @@ for (;;) {
     if (Atomics.compareExchange(control, word(toRead, STATE), ASSIGNED, READING) === ASSIGNED) read(toRead);
     continue;
   }
-  const toScan = pick(READ, true);
+  const toScan = pick(READ, false);
   if (toScan >= 0) {
     if (Atomics.compareExchange(control, word(toScan, STATE), READ, SCANNING) === READ) scan(toScan);
     continue;

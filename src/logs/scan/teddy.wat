@@ -11,19 +11,22 @@
 (module
   ;; Shared, so that a region read into it by one thread can be scanned in place by another (file-scanner.ts).
   (import "env" "memory" (memory 1 32768 shared))
-  ;; How many newline addresses the last scan wrote.
+  ;; How many newline and carriage-return addresses the last scan wrote.
   (global $newlines (export "newlines") (mut i32) (i32.const 0))
-  ;; Scans [p, end) and writes the absolute addresses of candidate positions as i32 at out, and those of newlines at
-  ;; nl; returns the number of candidates. Reads up to 19 bytes past end: the caller pads them with a byte that starts
-  ;; no literal (and ignores newlines past end).
-  (func (export "scan") (param $p i32) (param $end i32) (param $out i32) (param $nl i32) (result i32)
-    (local $o i32) (local $n i32) (local $bits i32)
-    (local $raw v128) (local $v v128) (local $m v128) (local $fold v128) (local $nib v128) (local $lf v128)
+  (global $crs (export "crs") (mut i32) (i32.const 0))
+  ;; Scans [p, end) and writes the absolute addresses of candidate positions as i32 at out, those of newlines at nl
+  ;; and those of carriage returns at cr; returns the number of candidates. Reads up to 19 bytes past end: the caller
+  ;; pads them with `\n`, which starts no literal (and ignores newlines past end).
+  (func (export "scan") (param $p i32) (param $end i32) (param $out i32) (param $nl i32) (param $cr i32) (result i32)
+    (local $o i32) (local $n i32) (local $c i32) (local $bits i32)
+    (local $raw v128) (local $v v128) (local $m v128) (local $fold v128) (local $nib v128) (local $lf v128) (local $cret v128)
     (local $t0l v128) (local $t0h v128) (local $t1l v128) (local $t1h v128)
     (local $t2l v128) (local $t2h v128) (local $t3l v128) (local $t3h v128)
     (local.set $o (local.get $out))
     (local.set $n (local.get $nl))
+    (local.set $c (local.get $cr))
     (local.set $lf (i8x16.splat (i32.const 0x0a)))
+    (local.set $cret (i8x16.splat (i32.const 0x0d)))
     (local.set $fold (i8x16.splat (i32.const 0x20)))
     (local.set $nib (i8x16.splat (i32.const 0x0f)))
     (local.set $t0l (v128.load (i32.const 0)))
@@ -46,6 +49,14 @@
               (local.set $n (i32.add (local.get $n) (i32.const 4)))
               (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
               (br_if $line (local.get $bits)))))
+        (local.set $bits (i8x16.bitmask (i8x16.eq (local.get $raw) (local.get $cret))))
+        (if (local.get $bits)
+          (then
+            (loop $return
+              (i32.store (local.get $c) (i32.add (local.get $p) (i32.ctz (local.get $bits))))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
+              (br_if $return (local.get $bits)))))
         (local.set $v (v128.or (local.get $raw) (local.get $fold)))
         (local.set $m (v128.and
           (i8x16.swizzle (local.get $t0l) (v128.and (local.get $v) (local.get $nib)))
@@ -73,49 +84,37 @@
         (local.set $p (i32.add (local.get $p) (i32.const 16)))
         (br $next)))
     (global.set $newlines (i32.shr_u (i32.sub (local.get $n) (local.get $nl)) (i32.const 2)))
+    (global.set $crs (i32.shr_u (i32.sub (local.get $c) (local.get $cr)) (i32.const 2)))
     (i32.shr_u (i32.sub (local.get $o) (local.get $out)) (i32.const 2)))
   ;; Memory layout shared with candidate-scanner.ts: the LEAD table (line-shape.ts) at 128, one byte per first byte;
   ;; lead words described at 384 + 4k (i16 address, i16 length); regions and outputs from 512 on.
-
-  ;; Next \r at or after $p, or $end: a SIMD search, so that a log without \r costs a pass of 16 bytes at a time.
-  (func $nextCr (param $p i32) (param $end i32) (result i32)
-    (local $bits i32)
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $bits (i8x16.bitmask (i8x16.eq (v128.load (local.get $p)) (i8x16.splat (i32.const 13)))))
-        (if (local.get $bits)
-          (then (return (select
-            (local.get $end)
-            (i32.add (local.get $p) (i32.ctz (local.get $bits)))
-            (i32.ge_u (i32.add (local.get $p) (i32.ctz (local.get $bits))) (local.get $end))))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $next)))
-    (local.get $end))
 
   (func $isDigit (param $c i32) (result i32)
     (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
 
   ;; Length of the runner timestamp at $s (line-shape.ts timestampAt): `2024-01-02T03:04:05.1234567Z ` and kin.
   (func $timestamp (param $s i32) (param $end i32) (result i32)
-    (local $z i32) (local $last i32)
+    (local $z i32) (local $last i32) (local $bits i32)
     (if (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 21)) (then (return (i32.const 0))))
     (if (i32.eqz (call $isDigit (i32.load8_u (local.get $s)))) (then (return (i32.const 0))))
     (if (i32.ne (i32.load8_u offset=4 (local.get $s)) (i32.const 45)) (then (return (i32.const 0))))
     (if (i32.ne (i32.load8_u offset=7 (local.get $s)) (i32.const 45)) (then (return (i32.const 0))))
     (if (i32.ne (i32.load8_u offset=10 (local.get $s)) (i32.const 84)) (then (return (i32.const 0))))
     (if (i32.ne (i32.load8_u offset=13 (local.get $s)) (i32.const 58)) (then (return (i32.const 0))))
-    ;; The first `Z` from offset 19 on ends it, within 40 bytes.
-    (local.set $z (i32.add (local.get $s) (i32.const 19)))
+    ;; The first `Z` from offset 19 on ends it, within 40 bytes (and the line): sixteen bytes at a time. The first
+    ;; load ends at most 13 bytes past the line (it holds 21 or more), within the caller's padding.
     (local.set $last (i32.add (local.get $s) (i32.const 40)))
     (if (i32.gt_s (local.get $last) (i32.sub (local.get $end) (i32.const 1)))
       (then (local.set $last (i32.sub (local.get $end) (i32.const 1)))))
-    (block $found
-      (loop $next
-        (if (i32.gt_s (local.get $z) (local.get $last)) (then (return (i32.const 0))))
-        (br_if $found (i32.eq (i32.load8_u (local.get $z)) (i32.const 90)))
-        (local.set $z (i32.add (local.get $z) (i32.const 1)))
-        (br $next)))
+    (local.set $bits (i8x16.bitmask (i8x16.eq (v128.load offset=19 (local.get $s)) (i8x16.splat (i32.const 90)))))
+    (if (local.get $bits)
+      (then (local.set $z (i32.add (i32.add (local.get $s) (i32.const 19)) (i32.ctz (local.get $bits)))))
+      (else
+        (if (i32.lt_s (local.get $last) (i32.add (local.get $s) (i32.const 35))) (then (return (i32.const 0))))
+        (local.set $bits (i8x16.bitmask (i8x16.eq (v128.load offset=35 (local.get $s)) (i8x16.splat (i32.const 90)))))
+        (if (i32.eqz (local.get $bits)) (then (return (i32.const 0))))
+        (local.set $z (i32.add (i32.add (local.get $s) (i32.const 35)) (i32.ctz (local.get $bits))))))
+    (if (i32.gt_s (local.get $z) (local.get $last)) (then (return (i32.const 0))))
     (if (result i32)
       (i32.and
         (i32.lt_s (i32.add (local.get $z) (i32.const 1)) (local.get $end))
@@ -235,13 +234,14 @@
     (i32.add (i32.const 1) (local.get $indented)))
 
   ;; classifyLines (line-shape.ts) over the region [$at, $at + $len) that `scan` just scanned: $nl holds its $lines
-  ;; newline addresses, $cand its $cands candidate addresses. Writes each line's kind to $codes and its end, as an
+  ;; newline addresses, $cand its $cands candidate addresses, $crList its $crCount carriage returns. Writes each line's kind to $codes and its end, as an
   ;; offset in the region, to $ends (which may be $nl: each end is written after its newline is read); returns the
   ;; number of lines. A line longer than $maxLine, or with a candidate, must be looked at.
   (func (export "classify") (param $at i32) (param $len i32) (param $nl i32) (param $lines i32) (param $cand i32)
-      (param $cands i32) (param $codes i32) (param $ends i32) (param $maxLine i32) (result i32)
+      (param $cands i32) (param $crList i32) (param $crCount i32) (param $codes i32) (param $ends i32) (param $maxLine i32)
+      (result i32)
     (local $limit i32) (local $s i32) (local $e i32) (local $li i32) (local $n i32) (local $ci i32) (local $next i32)
-    (local $cr i32) (local $code i32)
+    (local $cr i32) (local $cri i32) (local $code i32)
     (local.set $limit (i32.add (local.get $at) (local.get $len)))
     (local.set $s (local.get $at))
     (local.set $cr (i32.sub (local.get $at) (i32.const 1)))
@@ -261,8 +261,17 @@
               (i32.gt_s (i32.sub (local.get $e) (local.get $s)) (local.get $maxLine)))
           (then (local.set $code (i32.const 0)))
           (else
-            (if (i32.lt_s (local.get $cr) (local.get $s))
-              (then (local.set $cr (call $nextCr (local.get $s) (local.get $limit)))))
+            ;; The first \r at or after the line's start ($limit when none).
+            (block $found
+              (loop $seek
+                (br_if $found (i32.ge_s (local.get $cr) (local.get $s)))
+                (if (i32.ge_s (local.get $cri) (local.get $crCount))
+                  (then
+                    (local.set $cr (local.get $limit))
+                    (br $found)))
+                (local.set $cr (i32.load (i32.add (local.get $crList) (i32.shl (local.get $cri) (i32.const 2)))))
+                (local.set $cri (i32.add (local.get $cri) (i32.const 1)))
+                (br $seek)))
             (local.set $code (call $shape (local.get $s) (local.get $e) (local.get $cr)))))
         (i32.store8 (i32.add (local.get $codes) (local.get $n)) (local.get $code))
         (local.set $n (i32.add (local.get $n) (i32.const 1)))
