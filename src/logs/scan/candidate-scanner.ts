@@ -37,7 +37,7 @@ const LEAD_AT = 128;
 const WORDS_AT = 384;
 /** Where regions and outputs may start. */
 export const SCAN_MEMORY_START = 512;
-/** teddy.wat reads up to 19 bytes past a region; `\n` folds to `*`, which starts no literal (and its newlines there are ignored). */
+/** teddy.wat reads up to 18 bytes past a region; `\n` folds to `*`, which starts no literal (and its newlines there are ignored). */
 export const SCAN_PAD = 20;
 const PAD_BYTE = 0x0a;
 const PAGE = 65_536;
