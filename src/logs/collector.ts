@@ -170,6 +170,17 @@ export class LogCollector {
 
   /** Window text a closed step keeps. */
   private readonly closedSegmentChars: number;
+  /**
+   * Whether pushed lines are strings of their own (LineRouter decodes each line by itself), rather than slices of a
+   * larger decoded chunk, which a kept line must not hold on to (see detach).
+   */
+  standaloneLines = false;
+
+  /** A line's text as kept beyond this push. */
+  private own(text: string): string {
+    return this.standaloneLines ? text : detach(text);
+  }
+
   /** Where the tails and anchor contexts come from; a reader that skips lines supplies its own (see LineRouter). */
   recent: RecentLines = new LineRing();
   /** Tails of closed steps, decoded only for the steps still detailed at the end (see finish). */
@@ -203,13 +214,13 @@ export class LogCollector {
     const c0 = text.charCodeAt(0);
     if (c0 === 35 /* # */ && text.startsWith("##[")) {
       if (text.startsWith("##[group]Run ")) {
-        this.startSegment(detach(text.slice(9)), n);
+        this.startSegment(this.own(text.slice(9)), n);
         this.github = true;
         this.inHeader = true;
         this.headerDone = false;
-        this.current.header.push({ n, text: detach(text), strength: 0 });
-        this.headerCommand = detach(text.slice(13));
-        this.recent.add({ n, text: detach(text), strength: 0 });
+        this.current.header.push({ n, text: this.own(text), strength: 0 });
+        this.headerCommand = this.own(text.slice(13));
+        this.recent.add({ n, text: this.own(text), strength: 0 });
         return;
       }
       if (text.startsWith("##[endgroup]")) {
@@ -225,13 +236,13 @@ export class LogCollector {
 
     if (this.inHeader) {
       const seg = this.current;
-      if (seg.header.length < MAX_HEADER_LINES) seg.header.push({ n, text: detach(text), strength: 0 });
+      if (seg.header.length < MAX_HEADER_LINES) seg.header.push({ n, text: this.own(text), strength: 0 });
       if (!this.headerDone) {
         // The group body repeats the whole command (the header shows its first line only), then shell/env/with.
         if (/^\s*(?:shell|env|with):/.test(text) || text.startsWith("##[")) {
           this.headerDone = true;
           if (seg.command === undefined) seg.command = this.headerCommand;
-        } else if (seg.command === undefined) seg.command = detach(text);
+        } else if (seg.command === undefined) seg.command = this.own(text);
         else if (seg.command.length < 2000) seg.command += `\n${text}`;
       }
     }
@@ -245,7 +256,7 @@ export class LogCollector {
 
     if (strength > 0) this.anchor(line);
     else if (this.open && this.afterLeft > 0) {
-      this.open.lines.push({ n, text: detach(text), strength });
+      this.open.lines.push({ n, text: this.own(text), strength });
       this.windowChars += text.length;
       // An error block (stack trace, diff, indented details) goes on past the fixed context while it stays a block.
       // Stack frames, diffs and code frames continue any error; plain indentation only a strong one, and not for long
@@ -285,7 +296,7 @@ export class LogCollector {
     const key = normaliseKey(line.text);
     if (line.strength === 3) {
       seg.strongCount++;
-      seg.lastStrong.push(detach(line.text));
+      seg.lastStrong.push(this.own(line.text));
       if (seg.lastStrong.length > LAST_STRONG * 2) seg.lastStrong = seg.lastStrong.slice(-LAST_STRONG);
     }
     const seen = this.keyCounts.get(key);
@@ -302,7 +313,7 @@ export class LogCollector {
       seg.windows.push(w);
       this.open = w;
     }
-    w.lines.push({ ...line, text: detach(line.text) });
+    w.lines.push({ ...line, text: this.own(line.text) });
     w.lastAnchor = line.n;
     this.windowChars += line.text.length;
     if (line.strength > w.maxStrength) w.maxStrength = line.strength;

@@ -9,7 +9,7 @@ import { MAX_LINE_CHARS, cleanLine, cleanLineBytes, truncateLine } from "./clean
 import { BLANK, LOOK, QUIET, QUIET_INDENTED } from "./line-shape.js";
 import type { RegionSink } from "./byte-reader.js";
 import type { LogCollector } from "./collector.js";
-import { ByteLineRing } from "./recent-lines.js";
+import { ByteLineRing, detach } from "./recent-lines.js";
 import { createCandidateScanner, type CandidateScanner } from "./scan/candidate-scanner.js";
 
 
@@ -25,6 +25,7 @@ export class LineRouter implements RegionSink {
     private readonly scanner: CandidateScanner = createCandidateScanner(),
   ) {
     collector.recent = this.ring;
+    collector.standaloneLines = true;
   }
 
   /** Whether the collector and the parsers would do nothing with a quiet line but count it. */
@@ -105,7 +106,8 @@ export class LineRouter implements RegionSink {
 
   overlong(head: Buffer, dropped: number): void {
     this.lineCount++;
-    const line = cleanLine(head.toString("utf8"));
+    // Copied: a cut of the head would keep all of it (16 KB) alive.
+    const line = detach(cleanLine(head.toString("utf8")));
     const text = line.length <= MAX_LINE_CHARS + 64 ? truncateLine(line.slice(0, MAX_LINE_CHARS), head.length + dropped) : line;
     this.collector.push(text);
     this.engine?.push(text);

@@ -133,12 +133,42 @@ function overlaps(a: Buffer, b: Buffer): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
 }
 
+/**
+ * Copies of byte ranges, cut from 256 KB blocks: a step's tail is copied when the step closes, hundreds of times in a
+ * long log, and one allocation each cost more than the copying. A block lives while any copy cut from it does.
+ */
+class CopyArena {
+  private block = Buffer.alloc(0);
+  private used = 0;
+
+  copy(from: Buffer, start: number, end: number): Buffer {
+    const n = end - start;
+    if (n > ARENA_BLOCK / 4) {
+      const own = Buffer.allocUnsafe(n);
+      from.copy(own, 0, start, end);
+      return own;
+    }
+    if (this.used + n > this.block.length) {
+      this.block = Buffer.allocUnsafe(ARENA_BLOCK);
+      this.used = 0;
+    }
+    // Buffer#copy is a memcpy; Buffer.from(view) copies byte by byte.
+    from.copy(this.block, this.used, start, end);
+    const out = this.block.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
+  }
+}
+
+const ARENA_BLOCK = 256 * 1024;
+
 /** Entries a ring may hold: each holds at least one line, and the oldest goes once the others hold RING lines. */
 const ENTRIES = 2 * RING;
 
 /**
  * For the line router: runs of lines it skipped are kept as one byte range of the region they lie in, and decoded only
- * when the collector asks for them, so a run of quiet lines costs a few stores whatever its length.
+ * when the collector asks for them, so a run of quiet lines costs a few stores whatever its length. The lines the
+ * collector handled are strings of their own (the router decodes line by line): nothing to detach.
  */
 export class ByteLineRing implements RecentLines {
   /** Per entry, oldest at `head`: lines the collector handled, or a run of skipped lines [starts, ends) of bufs. */
@@ -153,6 +183,7 @@ export class ByteLineRing implements RecentLines {
   private held = 0;
   /** Lines recorded. */
   count = 0;
+  private readonly arena = new CopyArena();
 
   /** `lines` lines the router skipped: bytes [start, end) of `buf`, `\n` between them, not yet decoded. */
   skipRun(buf: Buffer, start: number, end: number, lines: number): void {
@@ -205,7 +236,7 @@ export class ByteLineRing implements RecentLines {
       const buf = this.bufs[slot];
       if (buf === undefined) {
         const kept = this.kept[slot]!;
-        for (let j = kept.length - 1; j >= 0 && out.length < want; j--) out.push({ ...kept[j]!, text: detach(kept[j]!.text) });
+        for (let j = kept.length - 1; j >= 0 && out.length < want; j--) out.push({ ...kept[j]! });
       } else decodeBack(buf, this.starts[slot]!, this.ends[slot]!, size, n, want - out.length, out);
       n -= size;
     }
@@ -225,13 +256,11 @@ export class ByteLineRing implements RecentLines {
       const buf = this.bufs[slot];
       if (buf === undefined) {
         const kept = this.kept[slot]!;
-        parts.push({ kept: kept.slice(kept.length - take).map((l) => ({ ...l, text: detach(l.text) })) });
+        parts.push({ kept: kept.slice(kept.length - take).map((l) => ({ ...l })) });
       } else {
         const end = this.ends[slot]!;
         const start = startOfLast(buf, this.starts[slot]!, end, size, take);
-        // Buffer#copy is a memcpy; Buffer.from(view) copies byte by byte.
-        const copy = Buffer.allocUnsafe(end - start);
-        buf.copy(copy, 0, start, end);
+        const copy = this.arena.copy(buf, start, end);
         parts.push({ bytes: copy, lines: take, last: n });
         bytes = true;
       }
@@ -254,8 +283,7 @@ export class ByteLineRing implements RecentLines {
         const keep = Math.min(size, Math.max(1, n - (this.count - RING)));
         const end = this.ends[slot]!;
         const start = startOfLast(held, this.starts[slot]!, end, size, keep);
-        const copy = Buffer.allocUnsafe(end - start);
-        held.copy(copy, 0, start, end);
+        const copy = this.arena.copy(held, start, end);
         this.bufs[slot] = copy;
         this.starts[slot] = 0;
         this.ends[slot] = copy.length;

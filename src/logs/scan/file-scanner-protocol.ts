@@ -50,7 +50,9 @@ export const VERSION = 0;
 export const STOP = 1;
 /** Set by the scanner thread when it cannot read the file: analyzeLog's thread then reads it all (and meets the error). */
 export const NO_READS = 2;
-const HEADER = 3;
+/** Set by the scanner thread while it waits on VERSION: only then is a notify worth its system call. */
+export const SLEEPING = 3;
+const HEADER = 4;
 
 /**
  * Per slot: its state, the number of the region it holds, the bytes a read put in it, the region's bytes

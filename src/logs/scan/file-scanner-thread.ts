@@ -21,6 +21,7 @@ import {
   REGION_BYTES,
   SCANNED,
   SCANNING,
+  SLEEPING,
   SLOTS,
   STATE,
   STOP,
@@ -92,6 +93,9 @@ for (;;) {
     if (Atomics.compareExchange(control, word(toScan, STATE), READ, SCANNING) === READ) scan(toScan);
     continue;
   }
+  // VERSION was read before the slots were looked at: a change since makes the wait return at once.
+  Atomics.store(control, SLEEPING, 1);
   Atomics.wait(control, VERSION, version);
+  Atomics.store(control, SLEEPING, 0);
 }
 if (fd !== undefined) fs.closeSync(fd);

@@ -33,6 +33,7 @@ import {
   READ_AT,
   REGION_BYTES,
   SCANNING,
+  SLEEPING,
   SLOTS,
   STATE,
   STOP,
@@ -152,11 +153,11 @@ class Threads {
     return Atomics.load(this.control, word(slot, STATE));
   }
 
-  /** Sets a slot's state and wakes the scanner thread. */
+  /** Sets a slot's state and wakes the scanner thread if it sleeps. */
   set(slot: number, state: number): void {
     Atomics.store(this.control, word(slot, STATE), state);
     Atomics.add(this.control, VERSION, 1);
-    Atomics.notify(this.control, VERSION);
+    if (Atomics.load(this.control, SLEEPING) !== 0) Atomics.notify(this.control, VERSION);
   }
 
   /** Swaps a slot's state `from` → `to`; false when the scanner thread got there first. */
