@@ -183,6 +183,8 @@ export class LogCollector {
 
   /** Where the tails and anchor contexts come from; a reader that skips lines supplies its own (see LineRouter). */
   recent: RecentLines = new LineRing();
+  /** Closed steps that keep their windows and tail, oldest first (at most MAX_DETAILED_SEGMENTS). */
+  private readonly detailed: Segment[] = [];
   /** Tails of closed steps, decoded only for the steps still detailed at the end (see finish). */
   private readonly tails = new Map<Segment, TailSnapshot>();
 
@@ -362,16 +364,20 @@ export class LogCollector {
     // their best windows (a closed step can still be the failed one, so it keeps a few excerpts' worth).
     if (quiet) seg.windows = [];
     else this.trimWindows(seg, this.closedSegmentChars);
-    const detailed = this.segments.filter((s) => s.windows.length > 0 || (this.tails.get(s)?.length ?? s.tail.length) > 5);
-    if (detailed.length > MAX_DETAILED_SEGMENTS) {
-      const old = detailed[0]!;
+    // A closed step's detail changes only here: the steps that keep any are queued in the order they closed.
+    if (seg.windows.length > 0 || (this.tails.get(seg)?.length ?? seg.tail.length) > 5) this.detailed.push(seg);
+    if (this.detailed.length > MAX_DETAILED_SEGMENTS) {
+      const old = this.detailed.shift()!;
       old.windows = [];
       old.tail = this.tails.get(old)?.last(5) ?? old.tail.slice(-5);
       this.tails.delete(old);
     }
     if (this.segments.length > 2000) {
       // Pathological logs with thousands of groups: forget the oldest summaries too.
-      this.segments.splice(1, 1);
+      const [gone] = this.segments.splice(1, 1);
+      const queued = this.detailed.indexOf(gone!);
+      if (queued >= 0) this.detailed.splice(queued, 1);
+      this.tails.delete(gone!);
     }
   }
 
