@@ -1,7 +1,8 @@
 // Turns one raw log line into the text a person would read in the Actions UI.
 
-/** Lines longer than this are cut: minified bundles and base64 blobs explain nothing and cost memory. */
-export const MAX_LINE_CHARS = 4096;
+import { MAX_LINE_CHARS } from "./limits.js";
+
+export { MAX_LINE_CHARS } from "./limits.js";
 
 // CSI sequences (colours, cursor moves), OSC sequences (hyperlinks, titles), charset selects and two-char escapes (ESC =, ESC >).
 const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|\([0-9A-Za-z]|[0-?@-Z\\^_])/g;

@@ -2,13 +2,13 @@
 
 import { BinaryLogError } from "./errors.js";
 import { MAX_LINE_CHARS, cleanLine, truncateLine } from "./clean.js";
+import { MAX_PENDING } from "./limits.js";
 
 export type LogInput = string | Buffer | Uint8Array | AsyncIterable<Buffer | Uint8Array | string>;
 
 /** How many leading bytes are inspected to tell text from binary. */
 export const SNIFF_BYTES = 8192;
-/** A partial line longer than this stops growing; the rest of it is only counted. */
-export const MAX_PENDING = 4 * MAX_LINE_CHARS;
+export { MAX_PENDING } from "./limits.js";
 
 /** Heuristic over the first bytes: NUL anywhere, or more than 10% control bytes (besides tab, newline, CR, ESC, FF, BS). */
 export function looksBinary(sample: Uint8Array | string): boolean {

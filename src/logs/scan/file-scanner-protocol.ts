@@ -2,8 +2,8 @@
 // regions of the log, read into it, and the scans' outputs; and one Int32Array of control words through which a
 // region goes to whichever thread starts to scan it first.
 
-import { MAX_PENDING } from "../reader.js";
-import { SCAN_MEMORY_START, SCAN_PAD, scratchBytes, type WasmMemory } from "./candidate-scanner.js";
+import { MAX_PENDING } from "../limits.js";
+import { SCAN_MEMORY_START, SCAN_PAD, scratchBytes, type WasmMemory, type WasmModule } from "./simd-scanner.js";
 
 /** Bytes read at a time: one region. */
 export const REGION_BYTES = 1024 * 1024;
@@ -40,6 +40,8 @@ export const MEMORY_BYTES = scratchAt(2);
 
 export interface ScannerData {
   file: string;
+  /** teddy.wat, compiled once, by analyzeLog's thread. */
+  module: WasmModule;
   memory: WasmMemory;
   control: SharedArrayBuffer;
 }

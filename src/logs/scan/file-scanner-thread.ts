@@ -5,7 +5,8 @@
 
 import fs from "node:fs";
 import { workerData } from "node:worker_threads";
-import { createSharedScanner } from "./candidate-scanner.js";
+import { MAX_LINE_CHARS } from "../limits.js";
+import { SimdScanner } from "./simd-scanner.js";
 import {
   ASSIGNED,
   BYTES,
@@ -34,9 +35,9 @@ import {
   type ScannerData,
 } from "./file-scanner-protocol.js";
 
-const { file, memory, control: shared } = workerData as ScannerData;
+const { file, module, memory, control: shared } = workerData as ScannerData;
 const control = new Int32Array(shared);
-const scanner = createSharedScanner(memory, scratchAt(1));
+const scanner = new SimdScanner(module, memory, scratchAt(1), MAX_LINE_CHARS);
 let fd: number | undefined;
 try {
   fd = fs.openSync(file, "r");

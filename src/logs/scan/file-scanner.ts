@@ -14,7 +14,7 @@ import type { ReadCut } from "../byte-reader.js";
 import { FileLineCutter } from "../byte-reader.js";
 import { BinaryLogError } from "../errors.js";
 import { looksBinary, MAX_PENDING, SNIFF_BYTES } from "../reader.js";
-import { createScanMemory, createSharedScanner, simdAvailable, type WasmMemory } from "./candidate-scanner.js";
+import { createScanMemory, createSharedScanner, simdAvailable, teddyModule, type WasmMemory } from "./candidate-scanner.js";
 import {
   ASSIGNED,
   BYTES,
@@ -94,7 +94,7 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
   const memory = createScanMemory(MEMORY_BYTES);
   const scanner = createSharedScanner(memory, scratchAt(0));
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  const worker = new Worker(threadFile, { workerData: { file, memory, control: control.buffer as SharedArrayBuffer } satisfies ScannerData });
+  const worker = new Worker(threadFile, { workerData: { file, module: teddyModule()!, memory, control: control.buffer as SharedArrayBuffer } satisfies ScannerData });
   const threads = new Threads(worker, control);
   const reader = new SlotReader(fh.fd, memory, threads);
   // Regions the ring may still point into: the last two routed.
