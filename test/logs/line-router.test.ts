@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -153,6 +154,26 @@ describe("log files", () => {
     for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
       const expected = await lineByLine(text);
       expect(JSON.parse(JSON.stringify(await fromFile(text, how)))).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+  });
+
+  it.skipIf(process.platform === "win32").each(["file", "threaded"] as const)("reads a named pipe (%s) in order, as `<(gh run view --log)` gives one", async (how) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-fifo-"));
+    const fifo = path.join(dir, "job.log");
+    try {
+      execFileSync("mkfifo", [fifo]);
+      const text = big;
+      // The writer's open waits for the reader's (on libuv's pool), then writes the whole log through the pipe.
+      const writing = fs.promises.writeFile(fifo, text);
+      const collector = new LogCollector();
+      const engine = new AnnotationEngine((raw) => toRepoPath(raw));
+      const router = new LineRouter(collector, engine);
+      await (how === "file" ? readLogFile(fifo, router) : readLogFileThreaded(fifo, router));
+      await writing;
+      const got = { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
+      expect(JSON.parse(JSON.stringify(got))).toEqual(JSON.parse(JSON.stringify(await lineByLine(text))));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -6,12 +6,11 @@
 // to several ms at a time while both cores were busy.)
 
 import fs from "node:fs";
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { ReadCut } from "../byte-reader.js";
-import { FileLineCutter } from "../byte-reader.js";
+import { FileLineCutter, readLogFile, type ReadCut, type RegionSink } from "../byte-reader.js";
 import { BinaryLogError } from "../errors.js";
 import { looksBinary, MAX_PENDING, SNIFF_BYTES } from "../reader.js";
 import { createScanMemory, createSharedScanner, simdAvailable, teddyModule, type WasmMemory } from "./candidate-scanner.js";
@@ -47,13 +46,12 @@ import {
   type ScannerData,
 } from "./file-scanner-protocol.js";
 
-export interface ClassifiedSink {
+/** A RegionSink that also takes regions scanned already, and must let go of a region before it is overwritten. */
+export interface ClassifiedSink extends RegionSink {
   /** `buf` holds `lines` complete lines, scanned: line i ends at ends[i] and is of kind codes[i]. */
   classified(buf: Buffer, ends: Int32Array, codes: Uint8Array, lines: number): void;
-  overlong(head: Buffer, dropped: number): void;
   /** `buf` (given to `region` or `classified`) is about to be overwritten: drop every reference into it. */
   retire(buf: Buffer): void;
-  end(): void;
 }
 
 let script: string | null | undefined;
@@ -90,6 +88,9 @@ interface Region {
 export async function readLogFileThreaded(file: string, sink: ClassifiedSink): Promise<void> {
   const threadFile = threadScript();
   if (threadFile === undefined) throw new Error("file scanner thread script not found (run `npm run build`)");
+  // A pipe (`<(gh run view --log)`, /dev/stdin) cannot be read at offsets: it is read in order, on this thread. (Asked
+  // of the path: opening a pipe twice would lose what was written before the second open.)
+  if (!(await stat(file)).isFile()) return readLogFile(file, sink);
   const fh = await open(file, "r");
   const memory = createScanMemory(MEMORY_BYTES);
   const scanner = createSharedScanner(memory, scratchAt(0));
