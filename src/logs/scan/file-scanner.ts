@@ -1,9 +1,9 @@
 // Reads a log file with a second thread (file-scanner-thread.ts) doing most of the byte work: it reads the file into a
 // shared WebAssembly memory, several regions ahead, and scans the regions in place; this thread cuts the reads into
 // regions of whole lines, in order, and routes them. A region the other thread has not got to when its turn comes is
-// read or scanned here, so this thread never waits while the other is behind, nor during the ~45 ms a thread takes to
-// start. (Reads go through readSync on either thread: an fs.read from this thread, on libuv's pool, stalled it for up
-// to several ms at a time while both cores were busy.)
+// read or scanned here, so this thread never waits while the other is behind, nor while it starts (45 ms on an idle
+// core, about twice that beside this busy thread). Reads go through readSync on either thread: an fs.read from this
+// thread, on libuv's pool, stalled it for up to several ms at a time while both cores were busy.
 
 import fs from "node:fs";
 import { open, stat } from "node:fs/promises";
@@ -74,7 +74,6 @@ export function threadedReadAvailable(): boolean {
 
 // Atomics.waitAsync is in Node 16 and later; TypeScript declares it from lib es2024 on.
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
-
 
 /** A region cut from a read, waiting for its turn to be routed. */
 interface Region {
