@@ -42,6 +42,20 @@ describe("cleanLineBytes", () => {
     for (const line of cases) expect(cleanLineBytes(Buffer.from(line), 0, Buffer.byteLength(line)), JSON.stringify(line)).toBe(cleanLine(line));
   });
 
+  it("agrees with cleanLine on colour codes, redraws and a character split by a code", () => {
+    const raw = [
+      Buffer.from(`${TS}\x1b[32m✓\x1b[39m passes \x1b[2m(3 ms)\x1b[22m`),
+      Buffer.from(`${TS}\x1b[1m\uFEFFbold after a BOM`),
+      Buffer.from(`${TS}\x1b]8;;https://x\x07link\x1b]8;;\x07 and \x1b[1mbold`),
+      Buffer.from(`${TS}\x1b[1mhalf\r\x1b[0mredrawn`),
+      Buffer.from(`${TS}\x1b[`),
+      // A character split by a colour code: not valid UTF-8, so decoded as it stands.
+      Buffer.concat([Buffer.from(TS), Buffer.from([0xe2, 0x1b, 0x5b, 0x30, 0x6d, 0x9c, 0x93]), Buffer.from(" split")]),
+    ];
+    for (const b of raw) expect(cleanLineBytes(b, 0, b.length), JSON.stringify(b.toString("latin1"))).toBe(cleanLine(b.toString("utf8")));
+    expect(cleanLineBytes(raw[0]!, 0, raw[0]!.length)).toBe("✓ passes (3 ms)");
+  });
+
   it("agrees with cleanLine on generated lines, inside a larger buffer", () => {
     const pieces = [TS, "2024-05-06T07:08:09.12Z", "\r", "\x1b[1m", "\x1b]8;;x\x07", "é", "Z", " ", "text", "\uFEFF", "0", "-", "T", ":"];
     for (const line of generated(pieces, 20_000, 6)) {
