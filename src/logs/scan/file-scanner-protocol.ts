@@ -46,26 +46,24 @@ export interface ScannerData {
   control: SharedArrayBuffer;
 }
 
-/** Bumped each time a region becomes READ; the scanner thread sleeps on it. */
-export const VERSION = 0;
-/** Set when analyzeLog's thread needs no more scans. */
-export const STOP = 1;
-/** Set by the scanner thread when it cannot read the file: analyzeLog's thread then reads it all (and meets the error). */
-export const NO_READS = 2;
-/** Set by the scanner thread while it waits on VERSION: only then is a notify worth its system call. */
-export const SLEEPING = 3;
+/** The control words before the slots'. */
+export const Control = {
+  /** Bumped each time a slot changes state; the scanner thread sleeps on it. */
+  VERSION: 0,
+  /** Set when analyzeLog's thread needs no more scans. */
+  STOP: 1,
+  /** Set by the scanner thread when it cannot read the file: analyzeLog's thread then reads it all (and meets the error). */
+  NO_READS: 2,
+  /** Set by the scanner thread while it waits on VERSION: only then is a notify worth its system call. */
+  SLEEPING: 3,
+} as const;
 const HEADER = 4;
 
 /**
  * Per slot: its state, the number of the region it holds, the bytes a read put in it, the region's bytes
  * [FROM, FROM + LENGTH) of the memory once cut, the lines a scan found.
  */
-export const STATE = 0;
-export const INDEX = 1;
-export const BYTES = 2;
-export const FROM = 3;
-export const LENGTH = 4;
-export const LINES = 5;
+export const Field = { STATE: 0, INDEX: 1, BYTES: 2, FROM: 3, LENGTH: 4, LINES: 5 } as const;
 const FIELDS = 6;
 
 /** Control word `field` of slot `slot`. */
@@ -81,12 +79,4 @@ export const CONTROL_WORDS = HEADER + SLOTS * FIELDS;
  * thread cuts it, in order, into whole lines (READ); whichever thread swaps the state first scans it (SCANNING, or
  * TAKEN); then analyzeLog's thread routes it and, two regions later, frees the slot.
  */
-export const FREE = 0;
-export const ASSIGNED = 1;
-export const READING = 2;
-export const OWN_READ = 3;
-export const FILLED = 4;
-export const READ = 5;
-export const SCANNING = 6;
-export const SCANNED = 7;
-export const TAKEN = 8;
+export const State = { FREE: 0, ASSIGNED: 1, READING: 2, OWN_READ: 3, FILLED: 4, READ: 5, SCANNING: 6, SCANNED: 7, TAKEN: 8 } as const;

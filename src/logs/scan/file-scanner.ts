@@ -15,29 +15,15 @@ import { BinaryLogError } from "../errors.js";
 import { looksBinary, MAX_PENDING, SNIFF_BYTES } from "../reader.js";
 import { createScanMemory, createSharedScanner, simdAvailable, teddyModule, type WasmMemory } from "./candidate-scanner.js";
 import {
-  ASSIGNED,
-  BYTES,
+  Control,
+  Field,
+  State,
   CONTROL_WORDS,
   DATA_BYTES_PER_SLOT,
-  FILLED,
-  FREE,
-  FROM,
-  INDEX,
-  LENGTH,
-  LINES,
   MEMORY_BYTES,
-  OWN_READ,
-  READ,
-  READING,
   READ_AT,
   REGION_BYTES,
-  SCANNING,
-  SLEEPING,
   SLOTS,
-  STATE,
-  STOP,
-  TAKEN,
-  VERSION,
   codesAt,
   dataAt,
   endsAt,
@@ -109,10 +95,10 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
       if (region.buf.length > 0) {
         const slot = region.slot;
         let lines: number;
-        if (threads.take(slot, READ, TAKEN)) lines = scanner.linesAt(region.buf.byteOffset, region.buf.length, endsAt(slot), codesAt(slot));
+        if (threads.take(slot, State.READ, State.TAKEN)) lines = scanner.linesAt(region.buf.byteOffset, region.buf.length, endsAt(slot), codesAt(slot));
         else {
-          await threads.whileIn(slot, SCANNING);
-          lines = Atomics.load(control, word(slot, LINES));
+          await threads.whileIn(slot, State.SCANNING);
+          lines = Atomics.load(control, word(slot, Field.LINES));
         }
         sink.classified(region.buf, new Int32Array(memory.buffer, endsAt(slot), lines), new Uint8Array(memory.buffer, codesAt(slot), lines), lines);
       }
@@ -150,34 +136,34 @@ class Threads {
   }
 
   state(slot: number): number {
-    return Atomics.load(this.control, word(slot, STATE));
+    return Atomics.load(this.control, word(slot, Field.STATE));
   }
 
   /** Sets a slot's state and wakes the scanner thread if it sleeps. */
   set(slot: number, state: number): void {
-    Atomics.store(this.control, word(slot, STATE), state);
-    Atomics.add(this.control, VERSION, 1);
-    if (Atomics.load(this.control, SLEEPING) !== 0) Atomics.notify(this.control, VERSION);
+    Atomics.store(this.control, word(slot, Field.STATE), state);
+    Atomics.add(this.control, Control.VERSION, 1);
+    if (Atomics.load(this.control, Control.SLEEPING) !== 0) Atomics.notify(this.control, Control.VERSION);
   }
 
   /** Swaps a slot's state `from` → `to`; false when the scanner thread got there first. */
   take(slot: number, from: number, to: number): boolean {
-    return Atomics.compareExchange(this.control, word(slot, STATE), from, to) === from;
+    return Atomics.compareExchange(this.control, word(slot, Field.STATE), from, to) === from;
   }
 
   /** Waits, without blocking this thread's event loop, until the slot leaves `state`. */
   async whileIn(slot: number, state: number): Promise<void> {
     while (this.state(slot) === state) {
       if (this.crashed) throw this.crashed;
-      const wait = waitAsync(this.control, word(slot, STATE), state);
+      const wait = waitAsync(this.control, word(slot, Field.STATE), state);
       if (wait.async) await Promise.race([wait.value, new Promise<void>((resolve) => (this.wake = resolve))]);
     }
   }
 
   stop(): void {
-    Atomics.store(this.control, STOP, 1);
-    Atomics.add(this.control, VERSION, 1);
-    Atomics.notify(this.control, VERSION);
+    Atomics.store(this.control, Control.STOP, 1);
+    Atomics.add(this.control, Control.VERSION, 1);
+    Atomics.notify(this.control, Control.VERSION);
     this.worker.removeAllListeners("exit");
     this.worker.unref();
     void this.worker.terminate();
@@ -218,13 +204,13 @@ class SlotReader {
       const slot = this.free.shift()!;
       const index = this.nextAssign++;
       this.slotOf.set(index, slot);
-      Atomics.store(control, word(slot, INDEX), index);
-      this.threads.set(slot, ASSIGNED);
+      Atomics.store(control, word(slot, Field.INDEX), index);
+      this.threads.set(slot, State.ASSIGNED);
     }
   }
 
   release(slot: number): void {
-    this.threads.set(slot, FREE);
+    this.threads.set(slot, State.FREE);
     this.free.push(slot);
     this.assign();
   }
@@ -233,8 +219,8 @@ class SlotReader {
   pump(): void {
     while (this.nextCut < this.end) {
       const slot = this.slotOf.get(this.nextCut)!;
-      if (this.threads.state(slot) !== FILLED) return;
-      this.cutNext(slot, Atomics.load(this.threads.control, word(slot, BYTES)));
+      if (this.threads.state(slot) !== State.FILLED) return;
+      this.cutNext(slot, Atomics.load(this.threads.control, word(slot, Field.BYTES)));
     }
   }
 
@@ -243,9 +229,9 @@ class SlotReader {
     while (!this.cut.has(index)) {
       if (index >= this.end) return undefined;
       const slot = this.slotOf.get(this.nextCut)!;
-      if (this.threads.take(slot, ASSIGNED, OWN_READ)) this.cutNext(slot, fs.readSync(this.fd, this.slots[slot]!, READ_AT, REGION_BYTES, this.nextCut * REGION_BYTES));
+      if (this.threads.take(slot, State.ASSIGNED, State.OWN_READ)) this.cutNext(slot, fs.readSync(this.fd, this.slots[slot]!, READ_AT, REGION_BYTES, this.nextCut * REGION_BYTES));
       else {
-        await this.threads.whileIn(slot, READING);
+        await this.threads.whileIn(slot, State.READING);
         this.pump();
       }
     }
@@ -282,9 +268,9 @@ class SlotReader {
     this.cut.set(index, region);
     if (to > from) {
       const control = this.threads.control;
-      Atomics.store(control, word(slot, FROM), dataAt(slot) + start + from);
-      Atomics.store(control, word(slot, LENGTH), to - from);
-      this.threads.set(slot, READ);
+      Atomics.store(control, word(slot, Field.FROM), dataAt(slot) + start + from);
+      Atomics.store(control, word(slot, Field.LENGTH), to - from);
+      this.threads.set(slot, State.READ);
     }
   }
 }
