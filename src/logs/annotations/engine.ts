@@ -118,7 +118,8 @@ export class AnnotationEngine {
       const c = line.charCodeAt(tokenEnd);
       if (c === 32 || c === 9) break;
       if (c === 58) {
-        const n = line.charCodeAt(tokenEnd + 1);
+        // Read only within the line: a read past its end (a token ending in `:`) costs the optimised code a deopt.
+        const n = tokenEnd + 1 < len ? line.charCodeAt(tokenEnd + 1) : 0;
         if (colonDigit < 0 && n >= 48 && n <= 57) colonDigit = tokenEnd;
       } else if (c === 40 && paren < 0) {
         paren = tokenEnd;

@@ -97,6 +97,13 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
         let lines: number;
         if (threads.take(slot, State.READ, State.TAKEN)) lines = scanner.linesAt(region.buf.byteOffset, region.buf.length, endsAt(slot), codesAt(slot));
         else {
+          // While the other thread scans this region, the next one waiting is scanned here rather than nothing done.
+          for (let ahead = threads.nextToScan(index); threads.state(slot) === State.SCANNING && ahead >= 0; ahead = threads.nextToScan(index)) {
+            if (!threads.take(ahead, State.READ, State.TAKEN)) continue;
+            const n = scanner.linesAt(Atomics.load(control, word(ahead, Field.FROM)), Atomics.load(control, word(ahead, Field.LENGTH)), endsAt(ahead), codesAt(ahead));
+            Atomics.store(control, word(ahead, Field.LINES), n);
+            threads.set(ahead, State.SCANNED);
+          }
           await threads.whileIn(slot, State.SCANNING);
           lines = Atomics.load(control, word(slot, Field.LINES));
         }
@@ -149,6 +156,21 @@ class Threads {
   /** Swaps a slot's state `from` → `to`; false when the scanner thread got there first. */
   take(slot: number, from: number, to: number): boolean {
     return Atomics.compareExchange(this.control, word(slot, Field.STATE), from, to) === from;
+  }
+
+  /** The slot of the oldest region after region `index` that waits for a scan, or -1. */
+  nextToScan(index: number): number {
+    let best = -1;
+    let oldest = Infinity;
+    for (let s = 0; s < SLOTS; s++) {
+      if (this.state(s) !== State.READ) continue;
+      const i = Atomics.load(this.control, word(s, Field.INDEX));
+      if (i > index && i < oldest) {
+        best = s;
+        oldest = i;
+      }
+    }
+    return best;
   }
 
   /** Waits, without blocking this thread's event loop, until the slot leaves `state`. */
