@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -33,6 +34,18 @@ async function cli(argv: string[], stdin: string | Buffer = "", env: NodeJS.Proc
   const code = await main(argv, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, env });
   return { code, out, err };
 }
+
+describe("the ci-medic command", () => {
+  // As the kernel starts it: the interpreter line's program, its one argument, the script, the user's arguments.
+  it.skipIf(process.platform === "win32")("starts through its first line, node with a small young generation", () => {
+    const script = path.resolve(import.meta.dirname, "../../lib/cli.js");
+    const first = fs.readFileSync(script, "utf8").split("\n", 1)[0]!;
+    expect(first).toBe("#!/usr/bin/env -S node --max-semi-space-size=2");
+    const [program, argument] = [first.slice(2, first.indexOf(" ")), first.slice(first.indexOf(" ") + 1)];
+    const out = execFileSync(program, [argument, script, "diagnose", file("shebang.log", LOG), "--json"], { encoding: "utf8" });
+    expect(JSON.parse(out)).toMatchObject({ category: "test", truncated: false });
+  });
+});
 
 describe("ci-medic diagnose", () => {
   it("prints category, failed step, fingerprint and excerpt", async () => {
