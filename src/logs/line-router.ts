@@ -1,8 +1,8 @@
 // The hot path of analyzeLog. Most lines of a job log say nothing about its failure: this decides, per region of
 // complete lines, which lines can possibly matter (one SIMD scan of the whole region for error words, and a few
-// character checks per line for the shapes the annotation parsers know), and hands only those, decoded and cleaned,
-// to the collector and the parsers. The other lines are counted; the last few of them are decoded on demand, when
-// the collector needs them as a step's tail or as context before an anchor.
+// byte checks per line for the shapes the annotation parsers know, both in WebAssembly: scan/teddy.wat), and hands
+// only those, decoded and cleaned, to the collector and the parsers. The other lines are counted; the last few of
+// them are decoded on demand, when the collector needs them as a step's tail or as context before an anchor.
 
 import type { AnnotationEngine } from "./annotations/engine.js";
 import { MAX_LINE_CHARS, cleanLine, cleanLineBytes, truncateLine } from "./clean.js";
@@ -11,7 +11,6 @@ import type { RegionSink } from "./byte-reader.js";
 import type { LogCollector } from "./collector.js";
 import { ByteLineRing, detach } from "./recent-lines.js";
 import { createCandidateScanner, type CandidateScanner } from "./scan/candidate-scanner.js";
-
 
 export class LineRouter implements RegionSink {
   /** The latest lines, skipped ones as byte ranges; the collector reads its tails and contexts from it. */
@@ -112,5 +111,4 @@ export class LineRouter implements RegionSink {
     this.collector.push(text);
     this.engine?.push(text);
   }
-
 }

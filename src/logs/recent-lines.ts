@@ -1,5 +1,6 @@
 // The latest lines of a log, for a step's tail and the context before an anchor. Most of them are never looked at:
-// the byte ring keeps only where a skipped line lies and decodes it when asked, so a quiet line costs three stores.
+// the byte ring keeps only where a run of skipped lines lies and decodes them when asked, so a run of quiet lines
+// costs a few stores, whatever its length.
 
 import { cleanLineBytes } from "./clean.js";
 import type { KeptLine } from "./collector.js";
@@ -123,7 +124,6 @@ function startOfLast(buf: Buffer, start: number, end: number, lines: number, k: 
   for (let i = 0; i < k; i++) s = buf.lastIndexOf(10, s - 1);
   return s + 1;
 }
-
 
 /**
  * Whether two views share bytes. By memory, not by object: lines point into regions, which are views of a reader's
