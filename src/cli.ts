@@ -1,8 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --optimize-for-size
 // `ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--ai]`: the log analysis, locally, on one log.
-// The flag on the first line (npm's shims pass it on Windows too) keeps V8's young generation at 2 MB: over a log of a
-// gigabyte or more it grows to 32 MB otherwise, and the process to ~160 MB; with it the process stays under 128 MB
-// whatever the log's size, at no cost measured on a 200 MB log (BENCHMARKS.md).
+// The flag on the first line (npm's shims pass it on Windows too) makes V8 grow its heap sparingly: over a log of a
+// gigabyte or more the process reached ~160 MB without it (a 32 MB young generation, and old-generation garbage
+// between full collections); with it, ~95 MB on 2 GB. On a 200 MB log it costs under 10% (BENCHMARKS.md).
 
 import fs from "node:fs";
 import path from "node:path";

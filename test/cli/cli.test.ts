@@ -37,10 +37,10 @@ async function cli(argv: string[], stdin: string | Buffer = "", env: NodeJS.Proc
 
 describe("the ci-medic command", () => {
   // As the kernel starts it: the interpreter line's program, its one argument, the script, the user's arguments.
-  it.skipIf(process.platform === "win32")("starts through its first line, node with a small young generation", () => {
+  it.skipIf(process.platform === "win32")("starts through its first line, node with a heap that grows sparingly", () => {
     const script = path.resolve(import.meta.dirname, "../../lib/cli.js");
     const first = fs.readFileSync(script, "utf8").split("\n", 1)[0]!;
-    expect(first).toBe("#!/usr/bin/env -S node --max-semi-space-size=2");
+    expect(first).toBe("#!/usr/bin/env -S node --optimize-for-size");
     const [program, argument] = [first.slice(2, first.indexOf(" ")), first.slice(first.indexOf(" ") + 1)];
     const out = execFileSync(program, [argument, script, "diagnose", file("shebang.log", LOG), "--json"], { encoding: "utf8" });
     expect(JSON.parse(out)).toMatchObject({ category: "test", truncated: false });
