@@ -1,13 +1,11 @@
-#!/usr/bin/env -S node --optimize-for-size
+#!/usr/bin/env node
 // `ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--ai]`: the log analysis, locally, on one log.
-// The flag on the first line (npm's shims pass it on Windows too) makes V8 grow its heap sparingly: over a log of a
-// gigabyte or more the process reached ~160 MB without it (a 32 MB young generation, and old-generation garbage
-// between full collections); with it, ~95 MB on 2 GB. On a 200 MB log it costs under 10% (BENCHMARKS.md).
 
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { tuneHeapFor } from "./cli-heap.js";
 import { analyzeLog, BinaryLogError, EmptyLogError, RedactionError, type LogFile } from "./logs/analyze.js";
 import type { LogAnalysis, StepInfo } from "./logs/types.js";
 
@@ -16,6 +14,8 @@ export interface CliIo {
   stdout: Writable;
   stderr: Writable;
   env?: NodeJS.ProcessEnv;
+  /** Told the log's size (undefined for stdin) before it is read: the command sets V8's heap policy (cli-heap.ts). */
+  tuneHeap?: (logBytes: number | undefined) => void;
 }
 
 const USAGE = "usage: ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--ai]";
@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Args {
   return args as Args;
 }
 
-function checkFile(file: string, what: string): void {
+function checkFile(file: string, what: string): fs.Stats {
   let st: fs.Stats;
   try {
     st = fs.statSync(file);
@@ -59,6 +59,7 @@ function checkFile(file: string, what: string): void {
     throw new UsageError(`${what} not found: ${file}`);
   }
   if (st.isDirectory()) throw new UsageError(`${what} is a directory: ${file}`);
+  return st;
 }
 
 /** A jobs-API job (`{steps}`) or a jobs listing (`{jobs:[…]}`, first failed job taken). */
@@ -163,9 +164,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       steps = stepsFromJobsJson(fs.readFileSync(args.steps, "utf8"));
     }
     let input: AsyncIterable<Buffer | string> | LogFile;
-    if (args.input === "-") input = io.stdin as AsyncIterable<Buffer | string>;
-    else {
-      checkFile(args.input, "log file");
+    if (args.input === "-") {
+      input = io.stdin as AsyncIterable<Buffer | string>;
+      io.tuneHeap?.(undefined);
+    } else {
+      const { size } = checkFile(args.input, "log file");
+      io.tuneHeap?.(size);
       input = { file: args.input };
     }
     const result = await analyzeLog(input, steps ? { steps } : {});
@@ -202,5 +206,5 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tuneHeap: tuneHeapFor });
 }

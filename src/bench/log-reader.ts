@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { tuneHeapFor } from "../cli-heap.js";
 import { analyzeLog } from "../logs/analyze.js";
 
 const TARGET_BYTES = 200 * 1024 * 1024;
@@ -79,6 +80,8 @@ interface ChildResult {
 
 /** Inside the child: runs one reader over the file and reports time and peak RSS. */
 async function child(mode: string, file: string): Promise<void> {
+  // The CLI's path sets the CLI's heap policy for the log's size.
+  if (mode === "analyze") tuneHeapFor(fs.statSync(file).size);
   const t0 = process.hrtime.bigint();
   let detail = "";
   if (mode === "analyze") {
@@ -117,18 +120,9 @@ function summarise(results: ChildResult[]): Summary {
   return { ...median, min: sorted[0]!.ms, max: sorted.at(-1)!.ms, maxRssMb: Math.max(...results.map((r) => r.maxRssMb)) };
 }
 
-/** The node flags the `ci-medic` command runs with: those on the first line of lib/cli.js (`#!/usr/bin/env -S node …`). */
-function cliNodeFlags(): string[] {
-  const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../cli.js");
-  const first = fs.readFileSync(cli, "utf8").split("\n", 1)[0] ?? "";
-  return first.replace(/^#!\S*env\s+(?:-S\s+)?node\s*/, "").split(/\s+/).filter((f) => f.startsWith("--"));
-}
-
 function runChild(mode: string, file: string): ChildResult {
   const self = fileURLToPath(import.meta.url);
-  // The CLI's path runs with the CLI's node flags.
-  const flags = mode === "analyze" ? cliNodeFlags() : [];
-  const res = spawnSync(process.execPath, [...flags, self, "--child", mode, file], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const res = spawnSync(process.execPath, [self, "--child", mode, file], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (res.status !== 0) throw new Error(`bench child ${mode} failed: ${res.stderr}`);
   return JSON.parse(res.stdout) as ChildResult;
 }
@@ -203,7 +197,7 @@ export async function runLogReaderBench(): Promise<string> {
       "",
       machine(),
       "",
-      `Input: generated raw Actions log, ${mb.toFixed(0)} MB (timestamps, \`##[group]Run\` steps of 4,000 lines, ANSI colours, \\r progress, a deprecation warning every 500 lines, an error with a stack every 2,000, one failure at the end), page-cached. Each reader ran ${ROUNDS} times, rounds interleaved; the table gives the median time (and the range), the throughput at the median, and the highest peak RSS (\`process.resourceUsage().maxRSS\` of a child process running only that reader). The log file rows read the file in place: the first one into a WebAssembly memory shared with a second thread, which reads ahead and scans the regions where they lie (SIMD literal scan, line kinds) while the calling thread cuts and routes them, taking a region over when the other thread has not got to it; the second one into two reused buffers, scanned on the calling thread. The targets are judged on the first row, the CLI's path (\`ci-medic diagnose <file>\`, with the node flags of its first line: ${cliNodeFlags().join(" ") || "none"}), and its peak RSS also on a log ten times the size (last row); the app itself analyses a downloaded log of at most LOG_MAX_BYTES (20 MB) held in memory.`,
+      `Input: generated raw Actions log, ${mb.toFixed(0)} MB (timestamps, \`##[group]Run\` steps of 4,000 lines, ANSI colours, \\r progress, a deprecation warning every 500 lines, an error with a stack every 2,000, one failure at the end), page-cached. Each reader ran ${ROUNDS} times, rounds interleaved; the table gives the median time (and the range), the throughput at the median, and the highest peak RSS (\`process.resourceUsage().maxRSS\` of a child process running only that reader). The log file rows read the file in place: the first one into a WebAssembly memory shared with a second thread, which reads ahead and scans the regions where they lie (SIMD literal scan, line kinds) while the calling thread cuts and routes them, taking a region over when the other thread has not got to it; the second one into two reused buffers, scanned on the calling thread. The targets are judged on the first row, the CLI's path (\`ci-medic diagnose <file>\`, with its heap policy, src/cli-heap.ts), and its peak RSS also on a log ten times the size (last row); the app itself analyses a downloaded log of at most LOG_MAX_BYTES (20 MB) held in memory.`,
       "",
       "| reader | time | throughput | peak RSS | result |",
       "|---|---|---|---|---|",

@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
+import { SMALL_HEAP_FROM_BYTES, keepsHeapSmall } from "../../src/cli-heap.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -35,15 +35,21 @@ async function cli(argv: string[], stdin: string | Buffer = "", env: NodeJS.Proc
   return { code, out, err };
 }
 
-describe("the ci-medic command", () => {
-  // As the kernel starts it: the interpreter line's program, its one argument, the script, the user's arguments.
-  it.skipIf(process.platform === "win32")("starts through its first line, node with a heap that grows sparingly", () => {
-    const script = path.resolve(import.meta.dirname, "../../lib/cli.js");
-    const first = fs.readFileSync(script, "utf8").split("\n", 1)[0]!;
-    expect(first).toBe("#!/usr/bin/env -S node --optimize-for-size");
-    const [program, argument] = [first.slice(2, first.indexOf(" ")), first.slice(first.indexOf(" ") + 1)];
-    const out = execFileSync(program, [argument, script, "diagnose", file("shebang.log", LOG), "--json"], { encoding: "utf8" });
-    expect(JSON.parse(out)).toMatchObject({ category: "test", truncated: false });
+describe("the ci-medic command's heap", () => {
+  it("is kept small for a log of half a gigabyte or more, and for a pipe, whose size is unknown", () => {
+    expect(keepsHeapSmall(SMALL_HEAP_FROM_BYTES - 1)).toBe(false);
+    expect(keepsHeapSmall(SMALL_HEAP_FROM_BYTES)).toBe(true);
+    expect(keepsHeapSmall(undefined)).toBe(true);
+  });
+
+  it("is set from the size of the log file, or for stdin, before the log is read", async () => {
+    const told: (number | undefined)[] = [];
+    const log = file("sized.log", LOG);
+    const run = (argv: string[]) => main(argv, { stdin: Readable.from([Buffer.from(LOG)]), stdout: new PassThrough(), stderr: new PassThrough(), tuneHeap: (n) => told.push(n) });
+    expect(await run(["diagnose", log])).toBe(0);
+    expect(await run(["diagnose", "-"])).toBe(0);
+    expect(await run(["diagnose", path.join(dir, "missing.log")])).toBe(2);
+    expect(told).toEqual([Buffer.byteLength(LOG), undefined]);
   });
 });
 
