@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     const rt = createRuntime({ app, db, settings, metrics, llm, direct }, (rt) => {
       if (thread) {
         const jobs = new ThreadHost({
-          data: { databaseUrl, settings, logLevel: thread.logLevel, logFormat: thread.logFormat, ...(deps.pollMs ? { pollMs: deps.pollMs } : {}) },
+          data: { databaseUrl, settings, logLevel: thread.logLevel, logFormat: thread.logFormat },
           log: app.log,
           ...(thread.onGiveUp ? { onGiveUp: thread.onGiveUp } : {}),
         });

@@ -6,7 +6,6 @@ import fs from "node:fs/promises";
 import { BinaryLogError } from "./errors.js";
 import { looksBinary, MAX_PENDING, SNIFF_BYTES, type LogInput } from "./reader.js";
 
-export { MAX_PENDING, SNIFF_BYTES } from "./reader.js";
 
 /** Stream chunks are regrouped into regions of about this size (a file is read 256 KB at a time, see readLogFile). */
 const REGION_BYTES = 64 * 1024;
@@ -141,7 +140,7 @@ export interface ReadCut {
 /**
  * Cuts successive reads of one file into complete lines, as RegionSplitter cuts a stream: each read starts with the
  * bytes the previous one carried over; a line longer than MAX_PENDING keeps only its head. Shared by readLogFile and
- * the scanner thread (scan/file-scanner-thread.ts), which differ only in where they read into.
+ * the two-thread file reader (SlotReader, scan/file-scanner.ts), which differ only in where they read into.
  */
 export class FileLineCutter {
   private longHead: Buffer | undefined;
@@ -210,7 +209,7 @@ export async function readLogFile(file: string, sink: RegionSink): Promise<void>
       const buf = pool[which]!;
       const { bytesRead } = await pending;
       const total = carry + bytesRead;
-      if (first && looksBinary(buf.subarray(0, Math.min(total, SNIFF_BYTES)))) throw new BinaryLogError();
+      if (first && looksBinary(buf.subarray(0, total))) throw new BinaryLogError();
       if (bytesRead === 0) {
         emit(buf, cutter.finish(buf, total));
         break;

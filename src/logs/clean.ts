@@ -42,6 +42,21 @@ export function timestampLengthAt(text: string, from: number, to: number): numbe
   return z + 1 < to && text.charCodeAt(z + 1) === 32 ? z + 2 - from : z + 1 - from;
 }
 
+/**
+ * timestampLengthAt on the bytes [s, end) of a line, for readers of bytes (line-shape.ts). Byte and char offsets agree
+ * as far as the checks go when the line is ASCII there; a line where they do not is at worst looked at more closely.
+ */
+export function timestampLengthBytes(b: Uint8Array, s: number, end: number): number {
+  const c0 = b[s]!;
+  if (end - s < 21 || c0 < 48 || c0 > 57 || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58) return 0;
+  // The first `Z` from offset 19 on ends it, within 40 bytes.
+  let z = s + 19;
+  const last = Math.min(s + 40, end - 1);
+  while (z <= last && b[z] !== 90) z++;
+  if (z > last) return 0;
+  return z + 1 < end && b[z + 1] === 32 ? z + 2 - s : z + 1 - s;
+}
+
 /** Strips timestamp, carriage-return progress, ANSI codes and BOM; truncates very long lines with a marker. */
 export function cleanLine(raw: string): string {
   let line = raw;
@@ -55,20 +70,27 @@ export function cleanLine(raw: string): string {
 const utf8 = (b: Buffer, start: number, end: number) => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end);
 
 /** Bytes of the usual runner prefix, `2024-01-02T03:04:05.1234567Z `. */
-const USUAL_TIMESTAMP = 29;
+export const USUAL_TIMESTAMP = 29;
+
+/**
+ * Whether the bytes [s, end) start with the usual runner prefix, `2024-01-02T03:04:05.1234567Z ` (USUAL_TIMESTAMP
+ * bytes), which timestampLength would cut: checked at fixed offsets, all ASCII so that byte offsets are the char
+ * offsets it counts in, and no `Z` before the last, where it would stop.
+ */
+export function usualTimestampAt(b: Uint8Array, s: number, end: number): boolean {
+  if (end - s < USUAL_TIMESTAMP || b[s + 27] !== 90 || b[s + 28] !== 32 || b[s + 19] !== 46) return false;
+  if (b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58 || b[s]! < 48 || b[s]! > 57) return false;
+  for (let i = s; i < s + 27; i++) if (b[i]! >= 0x80 || b[i] === 90) return false;
+  return true;
+}
 
 /**
  * cleanLine of the UTF-8 line b[start, end), decoding only its text: a trailing \r and the usual runner timestamp
  * are cut on bytes. Anything less usual (a BOM, another timestamp form) is decoded whole and goes through cleanLine.
  */
 export function cleanLineBytes(b: Buffer, start: number, end: number): string {
-  let e = end;
-  if (e > start && b[e - 1] === 13) e--;
-  if (e - start < USUAL_TIMESTAMP || b[start + 27] !== 90 || b[start + 28] !== 32 || b[start + 19] !== 46) return cleanLine(utf8(b, start, end));
-  // All ASCII, so that byte offsets are the char offsets timestampLength counts in.
-  for (let i = start; i < start + 27; i++) if (b[i]! >= 0x80 || b[i] === 90) return cleanLine(utf8(b, start, end));
-  if (b[start + 4] !== 45 || b[start + 7] !== 45 || b[start + 10] !== 84 || b[start + 13] !== 58 || b[start]! < 48 || b[start]! > 57) return cleanLine(utf8(b, start, end));
-  return cleanText(utf8(b, start + USUAL_TIMESTAMP, e));
+  const e = end > start && b[end - 1] === 13 ? end - 1 : end;
+  return usualTimestampAt(b, start, e) ? cleanText(utf8(b, start + USUAL_TIMESTAMP, e)) : cleanLine(utf8(b, start, end));
 }
 
 /** What cleanLine does after the timestamp: carriage-return progress, ANSI codes, a BOM, a length cap. */

@@ -87,8 +87,8 @@ export class LineRouter implements RegionSink {
       this.lineCount++;
       const collector = code === LOOK || !this.collector.quiet;
       const parser = engine !== undefined && (code === LOOK || engine.busy || (code === QUIET_INDENTED && engine.inEslintBlock));
-      let text = cleanLineBytes(b, s, e);
-      if (text.length > MAX_LINE_CHARS + 64) text = truncateLine(text.slice(0, MAX_LINE_CHARS), text.length);
+      // Cut to MAX_LINE_CHARS with a marker, if need be, by cleanLineBytes.
+      const text = cleanLineBytes(b, s, e);
       if (collector) this.collector.push(text);
       else {
         ring.skipRun(b, s, e, 1);
@@ -107,7 +107,8 @@ export class LineRouter implements RegionSink {
     this.lineCount++;
     // Copied: a cut of the head would keep all of it (16 KB) alive.
     const line = detach(cleanLine(head.toString("utf8")));
-    const text = line.length <= MAX_LINE_CHARS + 64 ? truncateLine(line.slice(0, MAX_LINE_CHARS), head.length + dropped) : line;
+    // cleanLine cut it to MAX_LINE_CHARS at most; the marker counts what the reader dropped too.
+    const text = truncateLine(line.slice(0, MAX_LINE_CHARS), head.length + dropped);
     this.collector.push(text);
     this.engine?.push(text);
   }

@@ -2,7 +2,7 @@
 // scan/literals.ts in them, or a start some recogniser looks at (workflow commands, pytest and shellcheck blocks,
 // `file:line` locations, eslint file headers). Pure, so that it can run where the bytes are read (see file-scanner).
 
-import { MAX_LINE_CHARS } from "./clean.js";
+import { MAX_LINE_CHARS, USUAL_TIMESTAMP, timestampLengthBytes, usualTimestampAt } from "./clean.js";
 import type { Candidates } from "./scan/candidate-scanner.js";
 
 /** Must be looked at. */
@@ -18,16 +18,13 @@ const SPACE = 32;
 const TAB = 9;
 const ESC = 27;
 const CR = 13;
-const Z = 90;
-const T = 84;
-const DOT = 46;
 const COLON = 58;
 
 /**
  * Line starts (after indentation) that some recogniser looks at even without an error word, by first byte. The table
  * is data so that the WebAssembly classifier (scan/teddy.wat) applies the very same rules.
  */
-export const LEAD_NONE = 0;
+const LEAD_NONE = 0;
 /** The first byte settles it. */
 export const LEAD_LOOK = 1;
 /** When a space follows: pytest's `E   …`. */
@@ -66,28 +63,6 @@ function leadNeedsLook(b: Uint8Array, p: number, end: number, lead: number): boo
   return true;
 }
 
-function isDigit(c: number | undefined): boolean {
-  return c !== undefined && c >= 48 && c <= 57;
-}
-
-/** The rest of the fixed-offset check in LineRouter#region: digits and separators where `timestampAt` expects them. */
-function isUsualTimestamp(b: Uint8Array, s: number): boolean {
-  if (!isDigit(b[s]) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 13] !== 58) return false;
-  // Seven fraction digits: no earlier `Z` for timestampAt to stop at.
-  return b[s + 20] !== Z && b[s + 21] !== Z && b[s + 22] !== Z && b[s + 23] !== Z && b[s + 24] !== Z && b[s + 25] !== Z && b[s + 26] !== Z;
-}
-
-/** Length of the runner timestamp at `s` (see timestampLengthAt), on bytes; the usual form is checked at fixed offsets. */
-function timestampAt(b: Uint8Array, s: number, end: number): number {
-  if (end - s < 21 || !isDigit(b[s]) || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58) return 0;
-  // `2024-01-02T03:04:05.1234567Z`: the first `Z` from offset 19 on ends it.
-  let z = s + 19;
-  const last = Math.min(s + 40, end - 1);
-  while (z <= last && b[z] !== 90) z++;
-  if (z > last) return 0;
-  return z + 1 < end && b[z + 1] === SPACE ? z + 2 - s : z + 1 - s;
-}
-
 /**
  * Classifies the lines of `b` (complete lines, each ending with `\n`, as in `cand.newlines`): writes each line's end
  * offset to `ends` and its kind (LOOK, QUIET, QUIET_INDENTED, BLANK) to `codes`, and returns the number of lines.
@@ -124,9 +99,8 @@ function shapeOf(b: Uint8Array, s: number, e: number, cr: number): number {
   let end = e;
   while (end > s && b[end - 1] === CR) end--;
   let p = s;
-  // The usual runner timestamp, `2024-01-02T03:04:05.1234567Z `, is recognised at fixed offsets.
-  if (end - s > 28 && b[s + 27] === Z && b[s + 28] === SPACE && b[s + 19] === DOT && b[s + 10] === T && isUsualTimestamp(b, s)) p += 29;
-  else p += timestampAt(b, s, end);
+  // The usual runner timestamp is recognised at fixed offsets.
+  p += usualTimestampAt(b, s, end) ? USUAL_TIMESTAMP : timestampLengthBytes(b, s, end);
   if (cr < end) {
     p = b.lastIndexOf(CR, end - 1) + 1;
     // Nothing after the last redraw: cleanLine then keeps an earlier one.

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { sqlitePath } from "../db/client.js";
-import { jobData, sqliteTime } from "./sqlite-queue.js";
+import { INSERT_JOB_SQL, insertJobParams } from "./sqlite-queue.js";
 import type { EnqueueResult, NewJob } from "./types.js";
 
 interface Pending {
@@ -34,21 +34,12 @@ export class DirectEnqueue {
     this.sqlite = new Database(sqlitePath(databaseUrl), { timeout: 0 });
     this.sqlite.pragma("synchronous = NORMAL");
     if (opts.autoCheckpoint === false) this.sqlite.pragma("wal_autocheckpoint = 0"); // see disableAutoCheckpoint
-    const insert = this.sqlite.prepare(`
-      INSERT INTO "Job" ("kind", "dedupeKey", "deliveryId", "installationId", "repository", "payload", "state", "attempts",
-                         "maxAttempts", "runAt", "createdAt", "updatedAt")
-      VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)
-      ON CONFLICT ("dedupeKey") DO NOTHING
-      RETURNING "id"`);
+    const insert = this.sqlite.prepare(INSERT_JOB_SQL);
     const existing = this.sqlite.prepare(`SELECT "id" FROM "Job" WHERE "dedupeKey" = ?`);
     this.insertOne = (job) => {
-      const d = jobData(job);
-      const now = sqliteTime(new Date());
-      const row = insert.get(d.kind, d.dedupeKey, d.deliveryId, d.installationId, d.repository, d.payload, d.maxAttempts, sqliteTime(d.runAt), now, now) as
-        | { id: number }
-        | undefined;
+      const row = insert.get(...insertJobParams(job, new Date())) as { id: number } | undefined;
       if (row) return { created: true, jobId: Number(row.id) };
-      const found = existing.get(d.dedupeKey) as { id: number } | undefined;
+      const found = existing.get(job.dedupeKey) as { id: number } | undefined;
       return { created: false, jobId: found ? Number(found.id) : undefined };
     };
     this.insertAll = this.sqlite.transaction((jobs: NewJob[]) => jobs.map(this.insertOne));
@@ -75,8 +66,11 @@ export class DirectEnqueue {
     } catch (error) {
       const busy = typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("SQLITE_BUSY");
       const limit = Date.now() - (this.opts.busyTimeoutMs ?? 5_000);
-      const retry = busy ? batch.filter((p) => p.since > limit) : [];
-      for (const p of batch) if (!retry.includes(p)) p.reject(error);
+      const retry: typeof batch = [];
+      for (const p of batch) {
+        if (busy && p.since > limit) retry.push(p);
+        else p.reject(error);
+      }
       if (retry.length > 0) {
         this.pending = [...retry, ...this.pending];
         this.scheduled = true;

@@ -79,7 +79,7 @@ async function start(data: JobThreadData) {
   await tuneDb(db);
   const llm = createProviderFromEnv(process.env, { observer: llmMetrics(metrics) });
   let worker!: Worker;
-  const rt = createRuntime({ app, db, settings: data.settings, metrics, llm }, (rt) => (worker = createJobWorker(rt, { pollMs: data.pollMs })));
+  const rt = createRuntime({ app, db, settings: data.settings, metrics, llm }, (rt) => (worker = createJobWorker(rt, {})));
   // The main thread's connection leaves checkpoints (and their fsync) to this one.
   const stopCheckpoints = checkpointEvery(db, 1_000, rt.log);
   // Off the webhook thread: the nightly purge and weekly VACUUM hold SQLite for as long as they take.

@@ -20,17 +20,21 @@ export function sqliteTime(date: Date): string {
 
 const MAX_ERROR_CHARS = 4000;
 
-export function jobData(job: NewJob) {
-  return {
-    kind: job.kind,
-    dedupeKey: job.dedupeKey,
-    deliveryId: job.deliveryId ?? null,
-    installationId: job.installationId,
-    repository: job.repository,
-    payload: JSON.stringify(job.payload),
-    maxAttempts: job.maxAttempts ?? 5,
-    runAt: job.runAt ?? new Date(),
-  };
+/**
+ * A new job's row, unless its dedupeKey is taken: the one insert of both enqueue paths (SqliteQueue#enqueue through
+ * Prisma, DirectEnqueue on a connection of its own). Its parameters are insertJobParams'.
+ */
+export const INSERT_JOB_SQL = `
+  INSERT INTO "Job" ("kind", "dedupeKey", "deliveryId", "installationId", "repository", "payload", "state", "attempts",
+                     "maxAttempts", "runAt", "createdAt", "updatedAt")
+  VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)
+  ON CONFLICT ("dedupeKey") DO NOTHING
+  RETURNING "id"`;
+
+export function insertJobParams(job: NewJob, now: Date): (string | number | null)[] {
+  const at = sqliteTime(now);
+  const runAt = sqliteTime(job.runAt ?? now);
+  return [job.kind, job.dedupeKey, job.deliveryId ?? null, job.installationId, job.repository, JSON.stringify(job.payload), job.maxAttempts ?? 5, runAt, at, at];
 }
 
 export class SqliteQueue implements JobQueue {
@@ -45,15 +49,7 @@ export class SqliteQueue implements JobQueue {
 
   async enqueue(job: NewJob): Promise<EnqueueResult> {
     if (this.direct) return this.direct.enqueue(job);
-    const d = jobData(job);
-    const now = sqliteTime(new Date());
-    const rows = await this.db.$queryRaw<{ id: number | bigint }[]>`
-      INSERT INTO "Job" ("kind", "dedupeKey", "deliveryId", "installationId", "repository", "payload", "state", "attempts",
-                         "maxAttempts", "runAt", "createdAt", "updatedAt")
-      VALUES (${d.kind}, ${d.dedupeKey}, ${d.deliveryId}, ${d.installationId}, ${d.repository}, ${d.payload}, 'queued', 0,
-              ${d.maxAttempts}, ${sqliteTime(d.runAt)}, ${now}, ${now})
-      ON CONFLICT ("dedupeKey") DO NOTHING
-      RETURNING "id"`;
+    const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(INSERT_JOB_SQL, ...insertJobParams(job, new Date()));
     if (rows[0]) return { created: true, jobId: Number(rows[0].id) };
     const existing = await this.db.job.findUnique({ where: { dedupeKey: job.dedupeKey }, select: { id: true } });
     return { created: false, jobId: existing?.id };

@@ -5,7 +5,6 @@ import type { FromJobThread, JobThreadData, ToJobThread } from "./thread-protoco
 
 interface HostLog {
   info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 

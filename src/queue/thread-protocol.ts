@@ -10,8 +10,6 @@ export interface JobThreadData {
   settings: Settings;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal";
   logFormat: "json" | "pretty";
-  /** Longest sleep between looks at the queue (retries coming due). */
-  pollMs?: number;
 }
 
 export type ToJobThread =

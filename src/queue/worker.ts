@@ -72,7 +72,14 @@ export class Worker {
 
   /** Webhooks call this after every enqueue: a burst of them becomes one look at the queue. */
   wake(): void {
-    this.lookWithin(this.blocked ? Math.min(BLOCKED_LOOK_MS, this.opts.pollMs ?? BLOCKED_LOOK_MS) : 10);
+    // With every slot taken a look could only query the queue again; a job that finishes looks at once.
+    if (this.running.size >= this.concurrency) return;
+    this.lookWithin(this.blocked ? this.blockedLookMs : 10);
+  }
+
+  /** How soon to look again while the due jobs wait for a busy installation. */
+  private get blockedLookMs(): number {
+    return Math.min(BLOCKED_LOOK_MS, this.opts.pollMs ?? 5_000);
   }
 
   /** A look at the queue within `ms`, unless one is already due sooner. */
@@ -130,7 +137,7 @@ export class Worker {
     let wait = next ? Math.max(50, Math.min(poll, next.getTime() - Date.now())) : poll;
     // The next due job may be one that waits for its installation, or for a free slot (a job finishing looks at once):
     // not a reason to look again every 50 ms.
-    if (this.blocked || this.running.size >= this.concurrency) wait = Math.max(wait, Math.min(poll, BLOCKED_LOOK_MS));
+    if (this.blocked || this.running.size >= this.concurrency) wait = Math.max(wait, this.blockedLookMs);
     this.sleep(wait);
   }
 

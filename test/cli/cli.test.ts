@@ -2,9 +2,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
-import { afterAll, describe, expect, it } from "vitest";
+import v8 from "node:v8";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli.js";
-import { SMALL_HEAP_FROM_BYTES, keepsHeapSmall } from "../../src/cli-heap.js";
+import { SMALL_HEAP_FROM_BYTES, keepsHeapSmall, tuneHeapFor } from "../../src/cli-heap.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +41,18 @@ describe("the ci-medic command's heap", () => {
     expect(keepsHeapSmall(SMALL_HEAP_FROM_BYTES - 1)).toBe(false);
     expect(keepsHeapSmall(SMALL_HEAP_FROM_BYTES)).toBe(true);
     expect(keepsHeapSmall(undefined)).toBe(true);
+  });
+
+  it("is kept small by V8's --optimize-for-size, set only when it is", () => {
+    const set = vi.spyOn(v8, "setFlagsFromString").mockImplementation(() => undefined);
+    try {
+      tuneHeapFor(1024);
+      expect(set).not.toHaveBeenCalled();
+      tuneHeapFor(undefined);
+      expect(set).toHaveBeenCalledWith("--optimize-for-size");
+    } finally {
+      set.mockRestore();
+    }
   });
 
   it("is set from the size of the log file, or for stdin, before the log is read", async () => {

@@ -2,6 +2,7 @@
 //   ok            answers everything; "stop" is answered after a short while
 //   crash-on-wake throws on the first "wake" (an uncaught error ends the thread)
 //   hang-on-stop  never answers "stop"
+//   mute-metrics  never answers "metrics"
 import { parentPort, workerData } from "node:worker_threads";
 
 const mode = workerData.mode;
@@ -13,6 +14,7 @@ parentPort.on("message", (message) => {
       if (mode === "crash-on-wake") throw new Error("boom in the job thread");
       return;
     case "metrics":
+      if (mode === "mute-metrics") return;
       parentPort.postMessage({
         type: "metrics",
         id: message.id,

@@ -150,6 +150,34 @@ describe("log files", () => {
     return text;
   })();
 
+  it("shares a file with the scanner thread, which reads and scans regions while this thread routes", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-router-")), "job.log");
+    fs.writeFileSync(file, exact);
+    try {
+      const collector = new LogCollector();
+      const engine = new AnnotationEngine((raw) => toRepoPath(raw));
+      const router = new LineRouter(collector, engine);
+      // This thread stalls on its first region (as it does while its code warms up) long enough for the other to start.
+      let stalled = false;
+      const classified = router.classified.bind(router);
+      router.classified = (...args) => {
+        if (!stalled) {
+          stalled = true;
+          for (const until = Date.now() + 500; Date.now() < until; );
+        }
+        classified(...args);
+      };
+      const stats = await readLogFileThreaded(file, router);
+      expect(stats.regions).toBe(11);
+      expect(stats.threadReads).toBeGreaterThan(0);
+      expect(stats.threadScans).toBeGreaterThan(0);
+      const got = { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
+      expect(JSON.parse(JSON.stringify(got))).toEqual(JSON.parse(JSON.stringify(await lineByLine(exact))));
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
   it.each(["file", "threaded"] as const)("reads a file (%s) with the same result as line-by-line analysis", async (how) => {
     for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
       const expected = await lineByLine(text);

@@ -6,7 +6,7 @@ import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
 import { enableWal, type Db } from "../../src/db/client.js";
 import type { NewJob } from "../../src/queue/types.js";
 
-// The server's enqueue: its own connection (no Prisma), one transaction per turn of the event loop, and a database
+// The server's enqueue: its own connection (no Prisma), enqueues issued together in one transaction, and a database
 // locked by the job thread's connection is waited for without blocking the event loop.
 
 let db: Db;

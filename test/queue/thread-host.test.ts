@@ -13,7 +13,7 @@ function host(mode: string, over: Partial<ThreadHostOptions> = {}) {
   const lines: { level: string; obj: any; msg: string }[] = [];
   const at = (level: string) => (obj: object, msg: string) => void lines.push({ level, obj, msg });
   const data = { databaseUrl: "file:unused.db", settings: DEFAULT_SETTINGS, logLevel: "info", logFormat: "json", mode } as JobThreadData;
-  const h = new ThreadHost({ data, entry, log: { info: at("info"), warn: at("warn"), error: at("error") }, restartDelayMs: () => 10, ...over });
+  const h = new ThreadHost({ data, entry, log: { info: at("info"), error: at("error") }, restartDelayMs: () => 10, ...over });
   return { h, lines };
 }
 
@@ -68,14 +68,28 @@ describe("ThreadHost", () => {
     const ok = host("ok");
     ok.h.start();
     await until(() => ok.lines.some((l) => l.msg === "job thread started"), "the start");
+    expect(await ok.h.metrics()).toHaveLength(1);
     const started = Date.now();
     await ok.h.stop(5_000);
     expect(Date.now() - started).toBeLessThan(2_000);
+    // Gone: no thread left to ask.
+    expect(await ok.h.metrics()).toEqual([]);
 
     const hung = host("hang-on-stop", { stopGraceMs: 50 });
     hung.h.start();
     await until(() => hung.lines.some((l) => l.msg === "job thread started"), "the start");
     await hung.h.stop(100);
     expect(hung.lines.some((l) => l.level === "error" && /did not stop in time/.test(l.msg))).toBe(true);
+    expect(await hung.h.metrics()).toEqual([]);
+  });
+
+  it("leaves the thread's metrics out of a scrape it does not answer in time", async () => {
+    const mute = host("mute-metrics", { metricsTimeoutMs: 50 });
+    mute.h.start();
+    await until(() => mute.lines.some((l) => l.msg === "job thread started"), "the start");
+    const asked = Date.now();
+    expect(await mute.h.metrics()).toEqual([]);
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(45);
+    await mute.h.stop(1_000);
   });
 });

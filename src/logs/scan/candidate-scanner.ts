@@ -8,7 +8,7 @@ import { LITERALS, buildTables } from "./literals.js";
 import { TEDDY_WASM_BASE64 } from "./teddy-wasm.js";
 import { PAGE, SCAN_MEMORY_START, SimdScanner, wasmApi, type Candidates, type CandidateScanner, type ScannedLines, type WasmMemory, type WasmModule } from "./simd-scanner.js";
 
-export { SCAN_MEMORY_START, SCAN_PAD, scratchBytes, type Candidates, type CandidateScanner, type ScannedLines, type WasmMemory } from "./simd-scanner.js";
+export type { Candidates, CandidateScanner, WasmMemory } from "./simd-scanner.js";
 
 /** teddy.wat's memory: its literal tables at 0, line-shape.ts's LEAD table at 128 and its lead words from 384. */
 const LEAD_AT = 128;

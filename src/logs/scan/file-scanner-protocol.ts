@@ -2,8 +2,9 @@
 // regions of the log, read into it, and the scans' outputs; and one Int32Array of control words through which a
 // region goes to whichever thread starts to scan it first.
 
+import fs from "node:fs";
 import { MAX_PENDING } from "../limits.js";
-import { SCAN_MEMORY_START, SCAN_PAD, scratchBytes, type WasmMemory, type WasmModule } from "./simd-scanner.js";
+import { SCAN_MEMORY_START, SCAN_PAD, scratchBytes, type SimdScanner, type WasmMemory, type WasmModule } from "./simd-scanner.js";
 
 /** Bytes read at a time: one region. */
 export const REGION_BYTES = 1024 * 1024;
@@ -31,7 +32,8 @@ export function endsAt(s: number): number {
 export function codesAt(s: number): number {
   return endsAt(s) + ENDS_BYTES;
 }
-export const DATA_BYTES_PER_SLOT = DATA_BYTES;
+/** Bytes of a slot's region area. */
+export const SLOT_DATA_BYTES = DATA_BYTES;
 /** Scratch of the scanner of thread t (0: analyzeLog's, 1: the scanner thread). */
 export function scratchAt(t: number): number {
   return SLOTS_END + t * scratchBytes(REGION_MAX);
@@ -56,8 +58,11 @@ export const Control = {
   NO_READS: 2,
   /** Set by the scanner thread while it waits on VERSION: only then is a notify worth its system call. */
   SLEEPING: 3,
+  /** Regions the scanner thread read, and scanned. */
+  READS: 4,
+  SCANS: 5,
 } as const;
-const HEADER = 4;
+const HEADER = 6;
 
 /**
  * Per slot: its state, the number of the region it holds, the bytes a read put in it, the region's bytes
@@ -80,3 +85,33 @@ export const CONTROL_WORDS = HEADER + SLOTS * FIELDS;
  * TAKEN); then analyzeLog's thread routes it and, two regions later, frees the slot.
  */
 export const State = { FREE: 0, ASSIGNED: 1, READING: 2, OWN_READ: 3, FILLED: 4, READ: 5, SCANNING: 6, SCANNED: 7, TAKEN: 8 } as const;
+
+// The steps both threads take on a slot.
+
+/** The slot in `state` that holds the oldest region after region `after`, or -1. */
+export function oldestIn(control: Int32Array, state: number, after = -1): number {
+  let best = -1;
+  let oldest = Infinity;
+  for (let s = 0; s < SLOTS; s++) {
+    if (Atomics.load(control, word(s, Field.STATE)) !== state) continue;
+    const i = Atomics.load(control, word(s, Field.INDEX));
+    if (i > after && i < oldest) {
+      best = s;
+      oldest = i;
+    }
+  }
+  return best;
+}
+
+/** Reads the slot's region of the file (Field.INDEX) into it, after room for the carried line; returns the bytes read. */
+export function readRegion(fd: number, memory: WasmMemory, control: Int32Array, slot: number): number {
+  const at = new Uint8Array(memory.buffer, dataAt(slot) + READ_AT, REGION_BYTES);
+  return fs.readSync(fd, at, 0, REGION_BYTES, Atomics.load(control, word(slot, Field.INDEX)) * REGION_BYTES);
+}
+
+/** Scans the slot's cut region (Field.FROM, Field.LENGTH) where it lies, into the slot's outputs; returns its lines. */
+export function scanRegion(scanner: SimdScanner, control: Int32Array, slot: number): number {
+  const lines = scanner.linesAt(Atomics.load(control, word(slot, Field.FROM)), Atomics.load(control, word(slot, Field.LENGTH)), endsAt(slot), codesAt(slot));
+  Atomics.store(control, word(slot, Field.LINES), lines);
+  return lines;
+}

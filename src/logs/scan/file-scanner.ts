@@ -12,21 +12,24 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { FileLineCutter, readLogFile, type ReadCut, type RegionSink } from "../byte-reader.js";
 import { BinaryLogError } from "../errors.js";
-import { looksBinary, MAX_PENDING, SNIFF_BYTES } from "../reader.js";
+import { looksBinary, MAX_PENDING } from "../reader.js";
 import { createScanMemory, createSharedScanner, simdAvailable, teddyModule, type WasmMemory } from "./candidate-scanner.js";
 import {
+  CONTROL_WORDS,
   Control,
   Field,
-  State,
-  CONTROL_WORDS,
-  DATA_BYTES_PER_SLOT,
   MEMORY_BYTES,
   READ_AT,
   REGION_BYTES,
   SLOTS,
+  SLOT_DATA_BYTES,
+  State,
   codesAt,
   dataAt,
   endsAt,
+  oldestIn,
+  readRegion,
+  scanRegion,
   scratchAt,
   word,
   type ScannerData,
@@ -70,12 +73,26 @@ interface Region {
   after?: ReadCut["closedLong"];
 }
 
-export async function readLogFileThreaded(file: string, sink: ClassifiedSink): Promise<void> {
+/** How the work was shared: regions the scanner thread read and scanned (the rest, this thread did). */
+export interface ThreadedReadStats {
+  regions: number;
+  threadReads: number;
+  threadScans: number;
+}
+
+/**
+ * A scanner thread that fails while it holds a region makes the read fail; one that fails between regions, or never
+ * starts, only leaves its work to this thread (the stats tell).
+ */
+export async function readLogFileThreaded(file: string, sink: ClassifiedSink): Promise<ThreadedReadStats> {
   const threadFile = threadScript();
   if (threadFile === undefined) throw new Error("file scanner thread script not found (run `npm run build`)");
   // A pipe (`<(gh run view --log)`, /dev/stdin) cannot be read at offsets: it is read in order, on this thread. (Asked
   // of the path: opening a pipe twice would lose what was written before the second open.)
-  if (!(await stat(file)).isFile()) return readLogFile(file, sink);
+  if (!(await stat(file)).isFile()) {
+    await readLogFile(file, sink);
+    return { regions: 0, threadReads: 0, threadScans: 0 };
+  }
   const fh = await open(file, "r");
   const memory = createScanMemory(MEMORY_BYTES);
   const scanner = createSharedScanner(memory, scratchAt(0));
@@ -85,8 +102,9 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
   const reader = new SlotReader(fh.fd, memory, threads);
   // Regions the ring may still point into: the last two routed.
   const held: Region[] = [];
+  let index = 0;
   try {
-    for (let index = 0; ; index++) {
+    for (; ; index++) {
       // Cuts what the scanner thread has read meanwhile, so that it can scan it before its turn here.
       reader.pump();
       const region = await reader.region(index);
@@ -95,13 +113,12 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
       if (region.buf.length > 0) {
         const slot = region.slot;
         let lines: number;
-        if (threads.take(slot, State.READ, State.TAKEN)) lines = scanner.linesAt(region.buf.byteOffset, region.buf.length, endsAt(slot), codesAt(slot));
+        if (threads.take(slot, State.READ, State.TAKEN)) lines = scanRegion(scanner, control, slot);
         else {
           // While the other thread scans this region, the next one waiting is scanned here rather than nothing done.
-          for (let ahead = threads.nextToScan(index); threads.state(slot) === State.SCANNING && ahead >= 0; ahead = threads.nextToScan(index)) {
+          for (let ahead = oldestIn(control, State.READ, index); threads.state(slot) === State.SCANNING && ahead >= 0; ahead = oldestIn(control, State.READ, index)) {
             if (!threads.take(ahead, State.READ, State.TAKEN)) continue;
-            const n = scanner.linesAt(Atomics.load(control, word(ahead, Field.FROM)), Atomics.load(control, word(ahead, Field.LENGTH)), endsAt(ahead), codesAt(ahead));
-            Atomics.store(control, word(ahead, Field.LINES), n);
+            scanRegion(scanner, control, ahead);
             threads.set(ahead, State.SCANNED);
           }
           await threads.whileIn(slot, State.SCANNING);
@@ -122,6 +139,7 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
     await fh.close();
   }
   sink.end();
+  return { regions: index, threadReads: Atomics.load(control, Control.READS), threadScans: Atomics.load(control, Control.SCANS) };
 }
 
 /** This thread's side of the control words (file-scanner-protocol.ts). */
@@ -156,21 +174,6 @@ class Threads {
   /** Swaps a slot's state `from` → `to`; false when the scanner thread got there first. */
   take(slot: number, from: number, to: number): boolean {
     return Atomics.compareExchange(this.control, word(slot, Field.STATE), from, to) === from;
-  }
-
-  /** The slot of the oldest region after region `index` that waits for a scan, or -1. */
-  nextToScan(index: number): number {
-    let best = -1;
-    let oldest = Infinity;
-    for (let s = 0; s < SLOTS; s++) {
-      if (this.state(s) !== State.READ) continue;
-      const i = Atomics.load(this.control, word(s, Field.INDEX));
-      if (i > index && i < oldest) {
-        best = s;
-        oldest = i;
-      }
-    }
-    return best;
   }
 
   /** Waits, without blocking this thread's event loop, until the slot leaves `state`. */
@@ -213,10 +216,10 @@ class SlotReader {
 
   constructor(
     private readonly fd: number,
-    memory: WasmMemory,
+    private readonly memory: WasmMemory,
     private readonly threads: Threads,
   ) {
-    this.slots = Array.from({ length: SLOTS }, (_, s) => Buffer.from(memory.buffer, dataAt(s), DATA_BYTES_PER_SLOT));
+    this.slots = Array.from({ length: SLOTS }, (_, s) => Buffer.from(memory.buffer, dataAt(s), SLOT_DATA_BYTES));
     this.assign();
   }
 
@@ -251,7 +254,7 @@ class SlotReader {
     while (!this.cut.has(index)) {
       if (index >= this.end) return undefined;
       const slot = this.slotOf.get(this.nextCut)!;
-      if (this.threads.take(slot, State.ASSIGNED, State.OWN_READ)) this.cutNext(slot, fs.readSync(this.fd, this.slots[slot]!, READ_AT, REGION_BYTES, this.nextCut * REGION_BYTES));
+      if (this.threads.take(slot, State.ASSIGNED, State.OWN_READ)) this.cutNext(slot, readRegion(this.fd, this.memory, this.threads.control, slot));
       else {
         await this.threads.whileIn(slot, State.READING);
         this.pump();
@@ -270,7 +273,7 @@ class SlotReader {
     this.carry.copy(data, start, 0, this.carried);
     const buf = data.subarray(start);
     const total = this.carried + bytesRead;
-    if (index === 0 && looksBinary(buf.subarray(0, Math.min(total, SNIFF_BYTES)))) throw new BinaryLogError();
+    if (index === 0 && looksBinary(buf.subarray(0, total))) throw new BinaryLogError();
     let cut = this.cutter.cut(buf, total);
     let after: ReadCut["closedLong"];
     if (bytesRead < REGION_BYTES) {
