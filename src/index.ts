@@ -92,10 +92,12 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     }
     runtime = rt;
     if (deps.startWorker !== false) {
-      if (host) host.start();
-      else worker?.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
       // With a job thread, housekeeping runs there: a purge or VACUUM must not hold up acknowledgements.
-      if (!host) rt.housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: settings.retentionDays, log: app.log });
+      if (host) host.start();
+      else {
+        worker?.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
+        rt.housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: settings.retentionDays, log: app.log });
+      }
     }
   };
   return {

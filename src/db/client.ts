@@ -72,18 +72,20 @@ export async function disableAutoCheckpoint(db: Db): Promise<void> {
   await db.$queryRawUnsafe("PRAGMA wal_autocheckpoint = 0");
 }
 
+/** 40 MB of 4 KB pages. */
+const TRUNCATE_ABOVE_PAGES = 10_000;
+
 /**
  * A passive checkpoint every `ms` (it never waits for readers or writers), so that the WAL stays small while another
  * connection writes most of it. Under a sustained stream of writes the WAL file may never get the quiet moment it
- * needs to start over, and grows: past `truncateAbovePages` it is truncated (writers wait a moment; the webhooks'
+ * needs to start over, and grows: past TRUNCATE_ABOVE_PAGES it is truncated (writers wait a moment; the webhooks'
  * enqueue waits without blocking its thread). Returns a stop function.
  */
-export function checkpointEvery(db: Db, ms: number, log: { warn(obj: object, msg: string): void }, opts: { truncateAbovePages?: number } = {}): () => void {
-  const limit = opts.truncateAbovePages ?? 10_000; // 40 MB of 4 KB pages
+export function checkpointEvery(db: Db, ms: number, log: { warn(obj: object, msg: string): void }): () => void {
   let running = false;
   const checkpoint = async () => {
     const [result] = await db.$queryRawUnsafe<{ log: number | bigint }[]>("PRAGMA wal_checkpoint(PASSIVE)");
-    if (result && Number(result.log) > limit) await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (result && Number(result.log) > TRUNCATE_ABOVE_PAGES) await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
   };
   const timer = setInterval(() => {
     if (running) return;

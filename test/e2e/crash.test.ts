@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../helpers/fake-github.js";
-import { freePort, ServerProcess, serverEnv, signedWebhook, waitFor } from "../helpers/server-process.js";
+import { deliverWebhook, freePort, ServerProcess, serverEnv, waitFor } from "../helpers/server-process.js";
+import { failingJobLog } from "../helpers/logs.js";
 import { workflowRunCompleted } from "../helpers/payloads.js";
 import { TEST_PRIVATE_KEY } from "../helpers/app.js";
 import { testDir } from "../helpers/db.js";
@@ -13,17 +13,6 @@ import { testDir } from "../helpers/db.js";
 
 const SECRET = "crash-test-secret";
 const RUNS = [11, 12, 13];
-const vitestLog = (job: number) =>
-  [
-    "2026-11-23T10:00:00.0000000Z ##[group]Run npm test",
-    "2026-11-23T10:00:00.0000000Z npm test",
-    "2026-11-23T10:00:00.0000000Z ##[endgroup]",
-    `2026-11-23T10:00:01.0000000Z  FAIL  src/sum${job}.test.ts > sum > adds`,
-    "2026-11-23T10:00:01.0000000Z AssertionError: expected 3 to be 4",
-    `2026-11-23T10:00:01.0000000Z  ❯ src/sum${job}.test.ts:5:17`,
-    "2026-11-23T10:00:02.0000000Z ##[error]Process completed with exit code 1.",
-  ].join("\n");
-
 describe("crash and restart", () => {
   const github = new FakeGitHub();
   let dir: string;
@@ -35,7 +24,7 @@ describe("crash and restart", () => {
     await github.start();
     dir = fs.mkdtempSync(path.join(testDir(), "crash-"));
     env = serverEnv({ dir, githubHost: github.host, secret: SECRET, privateKey: TEST_PRIVATE_KEY });
-    for (const run of RUNS) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: vitestLog(run) }]);
+    for (const run of RUNS) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: failingJobLog(run) }]);
   });
 
   afterAll(async () => {
@@ -53,7 +42,7 @@ describe("crash and restart", () => {
 
     for (const [i, run] of RUNS.entries()) {
       const payload = workflowRunCompleted({ runId: run, pr: 40 + i, headSha: `${i}`.repeat(40), branch: `feature-${i}` });
-      const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, signedWebhook(SECRET, "workflow_run", payload, randomUUID()));
+      const res = await deliverWebhook(port, SECRET, "workflow_run", payload);
       expect(res.status).toBeLessThan(300);
     }
     // A job is in the middle of downloading its log: kill the process there.

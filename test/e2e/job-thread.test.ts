@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FakeGitHub } from "../helpers/fake-github.js";
-import { freePort, ServerProcess, serverEnv, signedWebhook, waitFor } from "../helpers/server-process.js";
+import { deliverWebhook, freePort, ServerProcess, serverEnv, waitFor } from "../helpers/server-process.js";
+import { failingJobLog } from "../helpers/logs.js";
 import { workflowRunCompleted } from "../helpers/payloads.js";
 import { TEST_PRIVATE_KEY } from "../helpers/app.js";
 import { testDir } from "../helpers/db.js";
@@ -13,15 +13,6 @@ import { createDb } from "../../src/db/client.js";
 // thread's /metrics, and SIGTERM lets a running job finish, or releases it at the deadline, before exiting 0.
 
 const SECRET = "job-thread-test-secret";
-const log = (job: number) =>
-  [
-    "2026-11-23T10:00:00.0000000Z ##[group]Run npm test",
-    "2026-11-23T10:00:01.0000000Z  FAIL  src/sum.test.ts > sum > adds",
-    "2026-11-23T10:00:01.0000000Z AssertionError: expected 3 to be 4",
-    `2026-11-23T10:00:01.0000000Z  ❯ src/sum${job}.test.ts:5:17`,
-    "2026-11-23T10:00:02.0000000Z ##[error]Process completed with exit code 1.",
-  ].join("\n");
-
 describe("the job thread in the server", () => {
   const github = new FakeGitHub();
   let server: ServerProcess | undefined;
@@ -29,7 +20,7 @@ describe("the job thread in the server", () => {
 
   beforeAll(async () => {
     await github.start();
-    for (const run of [31, 32, 33, 34]) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: log(run) }]);
+    for (const run of [31, 32, 33, 34]) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: failingJobLog(run) }]);
   });
   afterEach(async () => {
     github.holdLogs = undefined;
@@ -50,7 +41,7 @@ describe("the job thread in the server", () => {
 
   async function deliver(port: number, run: number, pr: number) {
     const payload = workflowRunCompleted({ runId: run, pr, headSha: `${run}`.repeat(20).slice(0, 40), branch: `feature-${run}` });
-    const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, signedWebhook(SECRET, "workflow_run", payload, randomUUID()));
+    const res = await deliverWebhook(port, SECRET, "workflow_run", payload);
     expect(res.status).toBeLessThan(300);
   }
 

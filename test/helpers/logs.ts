@@ -25,3 +25,15 @@ export const VITEST_LOG = [
   "2026-11-23T08:00:08.2000000Z       Tests  1 failed | 1 passed (2)",
   "2026-11-23T08:00:08.3000000Z ##[error]Process completed with exit code 1.",
 ].join("\n");
+
+/** A short failing vitest job log whose failure (and so fingerprint) is told apart by `job`: one per run in e2e tests. */
+export const failingJobLog = (job: number) =>
+  [
+    "2026-11-23T10:00:00.0000000Z ##[group]Run npm test",
+    "2026-11-23T10:00:00.0000000Z npm test",
+    "2026-11-23T10:00:00.0000000Z ##[endgroup]",
+    `2026-11-23T10:00:01.0000000Z  FAIL  src/sum${job}.test.ts > sum > adds`,
+    "2026-11-23T10:00:01.0000000Z AssertionError: expected 3 to be 4",
+    `2026-11-23T10:00:01.0000000Z  ❯ src/sum${job}.test.ts:5:17`,
+    "2026-11-23T10:00:02.0000000Z ##[error]Process completed with exit code 1.",
+  ].join("\n");

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -84,6 +84,11 @@ export function signedWebhook(secret: string, event: string, payload: object, de
     },
     body,
   };
+}
+
+/** Delivers a signed webhook to the server on `port`, under a new delivery id. */
+export function deliverWebhook(port: number, secret: string, event: string, payload: object): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/api/github/webhooks`, signedWebhook(secret, event, payload, randomUUID()));
 }
 
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {

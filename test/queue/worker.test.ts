@@ -21,8 +21,20 @@ function worker(handler: JobHandler, over: Partial<ConstructorParameters<typeof 
   return new Worker({ queue, handlers: { work: handler }, log: silent, backoff: () => 0, ...over });
 }
 
-const enqueue = (key: string, maxAttempts = 3) =>
-  queue.enqueue({ kind: "work", dedupeKey: key, installationId: 1, repository: "o/r", payload: { key }, maxAttempts });
+const enqueue = (key: string, maxAttempts = 3, installationId = 1) =>
+  queue.enqueue({ kind: "work", dedupeKey: key, installationId, repository: "o/r", payload: { key }, maxAttempts });
+
+/** A handler that records each job's key and holds the job keyed `held` until `release()`. */
+function holding(held: string) {
+  const started: string[] = [];
+  let release!: () => void;
+  const handler: JobHandler = async (job) => {
+    const key = (job.payload as { key: string }).key;
+    started.push(key);
+    if (key === held) await new Promise<void>((r) => (release = r));
+  };
+  return { started, handler, release: () => release() };
+}
 
 describe("Worker", () => {
   it("runs queued jobs and marks them done", async () => {
@@ -129,75 +141,47 @@ async function vi_waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5
 
 describe("Worker under load", () => {
   it("starts no new job while the event loop is busy, and resumes when it is not", async () => {
-    const q = new SqliteQueue(createTestDb().db);
-    await q.enqueue({ kind: "work", dedupeKey: "a", installationId: 1, repository: "o/r", payload: {} });
-    await q.enqueue({ kind: "work", dedupeKey: "b", installationId: 2, repository: "o/r", payload: {} });
+    await enqueue("a", 3, 1);
+    await enqueue("b", 3, 2);
     let busy = true;
-    let release!: () => void;
-    const started: string[] = [];
-    const w = new Worker({
-      queue: q,
-      handlers: {
-        work: async (job) => {
-          started.push(String(job.installationId));
-          if (job.installationId === 1) await new Promise<void>((r) => (release = r));
-        },
-      },
-      log: silent,
-      concurrency: 2,
-      pollMs: 20,
-      busy: () => busy,
-    });
+    const { started, handler, release } = holding("a");
+    const w = worker(handler, { concurrency: 2, pollMs: 20, busy: () => busy });
     await w.start();
     await vi_waitFor(() => started.length === 1);
     await new Promise((r) => setTimeout(r, 200));
-    expect(started).toEqual(["1"]); // a second slot is free, but the loop is busy
+    expect(started).toEqual(["a"]); // a second slot is free, but the loop is busy
     busy = false;
     await vi_waitFor(() => started.length === 2);
     release();
     await w.stop(1_000);
-    expect(await q.counts()).toMatchObject({ done: 2 });
+    expect(await queue.counts()).toMatchObject({ done: 2 });
   });
 });
 
 describe("Worker with one installation flooding the queue", () => {
   it("does not walk the queue after every enqueue while that installation's slot is taken, and still runs the others", async () => {
-    const q = new SqliteQueue(createTestDb().db);
     let claims = 0;
-    const counted = Object.assign(Object.create(q) as SqliteQueue, {
+    const counted = Object.assign(Object.create(queue) as SqliteQueue, {
       claim: (...args: Parameters<SqliteQueue["claim"]>) => {
         claims++;
-        return q.claim(...args);
+        return queue.claim(...args);
       },
     });
-    let release!: () => void;
-    const started: string[] = [];
-    const w = new Worker({
-      queue: counted,
-      handlers: {
-        work: async (job) => {
-          const key = String((job.payload as { key: string }).key);
-          started.push(key);
-          if (key === "flood-0") await new Promise<void>((r) => (release = r));
-        },
-      },
-      log: silent,
-      concurrency: 2,
-      perInstallationLimit: 1,
-    });
-    await q.enqueue({ kind: "work", dedupeKey: "flood-0", installationId: 1, repository: "o/r", payload: { key: "flood-0" } });
+    const { started, handler, release } = holding("flood-0");
+    const w = worker(handler, { queue: counted, concurrency: 2, perInstallationLimit: 1 });
+    await enqueue("flood-0");
     await w.start();
     await vi_waitFor(() => started.length === 1);
     await new Promise((r) => setTimeout(r, 50)); // the look that found installation 1 full
     const before = claims;
     for (let i = 1; i <= 40; i++) {
-      await q.enqueue({ kind: "work", dedupeKey: `flood-${i}`, installationId: 1, repository: "o/r", payload: { key: `flood-${i}` } });
+      await enqueue(`flood-${i}`);
       w.wake();
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(claims - before).toBeLessThanOrEqual(3); // one look per 250 ms, not one per wake-up
     // Another installation's job still starts, a little later.
-    await q.enqueue({ kind: "work", dedupeKey: "other", installationId: 2, repository: "o/r", payload: { key: "other" } });
+    await enqueue("other", 3, 2);
     w.wake();
     await vi_waitFor(() => started.includes("other"));
     // A job finishing frees its installation: the next one starts at once.
