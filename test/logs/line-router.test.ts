@@ -47,12 +47,31 @@ async function lineByLine(text: string) {
   return { lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
 }
 
-async function routed(text: string, chunk: number, scanner: "simd" | "regex" = "simd") {
+/** A router over a fresh collector and parser, and what they found once it is done. */
+function newRouter(scanner: "simd" | "regex" = "simd") {
   const collector = new LogCollector();
   const engine = new AnnotationEngine((raw) => toRepoPath(raw));
   const router = new LineRouter(collector, engine, createCandidateScanner(scanner));
+  const result = () => ({ lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() });
+  return { router, result };
+}
+
+async function routed(text: string, chunk: number, scanner: "simd" | "regex" = "simd") {
+  const { router, result } = newRouter(scanner);
   await readLogRegions(chunked(text, chunk), router);
-  return { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
+  return result();
+}
+
+/** Runs `fn` on a file (or, with `make`, whatever `make` puts at the path) in a directory of its own. */
+async function withFile<T>(fn: (file: string) => Promise<T>, make: (file: string) => void): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-router-"));
+  const file = path.join(dir, "job.log");
+  try {
+    make(file);
+    return await fn(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Every word the anchors or the parsers key on, in the casings tools print, between quiet lines. */
@@ -106,18 +125,14 @@ describe("LineRouter", () => {
 });
 
 async function fromFile(text: string, how: "file" | "threaded") {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-router-")), "job.log");
-  fs.writeFileSync(file, text);
-  try {
-    const collector = new LogCollector();
-    const engine = new AnnotationEngine((raw) => toRepoPath(raw));
-    const router = new LineRouter(collector, engine);
-    if (how === "file") await readLogFile(file, router);
-    else await readLogFileThreaded(file, router);
-    return { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
-  } finally {
-    fs.rmSync(path.dirname(file), { recursive: true, force: true });
-  }
+  return withFile(
+    async (file) => {
+      const { router, result } = newRouter();
+      await (how === "file" ? readLogFile(file, router) : readLogFileThreaded(file, router));
+      return result();
+    },
+    (file) => fs.writeFileSync(file, text),
+  );
 }
 
 describe("log files", () => {
@@ -151,31 +166,22 @@ describe("log files", () => {
   })();
 
   it("shares a file with the scanner thread, which reads and scans regions while this thread routes", async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-router-")), "job.log");
-    fs.writeFileSync(file, exact);
-    try {
-      const collector = new LogCollector();
-      const engine = new AnnotationEngine((raw) => toRepoPath(raw));
-      const router = new LineRouter(collector, engine);
-      // This thread stalls on its first region (as it does while its code warms up) long enough for the other to start.
-      let stalled = false;
-      const classified = router.classified.bind(router);
-      router.classified = (...args) => {
-        if (!stalled) {
-          stalled = true;
-          for (const until = Date.now() + 500; Date.now() < until; );
-        }
-        classified(...args);
-      };
-      const stats = await readLogFileThreaded(file, router);
-      expect(stats.regions).toBe(11);
-      expect(stats.threadReads).toBeGreaterThan(0);
-      expect(stats.threadScans).toBeGreaterThan(0);
-      const got = { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
-      expect(JSON.parse(JSON.stringify(got))).toEqual(JSON.parse(JSON.stringify(await lineByLine(exact))));
-    } finally {
-      fs.rmSync(path.dirname(file), { recursive: true, force: true });
-    }
+    const { router, result } = newRouter();
+    // This thread stalls on its first region (as it does while its code warms up) long enough for the other to start.
+    let stalled = false;
+    const classified = router.classified.bind(router);
+    router.classified = (...args) => {
+      if (!stalled) {
+        stalled = true;
+        for (const until = Date.now() + 500; Date.now() < until; );
+      }
+      classified(...args);
+    };
+    const stats = await withFile((file) => readLogFileThreaded(file, router), (file) => fs.writeFileSync(file, exact));
+    expect(stats.regions).toBe(11);
+    expect(stats.threadReads).toBeGreaterThan(0);
+    expect(stats.threadScans).toBeGreaterThan(0);
+    expect(JSON.parse(JSON.stringify(result()))).toEqual(JSON.parse(JSON.stringify(await lineByLine(exact))));
   });
 
   it.each(["file", "threaded"] as const)("reads a file (%s) with the same result as line-by-line analysis", async (how) => {
@@ -186,23 +192,17 @@ describe("log files", () => {
   });
 
   it.skipIf(process.platform === "win32").each(["file", "threaded"] as const)("reads a named pipe (%s) in order, as `<(gh run view --log)` gives one", async (how) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-fifo-"));
-    const fifo = path.join(dir, "job.log");
-    try {
-      execFileSync("mkfifo", [fifo]);
-      const text = big;
-      // The writer's open waits for the reader's (on libuv's pool), then writes the whole log through the pipe.
-      const writing = fs.promises.writeFile(fifo, text);
-      const collector = new LogCollector();
-      const engine = new AnnotationEngine((raw) => toRepoPath(raw));
-      const router = new LineRouter(collector, engine);
-      await (how === "file" ? readLogFile(fifo, router) : readLogFileThreaded(fifo, router));
-      await writing;
-      const got = { lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() };
-      expect(JSON.parse(JSON.stringify(got))).toEqual(JSON.parse(JSON.stringify(await lineByLine(text))));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { router, result } = newRouter();
+    await withFile(
+      async (fifo) => {
+        // The writer's open waits for the reader's (on libuv's pool), then writes the whole log through the pipe.
+        const writing = fs.promises.writeFile(fifo, big);
+        await (how === "file" ? readLogFile(fifo, router) : readLogFileThreaded(fifo, router));
+        await writing;
+      },
+      (fifo) => execFileSync("mkfifo", [fifo]),
+    );
+    expect(JSON.parse(JSON.stringify(result()))).toEqual(JSON.parse(JSON.stringify(await lineByLine(big))));
   });
 
   it.each(["file", "threaded"] as const)("refuses a binary file (%s) and reports a missing one", async (how) => {
