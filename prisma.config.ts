@@ -1,6 +1,6 @@
 import path from "node:path";
-import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { defineConfig } from "prisma/config";
 
 // Prisma 6.19 with the JS (WASM) schema engine: Prisma 7's CLI and the native schema engine need downloads that
 // self-hosters behind a proxy (and our CI) cannot make. `migrate deploy` runs through the same adapter as the app.

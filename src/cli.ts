@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { tuneHeapFor } from "./cli-heap.js";
-import { analyzeLog, BinaryLogError, EmptyLogError, RedactionError, type LogFile } from "./logs/analyze.js";
+import { analyzeLog, BinaryLogError, EmptyLogError, type LogFile, RedactionError } from "./logs/analyze.js";
 import type { LogAnalysis, StepInfo } from "./logs/types.js";
 
 export interface CliIo {
@@ -76,15 +76,19 @@ export function stepsFromJobsJson(text: string): StepInfo[] {
     const job = obj.jobs.find((j) => j?.conclusion === "failure") ?? obj.jobs[0];
     steps = job?.steps;
   }
-  if (!Array.isArray(steps)) throw new UsageError("--steps file has no steps (expected a job with `steps` or `{jobs:[…]}`)");
-  return steps.filter((s): s is StepInfo => typeof s === "object" && s !== null && typeof (s as StepInfo).name === "string");
+  if (!Array.isArray(steps))
+    throw new UsageError("--steps file has no steps (expected a job with `steps` or `{jobs:[…]}`)");
+  return steps.filter(
+    (s): s is StepInfo => typeof s === "object" && s !== null && typeof (s as StepInfo).name === "string",
+  );
 }
 
 function formatText(r: LogAnalysis): string {
   const out: string[] = [];
   out.push(`category: ${r.category}`);
   if (r.failedSteps.length > 0) out.push(`failed step: ${r.failedSteps.join(", ")}`);
-  if (r.failedCommand) out.push(`failed command: ${r.failedCommand.split("\n")[0]}${r.failedCommand.includes("\n") ? " …" : ""}`);
+  if (r.failedCommand)
+    out.push(`failed command: ${r.failedCommand.split("\n")[0]}${r.failedCommand.includes("\n") ? " …" : ""}`);
   out.push(`fingerprint: ${r.fingerprint}`);
   out.push(`annotations: ${r.annotations.length}`);
   for (const a of r.annotations) {
@@ -98,17 +102,24 @@ function formatText(r: LogAnalysis): string {
 
 /** The LLM diagnosis, when a provider is configured and the diagnosis module is present; otherwise a reason. */
 async function aiDiagnosis(r: LogAnalysis, env: NodeJS.ProcessEnv): Promise<{ diagnosis?: unknown; reason?: string }> {
-  const noKey = "--ai: no LLM API key set (GEMINI_API_KEY, or LLM_PROVIDER=openai with OPENAI_API_KEY); showing the deterministic result only";
+  const noKey =
+    "--ai: no LLM API key set (GEMINI_API_KEY, or LLM_PROVIDER=openai with OPENAI_API_KEY); showing the deterministic result only";
   try {
     // Variables keep tsc from resolving modules another engineer owns: the CLI must build and run without them.
     const diagnosePath = "./diagnosis/diagnose.js";
     const fromEnvPath = "./diagnosis/llm/from-env.js";
-    const { createProviderFromEnv } = (await import(fromEnvPath)) as { createProviderFromEnv?: (env: NodeJS.ProcessEnv) => unknown };
-    if (typeof createProviderFromEnv !== "function") return { reason: "AI diagnosis unavailable: no createProviderFromEnv in the diagnosis module" };
+    const { createProviderFromEnv } = (await import(fromEnvPath)) as {
+      createProviderFromEnv?: (env: NodeJS.ProcessEnv) => unknown;
+    };
+    if (typeof createProviderFromEnv !== "function")
+      return { reason: "AI diagnosis unavailable: no createProviderFromEnv in the diagnosis module" };
     const provider = createProviderFromEnv(env);
     if (!provider) return { reason: noKey };
-    const { diagnose } = (await import(diagnosePath)) as { diagnose?: (input: unknown, deps: unknown) => Promise<unknown> };
-    if (typeof diagnose !== "function") return { reason: "AI diagnosis unavailable: no diagnose() in the diagnosis module" };
+    const { diagnose } = (await import(diagnosePath)) as {
+      diagnose?: (input: unknown, deps: unknown) => Promise<unknown>;
+    };
+    if (typeof diagnose !== "function")
+      return { reason: "AI diagnosis unavailable: no diagnose() in the diagnosis module" };
     const input = {
       repository: "local",
       workflowName: "(local log)",
@@ -134,7 +145,14 @@ async function aiDiagnosis(r: LogAnalysis, env: NodeJS.ProcessEnv): Promise<{ di
 }
 
 function formatDiagnosis(d: unknown): string {
-  const x = d as { summary?: string; rootCause?: string; suggestedFix?: string; confidence?: number; source?: string; model?: string };
+  const x = d as {
+    summary?: string;
+    rootCause?: string;
+    suggestedFix?: string;
+    confidence?: number;
+    source?: string;
+    model?: string;
+  };
   return [
     "",
     `AI diagnosis (${x.source ?? "?"}${x.model ? `, ${x.model}` : ""}${x.confidence !== undefined ? `, confidence ${x.confidence}` : ""}):`,
@@ -206,5 +224,10 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, tuneHeap: tuneHeapFor });
+  process.exitCode = await main(process.argv.slice(2), {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    tuneHeap: tuneHeapFor,
+  });
 }

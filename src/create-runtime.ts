@@ -1,11 +1,11 @@
 import type { Probot } from "probot";
 import type { Db } from "./db/client.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
+import { jobHandlers } from "./jobs/register.js";
 import type { Metrics } from "./observability/metrics.js";
 import { workerMetrics } from "./observability/observers.js";
-import { jobHandlers } from "./jobs/register.js";
-import { SqliteQueue } from "./queue/sqlite-queue.js";
 import type { DirectEnqueue } from "./queue/direct-enqueue.js";
+import { SqliteQueue } from "./queue/sqlite-queue.js";
 import { Worker } from "./queue/worker.js";
 import type { JobRunner, Runtime, Settings } from "./runtime.js";
 
@@ -53,7 +53,10 @@ export function createRuntime(parts: RuntimeParts, runner: (rt: Runtime) => JobR
 }
 
 /** The job worker for this runtime's queue, with every job kind and the job metrics. */
-export function createJobWorker(rt: Runtime, opts: { pollMs?: number | undefined; busy?: (() => boolean) | undefined } = {}): Worker {
+export function createJobWorker(
+  rt: Runtime,
+  opts: { pollMs?: number | undefined; busy?: (() => boolean) | undefined } = {},
+): Worker {
   return new Worker({
     queue: rt.queue,
     handlers: jobHandlers(rt),

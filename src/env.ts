@@ -91,11 +91,18 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   let appId: number | undefined;
   if (rawAppId !== undefined) {
     if (/^\d{1,12}$/.test(rawAppId) && Number(rawAppId) > 0) appId = Number(rawAppId);
-    else errors.push(`APP_ID must be the GitHub App's numeric id (App settings → General → App ID), got ${shown(rawAppId)}`);
+    else
+      errors.push(
+        `APP_ID must be the GitHub App's numeric id (App settings → General → App ID), got ${shown(rawAppId)}`,
+      );
   } else if (production) {
-    errors.push("APP_ID is required when NODE_ENV=production: register the App once with `npm start` (manifest flow) and copy APP_ID, PRIVATE_KEY and WEBHOOK_SECRET from the .env it writes");
+    errors.push(
+      "APP_ID is required when NODE_ENV=production: register the App once with `npm start` (manifest flow) and copy APP_ID, PRIVATE_KEY and WEBHOOK_SECRET from the .env it writes",
+    );
   } else if (privateKey !== undefined || privateKeyPath !== undefined) {
-    errors.push("APP_ID is missing while a private key is set: set APP_ID to the App's id, or remove PRIVATE_KEY/PRIVATE_KEY_PATH to register a new App through the manifest flow");
+    errors.push(
+      "APP_ID is missing while a private key is set: set APP_ID to the App's id, or remove PRIVATE_KEY/PRIVATE_KEY_PATH to register a new App through the manifest flow",
+    );
   }
 
   let privateKeySource: AppEnv["privateKeySource"];
@@ -112,17 +119,23 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
         text = fs.readFileSync(file, "utf8");
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        errors.push(`PRIVATE_KEY_PATH points to ${code === "ENOENT" ? "a file that does not exist" : `a file that cannot be read (${code ?? "error"})`}: ${privateKeyPath}`);
+        errors.push(
+          `PRIVATE_KEY_PATH points to ${code === "ENOENT" ? "a file that does not exist" : `a file that cannot be read (${code ?? "error"})`}: ${privateKeyPath}`,
+        );
       }
       if (text !== undefined) {
         const problem = pemProblem(text);
         if (problem) errors.push(`PRIVATE_KEY_PATH: the file ${problem}`);
       }
     } else {
-      errors.push("PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set: the App's private key (.pem) from its settings page");
+      errors.push(
+        "PRIVATE_KEY or PRIVATE_KEY_PATH is required when APP_ID is set: the App's private key (.pem) from its settings page",
+      );
     }
     if (get("WEBHOOK_SECRET") === undefined) {
-      errors.push("WEBHOOK_SECRET is required when APP_ID is set: the webhook secret from the App's settings (without it every delivery would be rejected or unverified)");
+      errors.push(
+        "WEBHOOK_SECRET is required when APP_ID is set: the webhook secret from the App's settings (without it every delivery would be rejected or unverified)",
+      );
     }
   }
 
@@ -130,23 +143,31 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   const databaseUrl = get("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
   if (!/^file:./.test(databaseUrl)) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
-    errors.push(`DATABASE_URL must be a SQLite file: URL such as ${DEFAULT_DATABASE_URL}${scheme ? ` (got a "${scheme}:" URL)` : ""}`);
+    errors.push(
+      `DATABASE_URL must be a SQLite file: URL such as ${DEFAULT_DATABASE_URL}${scheme ? ` (got a "${scheme}:" URL)` : ""}`,
+    );
   }
   const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info");
   const logFormat = oneOf("LOG_FORMAT", ["json", "pretty"] as const, production ? "json" : "pretty");
   const port = integer("PORT", 3000, 1, 65535);
   const webhookProxy = get("WEBHOOK_PROXY_URL");
-  if (webhookProxy !== undefined && !isUrl(webhookProxy, ["https:", "http:"])) errors.push("WEBHOOK_PROXY_URL must be an http(s) URL such as https://smee.io/<channel>");
+  if (webhookProxy !== undefined && !isUrl(webhookProxy, ["https:", "http:"]))
+    errors.push("WEBHOOK_PROXY_URL must be an http(s) URL such as https://smee.io/<channel>");
   const webhookPath = get("WEBHOOK_PATH");
-  if (webhookPath !== undefined && !webhookPath.startsWith("/")) errors.push(`WEBHOOK_PATH must start with "/", got ${shown(webhookPath)}`);
+  if (webhookPath !== undefined && !webhookPath.startsWith("/"))
+    errors.push(`WEBHOOK_PATH must start with "/", got ${shown(webhookPath)}`);
 
   // --- GitHub Enterprise Server ---------------------------------------------------------------------------------
   const gheHost = get("GHE_HOST");
-  if (gheHost !== undefined && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i.test(gheHost)) {
+  if (
+    gheHost !== undefined &&
+    !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i.test(gheHost)
+  ) {
     errors.push(`GHE_HOST must be a host name such as github.example.com (no scheme, no path), got ${shown(gheHost)}`);
   }
   const gheProtocol = oneOf("GHE_PROTOCOL", ["https", "http"] as const, "https");
-  if (get("GHE_PROTOCOL") !== undefined && gheHost === undefined) errors.push("GHE_PROTOCOL is set but GHE_HOST is not: set both, or neither for github.com");
+  if (get("GHE_PROTOCOL") !== undefined && gheHost === undefined)
+    errors.push("GHE_PROTOCOL is set but GHE_HOST is not: set both, or neither for github.com");
 
   // --- LLM ------------------------------------------------------------------------------------------------------
   const geminiKey = get("GEMINI_API_KEY");
@@ -155,15 +176,20 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   const explicitProvider = oneOf("LLM_PROVIDER", ["gemini", "openai"] as const, "gemini");
   const modelName = /^[A-Za-z0-9][\w.:/-]{0,99}$/;
   const geminiModel = get("GEMINI_MODEL") ?? DEFAULT_GEMINI_MODEL;
-  if (!modelName.test(geminiModel)) errors.push(`GEMINI_MODEL must be a model name such as ${DEFAULT_GEMINI_MODEL}, got ${shown(geminiModel)}`);
-  if (get("LLM_PROVIDER") === "gemini" && !geminiKey) errors.push("GEMINI_API_KEY is required when LLM_PROVIDER=gemini (or unset LLM_PROVIDER to run without a model)");
+  if (!modelName.test(geminiModel))
+    errors.push(`GEMINI_MODEL must be a model name such as ${DEFAULT_GEMINI_MODEL}, got ${shown(geminiModel)}`);
+  if (get("LLM_PROVIDER") === "gemini" && !geminiKey)
+    errors.push("GEMINI_API_KEY is required when LLM_PROVIDER=gemini (or unset LLM_PROVIDER to run without a model)");
   const openaiBaseUrl = get("OPENAI_BASE_URL");
   const openaiModel = get("OPENAI_MODEL");
   if (openaiBaseUrl !== undefined) {
-    if (!isUrl(openaiBaseUrl, ["https:", "http:"])) errors.push("OPENAI_BASE_URL must be an http(s) URL such as http://localhost:11434/v1");
-    else if (/^[a-z]+:\/\/[^/]*@/i.test(openaiBaseUrl)) errors.push("OPENAI_BASE_URL must not contain credentials: put the key in OPENAI_API_KEY");
+    if (!isUrl(openaiBaseUrl, ["https:", "http:"]))
+      errors.push("OPENAI_BASE_URL must be an http(s) URL such as http://localhost:11434/v1");
+    else if (/^[a-z]+:\/\/[^/]*@/i.test(openaiBaseUrl))
+      errors.push("OPENAI_BASE_URL must not contain credentials: put the key in OPENAI_API_KEY");
   }
-  if (openaiModel !== undefined && !modelName.test(openaiModel)) errors.push(`OPENAI_MODEL must be a model name such as gpt-4o-mini, got ${shown(openaiModel)}`);
+  if (openaiModel !== undefined && !modelName.test(openaiModel))
+    errors.push(`OPENAI_MODEL must be a model name such as gpt-4o-mini, got ${shown(openaiModel)}`);
   // Local servers (llama.cpp, Ollama, vLLM) take no key; the public API does.
   if (explicitProvider === "openai" && !get("OPENAI_API_KEY") && openaiBaseUrl === undefined) {
     errors.push("OPENAI_API_KEY is required when LLM_PROVIDER=openai and OPENAI_BASE_URL is not set");
@@ -173,17 +199,30 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
 
   // --- Operations -----------------------------------------------------------------------------------------------
   const metricsToken = get("METRICS_TOKEN");
-  if (metricsToken !== undefined && metricsToken.length < 16) errors.push("METRICS_TOKEN is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)");
+  if (metricsToken !== undefined && metricsToken.length < 16)
+    errors.push("METRICS_TOKEN is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)");
   const appSlug = get("APP_SLUG");
-  if (appSlug !== undefined && !/^[a-z0-9][a-z0-9-]{0,33}$/.test(appSlug)) errors.push(`APP_SLUG must be the App's URL slug (lower-case letters, digits and dashes), got ${shown(appSlug)}`);
+  if (appSlug !== undefined && !/^[a-z0-9][a-z0-9-]{0,33}$/.test(appSlug))
+    errors.push(`APP_SLUG must be the App's URL slug (lower-case letters, digits and dashes), got ${shown(appSlug)}`);
   const workerMode = oneOf("WORKER_MODE", ["thread", "in-process"] as const, "thread");
   const settings: Settings = {
     logMaxBytes: integer("LOG_MAX_BYTES", DEFAULT_SETTINGS.logMaxBytes, 65_536, 1_073_741_824, " of bytes"),
     workerConcurrency: integer("WORKER_CONCURRENCY", DEFAULT_SETTINGS.workerConcurrency, 1, 32),
-    perInstallationConcurrency: integer("PER_INSTALLATION_CONCURRENCY", DEFAULT_SETTINGS.perInstallationConcurrency, 1, 32),
+    perInstallationConcurrency: integer(
+      "PER_INSTALLATION_CONCURRENCY",
+      DEFAULT_SETTINGS.perInstallationConcurrency,
+      1,
+      32,
+    ),
     dailyTokenBudget: integer("DAILY_TOKEN_BUDGET", DEFAULT_SETTINGS.dailyTokenBudget, 0, 1_000_000_000),
     retentionDays: integer("RETENTION_DAYS", DEFAULT_SETTINGS.retentionDays, 1, 3650, " of days"),
-    shutdownDeadlineMs: integer("SHUTDOWN_DEADLINE_MS", DEFAULT_SETTINGS.shutdownDeadlineMs, 0, 600_000, " of milliseconds"),
+    shutdownDeadlineMs: integer(
+      "SHUTDOWN_DEADLINE_MS",
+      DEFAULT_SETTINGS.shutdownDeadlineMs,
+      0,
+      600_000,
+      " of milliseconds",
+    ),
     ...(appSlug !== undefined ? { appSlug } : {}),
   };
 
@@ -224,11 +263,16 @@ const PEM = /-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END \1PRIVATE KEY----
 /** Why this is not a usable private key, or undefined. Never quotes the key. */
 function pemProblem(text: string): string | undefined {
   const match = PEM.exec(text);
-  if (!match) return "is not a PEM private key: expected the whole .pem file GitHub generated, from -----BEGIN RSA PRIVATE KEY----- (or -----BEGIN PRIVATE KEY-----) to its END line; newlines may be written as \\n";
+  if (!match)
+    return "is not a PEM private key: expected the whole .pem file GitHub generated, from -----BEGIN RSA PRIVATE KEY----- (or -----BEGIN PRIVATE KEY-----) to its END line; newlines may be written as \\n";
   try {
     let pem = match[0];
     // One-line keys lose their newlines; put them back around the markers as Probot does.
-    if (!pem.includes("\n")) pem = pem.replace(/(-----BEGIN [A-Z ]+-----)(.*)(-----END [A-Z ]+-----)/, (_m, b: string, body: string, e: string) => `${b}\n${body.replace(/\s+/g, "\n")}\n${e}`);
+    if (!pem.includes("\n"))
+      pem = pem.replace(
+        /(-----BEGIN [A-Z ]+-----)(.*)(-----END [A-Z ]+-----)/,
+        (_m, b: string, body: string, e: string) => `${b}\n${body.replace(/\s+/g, "\n")}\n${e}`,
+      );
     createPrivateKey(pem);
     return undefined;
   } catch {

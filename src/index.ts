@@ -1,20 +1,20 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
-import { createDb, DEFAULT_DATABASE_URL, disableAutoCheckpoint, tuneDb, type Db } from "./db/client.js";
-import { DirectEnqueue } from "./queue/direct-enqueue.js";
-import type { Worker } from "./queue/worker.js";
-import { DEFAULT_SETTINGS, type Runtime, type Settings } from "./runtime.js";
 import { createJobWorker, createRuntime } from "./create-runtime.js";
-import { registerWebhooks } from "./webhooks/register.js";
-import type { LlmProvider } from "./diagnosis/llm/provider.js";
+import { createDb, type Db, DEFAULT_DATABASE_URL, disableAutoCheckpoint, tuneDb } from "./db/client.js";
 import { createProviderFromEnv } from "./diagnosis/llm/from-env.js";
+import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import { scheduleHousekeeping } from "./housekeeping/schedule.js";
 import { createMetrics, type Metrics } from "./observability/metrics.js";
-import { registerRoutes } from "./observability/routes.js";
-import { databaseCheck, migrationsCheck, queueCheck } from "./observability/readiness.js";
 import { llmMetrics } from "./observability/observers.js";
+import { databaseCheck, migrationsCheck, queueCheck } from "./observability/readiness.js";
+import { registerRoutes } from "./observability/routes.js";
+import { DirectEnqueue } from "./queue/direct-enqueue.js";
 import { eventLoopGuard } from "./queue/load-guard.js";
 import { ThreadHost, type ThreadHostOptions } from "./queue/thread-host.js";
 import type { JobThreadData } from "./queue/thread-protocol.js";
+import type { Worker } from "./queue/worker.js";
+import { DEFAULT_SETTINGS, type Runtime, type Settings } from "./runtime.js";
+import { registerWebhooks } from "./webhooks/register.js";
 
 export interface AppDeps {
   /** Given without `databaseUrl`, every query (the webhooks' enqueue too) goes through this client. */
@@ -58,9 +58,13 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
     let jobCounts = async (): Promise<Record<string, number>> => ({});
     const metrics = deps.metrics ?? createMetrics({ jobCounts: () => jobCounts(), defaultMetrics: false });
     // With a job thread, this thread runs no job: no LLM provider here, the thread has its own.
-    const llm = thread || deps.llm === null ? undefined : (deps.llm ?? createProviderFromEnv(process.env, { observer: llmMetrics(metrics) }));
+    const llm =
+      thread || deps.llm === null
+        ? undefined
+        : (deps.llm ?? createProviderFromEnv(process.env, { observer: llmMetrics(metrics) }));
     // The webhooks' INSERT on a connection of its own, without Prisma: when the database is known by its URL.
-    const direct = deps.db && !deps.databaseUrl ? undefined : new DirectEnqueue(databaseUrl, { autoCheckpoint: !thread });
+    const direct =
+      deps.db && !deps.databaseUrl ? undefined : new DirectEnqueue(databaseUrl, { autoCheckpoint: !thread });
     const rt = createRuntime({ app, db, settings, metrics, llm, direct }, (rt) => {
       if (thread) {
         const jobs = new ThreadHost({
@@ -69,10 +73,14 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
           ...(thread.onGiveUp ? { onGiveUp: thread.onGiveUp } : {}),
         });
         metrics.mergeFrom(() => jobs.metrics());
-        return (host = jobs);
+        host = jobs;
+        return jobs;
       }
       // In process, jobs share this event loop with the webhooks: no new job while it is slow (load-guard.ts).
-      worker = createJobWorker(rt, { pollMs: deps.pollMs, busy: deps.startWorker === false ? undefined : eventLoopGuard().busy });
+      worker = createJobWorker(rt, {
+        pollMs: deps.pollMs,
+        busy: deps.startWorker === false ? undefined : eventLoopGuard().busy,
+      });
       return worker;
     });
     jobCounts = () => rt.queue.counts();
@@ -96,7 +104,12 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
       if (host) host.start();
       else {
         worker?.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
-        rt.housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: settings.retentionDays, log: app.log });
+        rt.housekeeping = scheduleHousekeeping({
+          db,
+          queue: rt.queue,
+          retentionDays: settings.retentionDays,
+          log: app.log,
+        });
       }
     }
   };
@@ -107,7 +120,10 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
       return runtime;
     },
     worker() {
-      if (!worker) throw new Error(runtime ? "the jobs run in the job thread, not in this one" : "the app function has not been loaded yet");
+      if (!worker)
+        throw new Error(
+          runtime ? "the jobs run in the job thread, not in this one" : "the app function has not been loaded yet",
+        );
       return worker;
     },
   };

@@ -1,9 +1,9 @@
 import type { Logger, Probot } from "probot";
 import type { Db } from "./db/client.js";
-import type { JobQueue } from "./queue/types.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import type { Housekeeping } from "./housekeeping/schedule.js";
 import type { Metrics } from "./observability/metrics.js";
+import type { JobQueue } from "./queue/types.js";
 
 /** Operator settings from the environment (validated at start-up by src/env.ts). */
 export interface Settings {

@@ -1,10 +1,10 @@
 import { ProbotOctokit, run } from "probot";
-import { createApp } from "./index.js";
-import { migrateDeploy } from "./db/migrate.js";
 import { enableWal } from "./db/client.js";
+import { migrateDeploy } from "./db/migrate.js";
 import { readDotEnv, validateEnv } from "./env.js";
-import { createMetrics } from "./observability/metrics.js";
+import { createApp } from "./index.js";
 import { githubMetricsPlugin } from "./observability/github-metrics.js";
+import { createMetrics } from "./observability/metrics.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
 // and shut down gracefully on SIGTERM/SIGINT: stop taking webhooks, let running jobs finish, release the rest.
@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     metricsToken: env.value.metricsToken,
     databaseUrl,
     // A job thread that keeps crashing: exit non-zero (after a graceful stop of the rest) so the supervisor restarts us.
-    ...(workerMode === "thread" ? { jobThread: { logLevel, logFormat, onGiveUp: () => void shutdown("job thread crash loop", 1) } } : {}),
+    ...(workerMode === "thread"
+      ? { jobThread: { logLevel, logFormat, onGiveUp: () => void shutdown("job thread crash loop", 1) } }
+      : {}),
   });
   const server = await run(handle.appFn, { Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) });
   const runtime = () => {

@@ -38,7 +38,10 @@ export async function authorizeApprover(
   if (who.userType === "Bot" || who.login.toLowerCase().endsWith("[bot]")) {
     // A bot has no collaborator permission to ask about; the repository's config naming its id is the trust decision.
     if (policy.allowBotIds.includes(who.userId)) return { allowed: true, permission: "write" };
-    return { allowed: false, reason: "ci-medic does not take commands from bots unless the repository's config allows that bot by id." };
+    return {
+      allowed: false,
+      reason: "ci-medic does not take commands from bots unless the repository's config allows that bot by id.",
+    };
   }
 
   let level: "admin" | "write" | "other";
@@ -53,18 +56,29 @@ export async function authorizeApprover(
     ({ level, shown } = effectiveLevel(role, data.permission));
   } catch (error) {
     log.warn({ err: error, login: who.login }, "could not read the commenter's repository permission; refusing");
-    return { allowed: false, reason: "sorry, ci-medic could not confirm your permission on this repository just now, so it did not act. Please try again later." };
+    return {
+      allowed: false,
+      reason:
+        "sorry, ci-medic could not confirm your permission on this repository just now, so it did not act. Please try again later.",
+    };
   }
 
   const enough = level === "admin" || (level === "write" && policy.permission === "write");
   if (!enough) {
     const needed = policy.permission === "admin" ? "admin" : "write";
-    return { allowed: false, reason: `sorry, ci-medic commands need ${needed} access to this repository, and your access is ${shown}.` };
+    return {
+      allowed: false,
+      reason: `sorry, ci-medic commands need ${needed} access to this repository, and your access is ${shown}.`,
+    };
   }
   const permission = level === "admin" ? "admin" : "write";
 
   if (policy.allowList.length > 0 && !(await onAllowList(octokit, who.login, policy.allowList, log))) {
-    return { allowed: false, reason: "sorry, this repository limits ci-medic commands to the people and teams in its approval allow-list, and you are not on it." };
+    return {
+      allowed: false,
+      reason:
+        "sorry, this repository limits ci-medic commands to the people and teams in its approval allow-list, and you are not on it.",
+    };
   }
   return { allowed: true, permission };
 }
@@ -80,9 +94,15 @@ function effectiveLevel(role: string, permission: string): { level: "admin" | "w
   return { level: "other", shown: r || p || "none" };
 }
 
-async function onAllowList(octokit: Octokit, login: string, allowList: readonly string[], log: AuthLog): Promise<boolean> {
+async function onAllowList(
+  octokit: Octokit,
+  login: string,
+  allowList: readonly string[],
+  log: AuthLog,
+): Promise<boolean> {
   const me = login.toLowerCase();
-  if (allowList.some((entry) => !entry.includes("/") && entry.trim().replace(/^@/, "").toLowerCase() === me)) return true;
+  if (allowList.some((entry) => !entry.includes("/") && entry.trim().replace(/^@/, "").toLowerCase() === me))
+    return true;
   const teams = allowList.filter((entry) => entry.includes("/")).slice(0, MAX_TEAM_CHECKS);
   for (const entry of teams) {
     const [org, slug, ...rest] = entry.trim().split("/");

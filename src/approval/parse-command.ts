@@ -58,5 +58,8 @@ function opensHtmlComment(line: string): boolean {
 }
 
 function cleanArg(raw: string): string {
-  return raw.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, "").trim().slice(0, MAX_ARG);
+  return raw
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, "")
+    .trim()
+    .slice(0, MAX_ARG);
 }

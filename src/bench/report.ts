@@ -9,7 +9,10 @@ export const BENCHMARKS_FILE = path.resolve("BENCHMARKS.md");
 export function machineLine(): string {
   let commit = "unknown";
   try {
-    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     // not a git checkout
   }
@@ -22,9 +25,14 @@ export function writeSection(name: string, markdown: string, file = BENCHMARKS_F
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   const block = `${start}\n${markdown.trim()}\n${end}`;
-  const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\nWritten by `npm run bench`; every figure and its baseline come from the same run on the machine named.\n";
+  const current = fs.existsSync(file)
+    ? fs.readFileSync(file, "utf8")
+    : "# Benchmarks\n\nWritten by `npm run bench`; every figure and its baseline come from the same run on the machine named.\n";
   const a = current.indexOf(start);
   const b = current.indexOf(end);
-  const next = a >= 0 && b > a ? current.slice(0, a) + block + current.slice(b + end.length) : `${current.trimEnd()}\n\n${block}\n`;
+  const next =
+    a >= 0 && b > a
+      ? current.slice(0, a) + block + current.slice(b + end.length)
+      : `${current.trimEnd()}\n\n${block}\n`;
   fs.writeFileSync(file, next);
 }

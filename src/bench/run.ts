@@ -1,6 +1,6 @@
+import { runLogReaderBench } from "./log-reader.js";
 import { writeSection } from "./report.js";
 import { runWebhookBench } from "./webhook.js";
-import { runLogReaderBench } from "./log-reader.js";
 
 // `npm run bench`: every benchmark, each next to its baseline in the same run, into BENCHMARKS.md.
 

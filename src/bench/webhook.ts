@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
@@ -41,10 +41,12 @@ async function stubGitHub(): Promise<{ host: string; close: () => void }> {
     if (req.method === "POST" && url.includes("/access_tokens")) {
       return json(201, { token: "ghs_bench", expires_at: new Date(Date.now() + 3600_000).toISOString() });
     }
-    if (req.method === "GET" && /\/app$/.test(url)) return json(200, { id: 1, slug: "ci-medic-bench", name: "ci-medic-bench" });
+    if (req.method === "GET" && /\/app$/.test(url))
+      return json(200, { id: 1, slug: "ci-medic-bench", name: "ci-medic-bench" });
     if (req.method === "GET" && /\/actions\/runs\/\d+\/jobs/.test(url)) return json(200, { total_count: 0, jobs: [] });
     if (req.method === "GET" && /\/(issues|comments|labels)(\?|$)/.test(url)) return json(200, []);
-    if (req.method === "POST" || req.method === "PATCH") return json(req.method === "POST" ? 201 : 200, { id: 1, number: 1, name: "ci-medic" });
+    if (req.method === "POST" || req.method === "PATCH")
+      return json(req.method === "POST" ? 201 : 200, { id: 1, number: 1, name: "ci-medic" });
     json(404, { message: "Not Found" });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -58,7 +60,15 @@ function passThrough(...names: string[]): Record<string, string> {
 
 async function startServer(entry: string, port: number, env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production", ...passThrough("WORKER_CONCURRENCY", "WORKER_MODE") },
+    env: {
+      PATH: process.env.PATH ?? "",
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+      ...passThrough("WORKER_CONCURRENCY", "WORKER_MODE"),
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   for (let i = 0; i < 600; i++) {
@@ -135,10 +145,21 @@ function row(name: string, r: autocannon.Result): string {
 }
 
 export async function runWebhookBench(): Promise<string> {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const github = await stubGitHub();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-bench-"));
-  const env = { APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: github.host, GHE_PROTOCOL: "http", DATABASE_URL: `file:${path.join(dir, "bench.db")}` };
+  const env = {
+    APP_ID: "1",
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: SECRET,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    DATABASE_URL: `file:${path.join(dir, "bench.db")}`,
+  };
   const results: string[] = [];
   const summary: Record<string, autocannon.Result> = {};
   try {

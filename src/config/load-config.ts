@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import type { z } from "zod";
-import { configSchema, DEFAULT_CONFIG, INSTRUCTIONS_MAX_CHARS, type RepoConfig } from "./schema.js";
 import { sanitizeInstructions } from "./sanitize-instructions.js";
+import { configSchema, DEFAULT_CONFIG, INSTRUCTIONS_MAX_CHARS, type RepoConfig } from "./schema.js";
 
 /** Read as `.github/ci-medic.yml` by Probot. */
 export const CONFIG_FILE = "ci-medic.yml";
@@ -36,7 +36,11 @@ export async function loadRepoConfig(context: ConfigContext): Promise<LoadedConf
     return { config: DEFAULT_CONFIG, errors: [message], unreadable: true };
   }
   const result = validateRepoConfig(raw);
-  if (result.errors.length > 0) context.log.warn({ configErrors: result.errors }, `config: ${SHOWN_PATH} has problems; defaults are used for those settings`);
+  if (result.errors.length > 0)
+    context.log.warn(
+      { configErrors: result.errors },
+      `config: ${SHOWN_PATH} has problems; defaults are used for those settings`,
+    );
   return { ...result, unreadable: false };
 }
 
@@ -69,11 +73,13 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; errors: 
   }
 
   const instructions = sanitizeInstructions(config.llm.instructions);
-  if (instructions.cut) errors.push(`llm.instructions: longer than ${INSTRUCTIONS_MAX_CHARS} characters, the rest is ignored`);
+  if (instructions.cut)
+    errors.push(`llm.instructions: longer than ${INSTRUCTIONS_MAX_CHARS} characters, the rest is ignored`);
   config = { ...config, llm: { ...config.llm, instructions: instructions.text } };
 
   const unique = [...new Set(errors)];
-  if (unique.length > MAX_MESSAGES) unique.splice(MAX_MESSAGES, unique.length, `... and ${unique.length - MAX_MESSAGES} more problems`);
+  if (unique.length > MAX_MESSAGES)
+    unique.splice(MAX_MESSAGES, unique.length, `... and ${unique.length - MAX_MESSAGES} more problems`);
   return { config, errors: unique };
 }
 
@@ -121,7 +127,8 @@ function valueAt(root: unknown, path: Segment[]): unknown {
 function dropPath(root: unknown, path: Segment[]): void {
   const parent = valueAt(root, path.slice(0, -1));
   const last = path[path.length - 1];
-  if (parent !== null && typeof parent === "object" && last !== undefined) delete (parent as Record<Segment, unknown>)[last];
+  if (parent !== null && typeof parent === "object" && last !== undefined)
+    delete (parent as Record<Segment, unknown>)[last];
 }
 
 function knownKeys(path: Segment[]): string[] {
@@ -141,7 +148,8 @@ function statusOf(error: unknown): number | undefined {
 /** What went wrong, without the error's own text (it may quote file content or URLs with query strings). */
 function readFailure(error: unknown): string {
   const status = statusOf(error);
-  if (status !== undefined) return `could not read ${SHOWN_PATH} (GitHub answered ${status}); using the default configuration`;
+  if (status !== undefined)
+    return `could not read ${SHOWN_PATH} (GitHub answered ${status}); using the default configuration`;
   const text = error instanceof Error ? error.message : "";
   const where = repoOf(text);
   if (/invalid YAML/.test(text)) {
@@ -149,10 +157,14 @@ function readFailure(error: unknown): string {
     const at = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
     return `${SHOWN_PATH}${where} is not valid YAML${at}; using the default configuration`;
   }
-  if (/YAML is not an object|directory or a submodule/.test(text)) return `${SHOWN_PATH}${where} is not a mapping of settings; using the default configuration`;
-  if (/for _extends/.test(text)) return `_extends${where}: expected "repo", "owner/repo" or "owner/repo:path.yml"; using the default configuration`;
-  if (/Recursion detected/.test(text)) return `_extends${where}: the extended configurations form a loop; using the default configuration`;
-  if (/extension is not support/.test(text)) return `_extends${where}: only .yml, .yaml or .json files can be extended; using the default configuration`;
+  if (/YAML is not an object|directory or a submodule/.test(text))
+    return `${SHOWN_PATH}${where} is not a mapping of settings; using the default configuration`;
+  if (/for _extends/.test(text))
+    return `_extends${where}: expected "repo", "owner/repo" or "owner/repo:path.yml"; using the default configuration`;
+  if (/Recursion detected/.test(text))
+    return `_extends${where}: the extended configurations form a loop; using the default configuration`;
+  if (/extension is not support/.test(text))
+    return `_extends${where}: only .yml, .yaml or .json files can be extended; using the default configuration`;
   return `could not read ${SHOWN_PATH}; using the default configuration`;
 }
 

@@ -49,15 +49,22 @@ function workflowMatch(patterns: string[], target: WatchTarget): string | undefi
   return patterns.find((p) => candidates.some((c) => matchesGlob(c, p)));
 }
 
-export function shouldWatch(config: Pick<RepoConfig, "workflows" | "branches">, target: WatchTarget): { watch: boolean; reason?: string } {
+export function shouldWatch(
+  config: Pick<RepoConfig, "workflows" | "branches">,
+  target: WatchTarget,
+): { watch: boolean; reason?: string } {
   const workflow = `workflow "${target.workflowName}"${target.workflowPath ? ` (${target.workflowPath})` : ""}`;
-  if (!workflowMatch(config.workflows.include, target)) return { watch: false, reason: `${workflow} matches no pattern in workflows.include` };
+  if (!workflowMatch(config.workflows.include, target))
+    return { watch: false, reason: `${workflow} matches no pattern in workflows.include` };
   const excludedBy = workflowMatch(config.workflows.exclude, target);
-  if (excludedBy !== undefined) return { watch: false, reason: `${workflow} matches workflows.exclude pattern "${excludedBy}"` };
+  if (excludedBy !== undefined)
+    return { watch: false, reason: `${workflow} matches workflows.exclude pattern "${excludedBy}"` };
 
   const branch = `branch "${target.branch}"`;
-  if (!config.branches.include.some((p) => matchesGlob(target.branch, p))) return { watch: false, reason: `${branch} matches no pattern in branches.include` };
+  if (!config.branches.include.some((p) => matchesGlob(target.branch, p)))
+    return { watch: false, reason: `${branch} matches no pattern in branches.include` };
   const branchExcludedBy = config.branches.exclude.find((p) => matchesGlob(target.branch, p));
-  if (branchExcludedBy !== undefined) return { watch: false, reason: `${branch} matches branches.exclude pattern "${branchExcludedBy}"` };
+  if (branchExcludedBy !== undefined)
+    return { watch: false, reason: `${branch} matches branches.exclude pattern "${branchExcludedBy}"` };
   return { watch: true };
 }

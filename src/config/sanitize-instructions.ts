@@ -5,7 +5,10 @@ import { INSTRUCTIONS_MAX_CHARS } from "./schema.js";
  * delimited, untrusted log data. Strip what could pass for markup or a delimiter of that data block, so the text can
  * only ever read as a plain instruction, and cap it so it cannot crowd out the evidence.
  */
-export function sanitizeInstructions(text: string, maxChars: number = INSTRUCTIONS_MAX_CHARS): { text: string; cut: boolean } {
+export function sanitizeInstructions(
+  text: string,
+  maxChars: number = INSTRUCTIONS_MAX_CHARS,
+): { text: string; cut: boolean } {
   let out = text
     .replace(/\r\n?/g, "\n")
     // Hidden HTML comments (and an unterminated one up to the end) would be invisible in the README's rendering.

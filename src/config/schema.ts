@@ -16,9 +16,15 @@ function number(min: number, max: number, opts: { int?: boolean } = {}) {
 
 function stringList(what: string, maxItems: number, maxLength: number) {
   return z
-    .array(z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` }).max(maxLength, { error: `expected ${what} of at most ${maxLength} characters` }), {
-      error: `expected a list of ${what}s`,
-    })
+    .array(
+      z
+        .string({ error: `expected ${what}` })
+        .min(1, { error: `expected ${what}` })
+        .max(maxLength, { error: `expected ${what} of at most ${maxLength} characters` }),
+      {
+        error: `expected a list of ${what}s`,
+      },
+    )
     .max(maxItems, { error: `expected at most ${maxItems} ${what}s` });
 }
 
@@ -27,7 +33,10 @@ const globs = () => stringList("a glob pattern", 100, 200);
 
 const filter = () =>
   z
-    .object({ include: globs().default(["**"]), exclude: globs().default([]) }, { error: "expected a mapping with include and exclude lists" })
+    .object(
+      { include: globs().default(["**"]), exclude: globs().default([]) },
+      { error: "expected a mapping with include and exclude lists" },
+    )
     .strict()
     .default({ include: ["**"], exclude: [] });
 
@@ -67,7 +76,9 @@ export const configSchema = z
             allowList: stringList("a login or org/team slug", 200, 100).default([]),
             /** Bot accounts (by numeric user id) whose commands are accepted. */
             allowBotIds: z
-              .array(number(1, Number.MAX_SAFE_INTEGER, { int: true }), { error: "expected a list of numeric user ids" })
+              .array(number(1, Number.MAX_SAFE_INTEGER, { int: true }), {
+                error: "expected a list of numeric user ids",
+              })
               .max(50, { error: "expected at most 50 bot ids" })
               .default([]),
           },
@@ -95,12 +106,17 @@ export const configSchema = z
             /** Overrides the operator's default model for this repository. */
             model: z
               .string({ error: "expected a model name" })
-              .regex(/^[A-Za-z0-9][\w.:/-]{0,99}$/, { error: "expected a model name (letters, digits, . _ - : /; at most 100 characters)" })
+              .regex(/^[A-Za-z0-9][\w.:/-]{0,99}$/, {
+                error: "expected a model name (letters, digits, . _ - : /; at most 100 characters)",
+              })
               .optional(),
             /** LLM calls per repository per day (UTC). */
             dailyCallLimit: number(0, 10_000, { int: true }).default(50),
             /** Extra instructions for the model, e.g. "we use pnpm". Sanitised and cut to INSTRUCTIONS_MAX_CHARS. */
-            instructions: z.string({ error: "expected text" }).max(50_000, { error: "expected text of at most 50000 characters" }).default(""),
+            instructions: z
+              .string({ error: "expected text" })
+              .max(50_000, { error: "expected text of at most 50000 characters" })
+              .default(""),
           },
           { error: "expected a mapping" },
         )

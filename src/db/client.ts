@@ -9,7 +9,8 @@ export const DEFAULT_DATABASE_URL = "file:./data/ci-medic.db";
 
 /** The SQLite file behind a `file:` URL, resolved against the working directory as the adapter does. */
 export function sqlitePath(url: string): string {
-  if (!url.startsWith("file:")) throw new Error(`DATABASE_URL must be a file: URL for SQLite, got "${url.split(":")[0]}:…"`);
+  if (!url.startsWith("file:"))
+    throw new Error(`DATABASE_URL must be a file: URL for SQLite, got "${url.split(":")[0]}:…"`);
   const file = url.slice("file:".length).split("?")[0] ?? "";
   return path.resolve(file);
 }
@@ -33,7 +34,10 @@ function immediateTransactions(factory: PrismaBetterSQLite3): PrismaBetterSQLite
   factory.connect = async () => {
     const adapter = await connect();
     const client = (adapter as unknown as { client?: { prepare(sql: string): unknown } }).client;
-    if (typeof client?.prepare !== "function") throw new Error("@prisma/adapter-better-sqlite3 changed: its connection is not reachable to begin transactions IMMEDIATE");
+    if (typeof client?.prepare !== "function")
+      throw new Error(
+        "@prisma/adapter-better-sqlite3 changed: its connection is not reachable to begin transactions IMMEDIATE",
+      );
     const prepare = client.prepare.bind(client);
     client.prepare = (sql: string) => prepare(sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql);
     return adapter;
@@ -85,7 +89,8 @@ export function checkpointEvery(db: Db, ms: number, log: { warn(obj: object, msg
   let running = false;
   const checkpoint = async () => {
     const [result] = await db.$queryRawUnsafe<{ log: number | bigint }[]>("PRAGMA wal_checkpoint(PASSIVE)");
-    if (result && Number(result.log) > TRUNCATE_ABOVE_PAGES) await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (result && Number(result.log) > TRUNCATE_ABOVE_PAGES)
+      await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
   };
   const timer = setInterval(() => {
     if (running) return;

@@ -33,5 +33,10 @@ export async function migrateDeploy(databaseUrl: string, opts: { log?: (line: st
   });
   const text = output.join("").trim();
   if (code !== 0) throw new Error(`prisma migrate deploy failed (exit ${code}):\n${text}`);
-  opts.log?.(text.split("\n").filter((l) => /migrat/i.test(l)).join("\n") || "migrations up to date");
+  opts.log?.(
+    text
+      .split("\n")
+      .filter((l) => /migrat/i.test(l))
+      .join("\n") || "migrations up to date",
+  );
 }

@@ -20,9 +20,12 @@ const ADVICE: Record<FailureCategory, string> = {
   compile: "Fix the compiler errors listed above; they point at the exact files and lines.",
   test: "Run the failing tests locally and check whether the code or the test expectations changed.",
   lint: "Run the linter locally (with `--fix` where the tool supports it) and fix the remaining findings.",
-  dependency: "Check the lockfile and the versions you depend on; a removed, yanked or conflicting package is the usual cause.",
-  network: "This looks transient: re-run the job. If it persists, check the registry or service the step downloads from.",
-  timeout: "Find what hangs or slowed down (a test waiting on I/O, an infinite loop), or raise `timeout-minutes` if the work legitimately grew.",
+  dependency:
+    "Check the lockfile and the versions you depend on; a removed, yanked or conflicting package is the usual cause.",
+  network:
+    "This looks transient: re-run the job. If it persists, check the registry or service the step downloads from.",
+  timeout:
+    "Find what hangs or slowed down (a test waiting on I/O, an infinite loop), or raise `timeout-minutes` if the work legitimately grew.",
   oom: "Reduce memory use (fewer parallel workers, a smaller `--max-old-space-size`-style limit) or use a larger runner.",
   permissions: "Check the workflow's `permissions:` block and the secrets/tokens the step uses.",
   "workflow-config": "Check the workflow file for a syntax error, a wrong action version or a missing input.",
@@ -42,20 +45,31 @@ export function deterministicDiagnosis(input: DiagnosisInput, reason?: string): 
   const first = annotations[0];
   const step = primary?.failedSteps[0];
 
-  const where = primary ? `\`${oneLine(primary.jobName, 80)}\`${step ? ` (step \`${oneLine(step, 80)}\`)` : ""}` : "The run";
+  const where = primary
+    ? `\`${oneLine(primary.jobName, 80)}\`${step ? ` (step \`${oneLine(step, 80)}\`)` : ""}`
+    : "The run";
   const summary = first
     ? `${where} failed with ${LABEL[category]}: ${first.path}:${first.startLine} ${oneLine(first.title, 40)} ${oneLine(first.message, 120)}`
     : `${where} failed with ${LABEL[category]}.`;
 
   const cause: string[] = [];
   if (annotations.length) {
-    cause.push(`${annotations.length} error${annotations.length === 1 ? "" : "s"} located in the repository; the first:`);
-    for (const a of annotations.slice(0, 3)) cause.push(`- \`${a.path}:${a.startLine}\` ${oneLine(a.title, 40)}: ${oneLine(a.message, 200)}`);
+    cause.push(
+      `${annotations.length} error${annotations.length === 1 ? "" : "s"} located in the repository; the first:`,
+    );
+    for (const a of annotations.slice(0, 3))
+      cause.push(`- \`${a.path}:${a.startLine}\` ${oneLine(a.title, 40)}: ${oneLine(a.message, 200)}`);
   }
   if (primary?.failedCommand) cause.push(`Failing command: \`${oneLine(primary.failedCommand, 200)}\``);
   const lastErrors = primary ? lastErrorLines(primary, 5) : [];
   if (lastErrors.length) cause.push("Last error lines of the log:", "```", ...lastErrors, "```");
-  if (input.jobs.length > 1) cause.push(`${input.jobs.length} jobs failed: ${input.jobs.map((j) => j.jobName).slice(0, 5).join(", ")}.`);
+  if (input.jobs.length > 1)
+    cause.push(
+      `${input.jobs.length} jobs failed: ${input.jobs
+        .map((j) => j.jobName)
+        .slice(0, 5)
+        .join(", ")}.`,
+    );
   if (!cause.length) cause.push("The log did not show a recognisable error line.");
 
   const fix = [ADVICE[category]];
@@ -67,7 +81,10 @@ export function deterministicDiagnosis(input: DiagnosisInput, reason?: string): 
     category,
     confidence: annotations.length ? 0.3 : category !== "unknown" ? 0.2 : 0.1,
     suggestedFix: neutralizeText(fix.join(" "), DIAGNOSIS_LIMITS.suggestedFix),
-    files: safeRepoPaths(annotations.map((a) => a.path), 10),
+    files: safeRepoPaths(
+      annotations.map((a) => a.path),
+      10,
+    ),
     source: "deterministic",
     ...(reason ? { fallbackReason: reason } : {}),
   };

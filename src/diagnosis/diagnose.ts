@@ -1,9 +1,9 @@
-import { LlmError } from "./llm/provider.js";
-import type { LlmProvider } from "./llm/provider.js";
 import { deterministicDiagnosis } from "./deterministic.js";
+import type { LlmProvider } from "./llm/provider.js";
+import { LlmError } from "./llm/provider.js";
 import { buildDiagnosisPrompt } from "./prompt.js";
-import { DIAGNOSIS_LIMITS, diagnosisAnswerSchema, diagnosisJsonSchema, parseJsonAnswer } from "./schema.js";
 import type { DiagnosisAnswer } from "./schema.js";
+import { DIAGNOSIS_LIMITS, diagnosisAnswerSchema, diagnosisJsonSchema, parseJsonAnswer } from "./schema.js";
 import type { Diagnosis, DiagnosisInput } from "./types.js";
 import { neutralizeText, safeRepoPaths } from "./untrusted-text.js";
 
@@ -31,10 +31,19 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
   const usage = { promptTokens: 0, outputTokens: 0, latencyMs: 0 };
   let problem = "";
   for (let attempt = 0; attempt < 2; attempt++) {
-    const request = attempt === 0 ? prompt : `${prompt}\n\nYour previous answer was rejected: ${problem}. Answer again with only a JSON object that matches the schema.`;
+    const request =
+      attempt === 0
+        ? prompt
+        : `${prompt}\n\nYour previous answer was rejected: ${problem}. Answer again with only a JSON object that matches the schema.`;
     let text: string;
     try {
-      const res = await provider.generateJson({ system, prompt: request, schema: diagnosisJsonSchema, schemaName: "diagnosis", maxOutputTokens: MAX_OUTPUT_TOKENS });
+      const res = await provider.generateJson({
+        system,
+        prompt: request,
+        schema: diagnosisJsonSchema,
+        schemaName: "diagnosis",
+        maxOutputTokens: MAX_OUTPUT_TOKENS,
+      });
       usage.promptTokens += res.promptTokens;
       usage.outputTokens += res.outputTokens;
       usage.latencyMs += res.latencyMs;
@@ -42,7 +51,15 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
     } catch (error) {
       // The details go to the operator's log; the public comment gets a short reason with no URLs or upstream text.
       const detail = error instanceof LlmError ? error.message : "LLM call failed";
-      log?.warn({ provider: provider.name, model: provider.model, reason: detail, status: error instanceof LlmError ? error.status : undefined }, "LLM diagnosis failed; posting the deterministic diagnosis");
+      log?.warn(
+        {
+          provider: provider.name,
+          model: provider.model,
+          reason: detail,
+          status: error instanceof LlmError ? error.status : undefined,
+        },
+        "LLM diagnosis failed; posting the deterministic diagnosis",
+      );
       return deterministicDiagnosis(input, publicReason(error));
     }
     const parsed = parseJsonAnswer(text, diagnosisAnswerSchema);
@@ -50,7 +67,10 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
     problem = parsed.problem;
     log?.debug?.({ model: provider.model, attempt, problem }, "invalid LLM answer");
   }
-  log?.warn({ provider: provider.name, model: provider.model, problem }, "LLM answered invalid JSON twice; posting the deterministic diagnosis");
+  log?.warn(
+    { provider: provider.name, model: provider.model, problem },
+    "LLM answered invalid JSON twice; posting the deterministic diagnosis",
+  );
   return deterministicDiagnosis(input, "the model's answer was not valid (twice)");
 }
 
@@ -65,7 +85,9 @@ function publicReason(error: unknown): string {
 /** The model's answer is untrusted too: it goes into a public comment. */
 function fromAnswer(answer: DiagnosisAnswer, model: string, usage: Diagnosis["usage"] & object): Diagnosis {
   return {
-    summary: neutralizeText(answer.summary.replace(/\s+/g, " "), DIAGNOSIS_LIMITS.summary) || "(the model gave no usable summary)",
+    summary:
+      neutralizeText(answer.summary.replace(/\s+/g, " "), DIAGNOSIS_LIMITS.summary) ||
+      "(the model gave no usable summary)",
     rootCause: neutralizeText(answer.rootCause, DIAGNOSIS_LIMITS.rootCause),
     category: answer.category,
     confidence: Math.round(answer.confidence * 100) / 100,

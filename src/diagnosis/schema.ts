@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { FAILURE_CATEGORIES } from "../logs/types.js";
 import type { FailureCategory } from "../logs/types.js";
+import { FAILURE_CATEGORIES } from "../logs/types.js";
 import type { JsonSchemaObject } from "./llm/provider.js";
 
 /** Display caps: longer text from the model is cut rather than rejected (a retry for a long summary is waste). */
@@ -20,7 +20,10 @@ export const diagnosisAnswerSchema = z.object({
   category: z.enum(FAILURE_CATEGORIES as [FailureCategory, ...FailureCategory[]], {
     error: `must be one of ${FAILURE_CATEGORIES.join(", ")}`,
   }),
-  confidence: z.number({ error: "must be a number" }).min(0, { error: "must be between 0 and 1" }).max(1, { error: "must be between 0 and 1" }),
+  confidence: z
+    .number({ error: "must be a number" })
+    .min(0, { error: "must be between 0 and 1" })
+    .max(1, { error: "must be between 0 and 1" }),
   suggestedFix: capped(DIAGNOSIS_LIMITS.suggestedFix),
   files: z
     .array(z.string())
@@ -32,19 +35,29 @@ export type DiagnosisAnswer = z.infer<typeof diagnosisAnswerSchema>;
 export const diagnosisJsonSchema: JsonSchemaObject = {
   type: "object",
   properties: {
-    summary: { type: "string", description: `One sentence, at most ${DIAGNOSIS_LIMITS.summary} characters: what broke.` },
+    summary: {
+      type: "string",
+      description: `One sentence, at most ${DIAGNOSIS_LIMITS.summary} characters: what broke.`,
+    },
     rootCause: { type: "string", description: "Why it broke, citing the evidence (file, line, error message)." },
     category: { type: "string", enum: [...FAILURE_CATEGORIES], description: "The kind of failure." },
     confidence: { type: "number", description: "0 to 1: how sure you are, given only the evidence shown." },
     suggestedFix: { type: "string", description: "Concrete steps or code change to fix it (Markdown allowed)." },
-    files: { type: "array", items: { type: "string" }, description: "Repository-relative paths involved, most relevant first." },
+    files: {
+      type: "array",
+      items: { type: "string" },
+      description: "Repository-relative paths involved, most relevant first.",
+    },
   },
   required: ["summary", "rootCause", "category", "confidence", "suggestedFix", "files"],
   additionalProperties: false,
 };
 
 /** Parse the model's text as JSON and validate it; on failure, a short reason fit to send back to the model. */
-export function parseJsonAnswer<T>(text: string, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; problem: string } {
+export function parseJsonAnswer<T>(
+  text: string,
+  schema: z.ZodType<T>,
+): { ok: true; value: T } | { ok: false; problem: string } {
   let json: unknown;
   try {
     json = JSON.parse(stripFence(text));

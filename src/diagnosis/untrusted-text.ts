@@ -25,7 +25,7 @@ export function safeRepoPaths(paths: readonly string[], max = 20): string[] {
     if (!p || p.length > 300) continue;
     if (p.startsWith("/") || p.startsWith("~") || /^[A-Za-z]:/.test(p) || p.includes("\\")) continue;
     if (p.split("/").some((seg) => seg === ".." || seg === "." || seg === "")) continue;
-    if (!/^[\w.@+=,\-\/ ()[\]]+$/.test(p) || p.includes("://")) continue;
+    if (!/^[\w.@+=,\-/ ()[\]]+$/.test(p) || p.includes("://")) continue;
     if (!out.includes(p)) out.push(p);
     if (out.length >= max) break;
   }

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { analyzeLog } from "../logs/analyze.js";
 import { cleanLine } from "../logs/clean.js";
-import { excerptLineSet, normaliseLine, summarise, type RecallSummary } from "./measure.js";
+import { excerptLineSet, normaliseLine, type RecallSummary, summarise } from "./measure.js";
 
 /** `E a-b` / `E n` lines of a groundtruth file as 1-based line numbers; `C` (context) lines are not required. */
 export function parseGroundtruth(text: string): { format: string; errorLines: number[] } {
@@ -43,7 +43,9 @@ export async function evalCiDiff(dataRoot: string, maxExcerptChars?: number): Pr
       // The labels count lines the way the CiDiff tool does: CR, LF and CRLF each end a line. Marked lines are
       // cleaned like the reader cleans them (runner timestamps, colour codes), since excerpts never carry those.
       const lines = fs.readFileSync(log, "utf8").split(/\r\n|\r|\n/);
-      const marked = [...new Set(errorLines.map((n) => normaliseLine(cleanLine(lines[n - 1] ?? ""))).filter((l) => l.length > 0))];
+      const marked = [
+        ...new Set(errorLines.map((n) => normaliseLine(cleanLine(lines[n - 1] ?? ""))).filter((l) => l.length > 0)),
+      ];
       if (marked.length === 0) continue;
       try {
         const r = await analyzeLog(fs.createReadStream(log), maxExcerptChars ? { maxExcerptChars } : {});

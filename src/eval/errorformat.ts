@@ -80,7 +80,9 @@ function pct(x: number): string {
 function table(rows: ToolScore[]): string[] {
   const lines = ["| tool | expected | found | matched | precision | recall |", "|---|---:|---:|---:|---:|---:|"];
   for (const r of rows) {
-    lines.push(`| ${r.tool} | ${r.expected} | ${r.found} | ${r.truePositives} | ${pct(r.precision)} | ${pct(r.recall)} |`);
+    lines.push(
+      `| ${r.tool} | ${r.expected} | ${r.found} | ${r.truePositives} | ${pct(r.precision)} | ${pct(r.recall)} |`,
+    );
   }
   return lines;
 }

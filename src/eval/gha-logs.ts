@@ -60,7 +60,15 @@ function linesInStep(raw: string, step: StepInfo): string[] {
 export async function evalGhaLogs(dataRoot: string): Promise<GhaResult | undefined> {
   const base = path.join(dataRoot, "gha-logs");
   if (!fs.existsSync(base)) return undefined;
-  const res: GhaResult = { jobs: 0, lastLinesKept: 0, stepNamed: 0, meanShareInFailedStep: 0, medianBytes: 0, failures: 0, misses: [] };
+  const res: GhaResult = {
+    jobs: 0,
+    lastLinesKept: 0,
+    stepNamed: 0,
+    meanShareInFailedStep: 0,
+    medianBytes: 0,
+    failures: 0,
+    misses: [],
+  };
   const sizes: number[] = [];
   let shareSum = 0;
   for (const dir of findJobDirs(base).sort()) {

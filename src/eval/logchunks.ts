@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { analyzeLog } from "../logs/analyze.js";
-import { excerptLineSet, excerptLines, isKept, normaliseLine, summarise, type RecallSummary } from "./measure.js";
+import { excerptLineSet, excerptLines, isKept, normaliseLine, type RecallSummary, summarise } from "./measure.js";
 
 export interface LogChunksExample {
   log: string;
@@ -47,17 +47,31 @@ export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number):
   for (const lang of fs.readdirSync(labels).sort()) {
     const dir = path.join(labels, lang);
     if (!fs.statSync(dir).isDirectory()) continue;
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".xml")).sort()) {
+    for (const file of fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".xml"))
+      .sort()) {
       for (const ex of parseLogChunksXml(fs.readFileSync(path.join(dir, file), "utf8"))) {
         const logPath = path.join(base, "logs", ex.log);
-        const marked = [...new Set(ex.chunk.split(/\r?\n|\r/).map(normaliseLine).filter((l) => l.length > 0))];
+        const marked = [
+          ...new Set(
+            ex.chunk
+              .split(/\r?\n|\r/)
+              .map(normaliseLine)
+              .filter((l) => l.length > 0),
+          ),
+        ];
         if (marked.length === 0 || !fs.existsSync(logPath)) continue;
         try {
           const r = await analyzeLog(fs.createReadStream(logPath), maxExcerptChars ? { maxExcerptChars } : {});
           const set = excerptLineSet(r.excerpt);
           const lines = excerptLines(r.excerpt);
           const missed = marked.filter((l, i) => !isKept(l, i === 0 || i === marked.length - 1, set, lines));
-          rows.push({ marked: marked.length, kept: marked.length - missed.length, bytes: Buffer.byteLength(r.excerpt) });
+          rows.push({
+            marked: marked.length,
+            kept: marked.length - missed.length,
+            bytes: Buffer.byteLength(r.excerpt),
+          });
           if (missed.length > 0) misses.push({ log: ex.log, missed });
         } catch {
           failures++;

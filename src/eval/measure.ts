@@ -21,7 +21,10 @@ export function isKept(marked: string, edge: boolean, set: Set<string>, lines: s
 }
 
 export function excerptLines(excerpt: string): string[] {
-  return excerpt.split("\n").map(normaliseLine).filter((l) => l.length > 0);
+  return excerpt
+    .split("\n")
+    .map(normaliseLine)
+    .filter((l) => l.length > 0);
 }
 
 export function excerptLineSet(excerpt: string): Set<string> {

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { evalCiDiff } from "./cidiff.js";
 import { evalGhaLogs } from "./gha-logs.js";
 import { evalLogChunks } from "./logchunks.js";
-import { RECALL_HEADER, kb, pct, recallTable } from "./measure.js";
+import { kb, pct, RECALL_HEADER, recallTable } from "./measure.js";
 
 export function resolveDataRoot(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   return env.CI_MEDIC_DATA_DIR ? path.resolve(env.CI_MEDIC_DATA_DIR) : path.resolve(cwd, "../shared/data");
@@ -17,7 +17,10 @@ export function resolveDataRoot(env: NodeJS.ProcessEnv = process.env, cwd = proc
 
 function commit(): string {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return "unknown";
   }
@@ -28,7 +31,8 @@ async function errorformatSection(dataRoot: string): Promise<string> {
   try {
     const modulePath = "./errorformat.js";
     const mod = (await import(modulePath)) as { evalErrorformat?: (root: string) => Promise<{ markdown: string }> };
-    if (typeof mod.evalErrorformat !== "function") return "_errorformat evaluation unavailable (no evalErrorformat export)._";
+    if (typeof mod.evalErrorformat !== "function")
+      return "_errorformat evaluation unavailable (no evalErrorformat export)._";
     return (await mod.evalErrorformat(dataRoot)).markdown;
   } catch (err) {
     return `_errorformat evaluation skipped: ${(err as Error).message.split("\n")[0]}._`;
@@ -61,8 +65,8 @@ export async function runEvaluation(dataRoot: string): Promise<string> {
   if (!lc && !cd) parts.push("| (no labelled logs found) | | | | | | | | |");
   parts.push(
     "",
-    "Reading the table: \"marked lines kept\" pools all lines, so a few huge labels dominate it (LogChunks has chunks of",
-    "400 KB and 1,500 lines, CiDiff one of 700 lines, far beyond a 32,000-char excerpt); \"mean share per log\" weighs",
+    'Reading the table: "marked lines kept" pools all lines, so a few huge labels dominate it (LogChunks has chunks of',
+    '400 KB and 1,500 lines, CiDiff one of 700 lines, far beyond a 32,000-char excerpt); "mean share per log" weighs',
     "every failure once and is the figure the targets refer to. The rules are general (anchors, failure-report headers,",
     "command exits, step tails, ranking by position and distinctiveness); none is keyed to a project of these sets.",
   );
@@ -80,7 +84,8 @@ export async function runEvaluation(dataRoot: string): Promise<string> {
   } else parts.push("_gha-logs not found._");
   parts.push("", "## Annotation parsers (errorformat)", "", await errorformatSection(dataRoot), "");
   if (verbose) {
-    for (const m of [...(lc?.misses ?? []), ...(cd?.misses ?? [])]) console.error(`MISS ${m.log}\n  ${m.missed.slice(0, 5).join("\n  ")}`);
+    for (const m of [...(lc?.misses ?? []), ...(cd?.misses ?? [])])
+      console.error(`MISS ${m.log}\n  ${m.missed.slice(0, 5).join("\n  ")}`);
     for (const m of gha?.misses ?? []) console.error(`GHA MISS ${m}`);
   }
   return parts.join("\n");
@@ -89,7 +94,9 @@ export async function runEvaluation(dataRoot: string): Promise<string> {
 async function main(): Promise<void> {
   const dataRoot = resolveDataRoot();
   if (!fs.existsSync(dataRoot)) {
-    console.log(`evaluation skipped: ../shared/data not found (looked in ${dataRoot}; set CI_MEDIC_DATA_DIR to point elsewhere)`);
+    console.log(
+      `evaluation skipped: ../shared/data not found (looked in ${dataRoot}; set CI_MEDIC_DATA_DIR to point elsewhere)`,
+    );
     return;
   }
   const markdown = await runEvaluation(dataRoot);

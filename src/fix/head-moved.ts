@@ -17,7 +17,11 @@ export interface HeadMovedInput {
 export async function headMoved(octokit: Octokit, input: HeadMovedInput): Promise<boolean> {
   const { owner, repo } = input;
   if (input.prNumber !== undefined) {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: input.prNumber });
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+      owner,
+      repo,
+      pull_number: input.prNumber,
+    });
     return data.head.sha !== input.approvedSha;
   }
   // Nothing to compare against: there is no branch this fix could land on either, so nothing can have moved.

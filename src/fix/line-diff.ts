@@ -41,7 +41,12 @@ export function lineDiff(before: string, after: string, maxEdits = 1000): LineDi
   const midB = b.slice(start, endB);
   const mid = myers(midA, midB, maxEdits);
   const approximate = mid === null;
-  ops.push(...(mid ?? [...midA.map((text): DiffOp => ({ op: "-", text })), ...midB.map((text): DiffOp => ({ op: "+", text }))]));
+  ops.push(
+    ...(mid ?? [
+      ...midA.map((text): DiffOp => ({ op: "-", text })),
+      ...midB.map((text): DiffOp => ({ op: "+", text })),
+    ]),
+  );
   ops.push(...a.slice(endA).map((text): DiffOp => ({ op: " ", text })));
 
   let added = 0;
@@ -63,7 +68,10 @@ function myers(a: string[], b: string[], maxEdits: number): DiffOp[] | null {
   const ids = new Map<string, number>();
   const id = (s: string) => {
     let v = ids.get(s);
-    if (v === undefined) ids.set(s, (v = ids.size));
+    if (v === undefined) {
+      v = ids.size;
+      ids.set(s, v);
+    }
     return v;
   };
   const ia = Int32Array.from(a, id);

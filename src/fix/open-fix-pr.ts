@@ -149,7 +149,11 @@ async function isOurCommit(octokit: Octokit, input: OpenFixInput, sha: string): 
   });
   const parents = data.parents.map((p) => p.sha);
   const trailer = runTrailer(input.runId);
-  return parents.length === 1 && parents[0] === input.headSha && data.message.split("\n").some((line) => line.trim() === trailer);
+  return (
+    parents.length === 1 &&
+    parents[0] === input.headSha &&
+    data.message.split("\n").some((line) => line.trim() === trailer)
+  );
 }
 
 async function createFixCommit(octokit: Octokit, input: OpenFixInput): Promise<string> {
@@ -203,7 +207,11 @@ function commitMessage(input: OpenFixInput): string {
  * Writing a blob where the tree has a directory, a submodule or a symbolic link would replace it (or write through
  * the link), and a "new" file that exists was read wrong: all of those stop the commit.
  */
-async function fileModes(octokit: Octokit, input: OpenFixInput, rootTree: string): Promise<Map<string, "100644" | "100755">> {
+async function fileModes(
+  octokit: Octokit,
+  input: OpenFixInput,
+  rootTree: string,
+): Promise<Map<string, "100644" | "100755">> {
   const modes = new Map<string, "100644" | "100755">();
   type Entry = { path: string; mode: string; type: string; sha: string };
   const trees = new Map<string, Entry[]>();
@@ -215,12 +223,15 @@ async function fileModes(octokit: Octokit, input: OpenFixInput, rootTree: string
         repo: input.repo,
         tree_sha: sha,
       });
-      entries = data.tree.flatMap((e) => (e.path && e.mode && e.type && e.sha ? [{ path: e.path, mode: e.mode, type: e.type, sha: e.sha }] : []));
+      entries = data.tree.flatMap((e) =>
+        e.path && e.mode && e.type && e.sha ? [{ path: e.path, mode: e.mode, type: e.type, sha: e.sha }] : [],
+      );
       trees.set(sha, entries);
     }
     return entries;
   };
-  const refuse = (path: string, why: string) => new Error(`${path} ${why} at ${input.headSha.slice(0, 7)}; ci-medic did not write it.`);
+  const refuse = (path: string, why: string) =>
+    new Error(`${path} ${why} at ${input.headSha.slice(0, 7)}; ci-medic did not write it.`);
   for (const change of input.changes) {
     const segments = change.path.split("/");
     let sha: string | undefined = rootTree;
@@ -230,7 +241,9 @@ async function fileModes(octokit: Octokit, input: OpenFixInput, rootTree: string
       sha = entry?.sha;
       if (!sha) break;
     }
-    const entry: Entry | undefined = sha ? (await list(sha)).find((e) => e.path === segments[segments.length - 1]) : undefined;
+    const entry: Entry | undefined = sha
+      ? (await list(sha)).find((e) => e.path === segments[segments.length - 1])
+      : undefined;
     if (!entry) {
       if (change.before !== null) throw refuse(change.path, "is not in the tree");
       continue;
@@ -243,7 +256,12 @@ async function fileModes(octokit: Octokit, input: OpenFixInput, rootTree: string
   return modes;
 }
 
-async function pullForBranch(octokit: Octokit, input: OpenFixInput, branch: string, lookFirst: boolean): Promise<OpenFixResult> {
+async function pullForBranch(
+  octokit: Octokit,
+  input: OpenFixInput,
+  branch: string,
+  lookFirst: boolean,
+): Promise<OpenFixResult> {
   if (lookFirst) {
     const found = await openPullFor(octokit, input, branch);
     if (found) return { kind: "reused", ...found, branch };
@@ -268,7 +286,11 @@ async function pullForBranch(octokit: Octokit, input: OpenFixInput, branch: stri
   }
 }
 
-async function openPullFor(octokit: Octokit, input: OpenFixInput, branch: string): Promise<{ prNumber: number; prUrl: string } | null> {
+async function openPullFor(
+  octokit: Octokit,
+  input: OpenFixInput,
+  branch: string,
+): Promise<{ prNumber: number; prUrl: string } | null> {
   const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
     owner: input.owner,
     repo: input.repo,

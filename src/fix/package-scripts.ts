@@ -1,9 +1,22 @@
 // `npm install` runs these scripts on every machine that installs the package, CI included: a fix must not add or
 // change one. Pre/post variants of each are included because npm runs those too.
 
-const BASE = ["install", "prepare", "prepublish", "prepublishOnly", "prepack", "postpack", "publish", "dependencies", "uninstall", "shrinkwrap"];
+const BASE = [
+  "install",
+  "prepare",
+  "prepublish",
+  "prepublishOnly",
+  "prepack",
+  "postpack",
+  "publish",
+  "dependencies",
+  "uninstall",
+  "shrinkwrap",
+];
 
-export const LIFECYCLE_SCRIPTS: ReadonlySet<string> = new Set(BASE.flatMap((name) => [name, `pre${name}`, `post${name}`]));
+export const LIFECYCLE_SCRIPTS: ReadonlySet<string> = new Set(
+  BASE.flatMap((name) => [name, `pre${name}`, `post${name}`]),
+);
 
 type Verdict = { ok: true } | { ok: false; reason: string };
 
@@ -13,10 +26,13 @@ export function checkPackageScripts(path: string, before: string | null, after: 
   if (next === undefined) return { ok: false, reason: `The change would leave ${path} as invalid JSON.` };
   const prev = before === null ? {} : parseJson(before);
   // An unparseable original cannot be compared; refusing is the safe reading.
-  if (prev === undefined) return { ok: false, reason: `${path} is not valid JSON at the head commit, so ci-medic cannot check its scripts.` };
+  if (prev === undefined)
+    return { ok: false, reason: `${path} is not valid JSON at the head commit, so ci-medic cannot check its scripts.` };
   const a = scriptsOf(prev);
   const b = scriptsOf(next);
-  const touched = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((name) => LIFECYCLE_SCRIPTS.has(name) && a[name] !== b[name]);
+  const touched = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+    (name) => LIFECYCLE_SCRIPTS.has(name) && a[name] !== b[name],
+  );
   if (touched.length > 0) {
     return {
       ok: false,

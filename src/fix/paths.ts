@@ -10,8 +10,10 @@ export function normalisePath(raw: string): PathCheck {
   if (raw.length === 0) return { ok: false, reason: "An edit has an empty path." };
   if (raw.length > MAX_PATH) return { ok: false, reason: `The path ${shown}… is longer than ${MAX_PATH} characters.` };
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { ok: false, reason: `The path ${shown} contains control characters.` };
-  if (raw.includes("\\")) return { ok: false, reason: `The path ${shown} contains a backslash; paths must use forward slashes.` };
-  if (/^[A-Za-z]:/.test(raw) || raw.startsWith("~")) return { ok: false, reason: `The path ${shown} is not a path inside the repository.` };
+  if (raw.includes("\\"))
+    return { ok: false, reason: `The path ${shown} contains a backslash; paths must use forward slashes.` };
+  if (/^[A-Za-z]:/.test(raw) || raw.startsWith("~"))
+    return { ok: false, reason: `The path ${shown} is not a path inside the repository.` };
 
   const out: string[] = [];
   // A leading "/" means "from the repository root" when a model writes it; it never means the host's root here.
@@ -22,7 +24,8 @@ export function normalisePath(raw: string): PathCheck {
       out.pop();
       continue;
     }
-    if (segment.toLowerCase() === ".git") return { ok: false, reason: `The path ${shown} is inside .git, which ci-medic never writes.` };
+    if (segment.toLowerCase() === ".git")
+      return { ok: false, reason: `The path ${shown} is inside .git, which ci-medic never writes.` };
     out.push(segment);
   }
   if (out.length === 0) return { ok: false, reason: `The path ${shown} names the repository root, not a file.` };

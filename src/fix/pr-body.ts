@@ -1,7 +1,7 @@
 // What a fix pull request and the fork fallback say. The explanation and title come from a model that read an
 // attacker-controllable log: they may not ping people, hide text, close issues or inject HTML.
 
-import { diffBlock, summarise, type FileSummary } from "./render-diff.js";
+import { diffBlock, type FileSummary, summarise } from "./render-diff.js";
 import type { FileChange } from "./validate-patch.js";
 
 const ZWSP = "\u200b";
@@ -21,7 +21,13 @@ export function sanitiseModelText(text: string, max = 4000): string {
 
 /** A one-line title (GitHub shows titles as plain text, so only control characters and line breaks go). */
 export function sanitiseTitle(text: string, max = 200): string {
-  return text.replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, " ").replace(/\s+/g, " ").trim().slice(0, max) || "Fix CI";
+  return (
+    text
+      .replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, " ")
+      .replace(/\s+/g, " ")
+      .trim()
+      .slice(0, max) || "Fix CI"
+  );
 }
 
 export function inlineCode(text: string): string {
@@ -33,7 +39,9 @@ export function inlineCode(text: string): string {
 }
 
 function summaryTable(files: readonly FileSummary[]): string {
-  const rows = files.map((f) => `| ${inlineCode(f.path).replace(/\|/g, "\\|")}${f.isNew ? " (new)" : ""} | +${f.added} | −${f.removed} |`);
+  const rows = files.map(
+    (f) => `| ${inlineCode(f.path).replace(/\|/g, "\\|")}${f.isNew ? " (new)" : ""} | +${f.added} | −${f.removed} |`,
+  );
   const added = files.reduce((n, f) => n + f.added, 0);
   const removed = files.reduce((n, f) => n + f.removed, 0);
   return [

@@ -1,7 +1,7 @@
 // Text renderings of a validated patch: a git-style unified diff (PR bodies, the fork fallback) and GitHub suggestion
 // blocks. The content came from a model, so every fence is longer than any backtick run inside it.
 
-import { lineDiff, type DiffOp } from "./line-diff.js";
+import { type DiffOp, lineDiff } from "./line-diff.js";
 import type { FileChange } from "./validate-patch.js";
 
 /** A Markdown fence of `char` longer than any run of it in `content` (at least three). */

@@ -19,11 +19,19 @@ const RULES: { what: string; re: RegExp }[] = [
   },
   {
     what: "prints a secret-named `process.env` value",
-    re: new RegExp(`\\b(?:console\\.\\w+|process\\.stdout\\.write|fetch|axios\\.\\w+)\\s*\\(.*process\\.env(?:\\.|\\[['"])${SECRET_NAME}`),
+    re: new RegExp(
+      `\\b(?:console\\.\\w+|process\\.stdout\\.write|fetch|axios\\.\\w+)\\s*\\(.*process\\.env(?:\\.|\\[['"])${SECRET_NAME}`,
+    ),
   },
   { what: "dumps `os.environ`", re: /\b(?:print|json\.dumps|dict|repr|str|requests\.\w+)\s*\(\s*os\.environ\s*[),]/ },
-  { what: "pipes a download into a shell (`curl … | sh`)", re: /\b(?:curl|wget|iwr|Invoke-WebRequest)\b[^|\n]*\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b|\b(?:curl|wget)\b[^|\n]*\|\s*(?:sudo\s+)?(?:python3?|node|perl|ruby|iex)\b/i },
-  { what: "sends a secret-named variable over the network", re: new RegExp(`\\b(?:curl|wget|nc|Invoke-WebRequest)\\b.*\\$(?:\\{)?${SECRET_NAME}`) },
+  {
+    what: "pipes a download into a shell (`curl … | sh`)",
+    re: /\b(?:curl|wget|iwr|Invoke-WebRequest)\b[^|\n]*\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b|\b(?:curl|wget)\b[^|\n]*\|\s*(?:sudo\s+)?(?:python3?|node|perl|ruby|iex)\b/i,
+  },
+  {
+    what: "sends a secret-named variable over the network",
+    re: new RegExp(`\\b(?:curl|wget|nc|Invoke-WebRequest)\\b.*\\$(?:\\{)?${SECRET_NAME}`),
+  },
 ];
 
 /** What the line does that exposes the environment, or null. */

@@ -19,7 +19,8 @@ const SKIP_MARKERS: { label: string; re: RegExp }[] = [
   { label: "`@Disabled`", re: /@Disabled\b/g },
 ];
 
-const TEST_CASE = /\b(?:it|test)(?:\.each\b[^(]*)?\s*\(|^\s*(?:async\s+)?def\s+test_|^\s*func\s+Test[A-Z_0-9]|#\[(?:tokio::)?test\b|@Test\b/gm;
+const TEST_CASE =
+  /\b(?:it|test)(?:\.each\b[^(]*)?\s*\(|^\s*(?:async\s+)?def\s+test_|^\s*func\s+Test[A-Z_0-9]|#\[(?:tokio::)?test\b|@Test\b/gm;
 
 const ASSERTION =
   /\bexpect\s*\(|\bassert|\bt\.(?:Error|Errorf|Fatal|Fatalf|Fail|FailNow)\b|\bself\.assert|\bassertEquals\b|\bassertThat\b|\brequire\.\w+\(|\bassert_eq!|\bassert_ne!|\bassert!|toMatchSnapshot|toMatchInlineSnapshot/;
@@ -53,7 +54,9 @@ export function testWeakening(path: string, before: string, after: string, ops: 
     reasons.push(`The change to ${path} removes ${assertionsBefore - assertionsAfter} assertion line(s).`);
   } else if (changed.length > 0) {
     const first = changed[0]!.slice(0, 120);
-    reasons.push(`The change to ${path} rewrites ${changed.length} assertion line(s), which can loosen what the test expects (first: \`${first.replace(/`/g, "'")}\`).`);
+    reasons.push(
+      `The change to ${path} rewrites ${changed.length} assertion line(s), which can loosen what the test expects (first: \`${first.replace(/`/g, "'")}\`).`,
+    );
   }
   return reasons;
 }

@@ -2,9 +2,9 @@
 // before anything is written, whether that data may become a commit. Every refusal is a sentence a maintainer can act on.
 
 import { findSecrets } from "../logs/redact.js";
-import { lineDiff, type DiffOp } from "./line-diff.js";
-import { deniedBy, isInstallerConfig, isTestPath, normalisePath } from "./paths.js";
+import { type DiffOp, lineDiff } from "./line-diff.js";
 import { checkPackageScripts } from "./package-scripts.js";
+import { deniedBy, isInstallerConfig, isTestPath, normalisePath } from "./paths.js";
 import { secretExposure } from "./secret-exposure.js";
 import { testWeakening } from "./test-weakening.js";
 
@@ -44,7 +44,11 @@ export type PatchVerdict = { ok: true; changes: FileChange[]; stats: PatchStats 
 /** Whole-file replacement is for new or small files; a large file rewritten wholesale hides what changed. */
 export const MAX_WHOLE_FILE_LINES = 200;
 
-export function validatePatch(proposal: PatchProposal, files: ReadonlyMap<string, string>, limits: PatchLimits): PatchVerdict {
+export function validatePatch(
+  proposal: PatchProposal,
+  files: ReadonlyMap<string, string>,
+  limits: PatchLimits,
+): PatchVerdict {
   const reasons: string[] = [];
   if (!Array.isArray(proposal.edits) || proposal.edits.length === 0) {
     return { ok: false, reasons: ["The proposal contains no edits."] };
@@ -59,7 +63,8 @@ export function validatePatch(proposal: PatchProposal, files: ReadonlyMap<string
     const path = checked.path;
     const denied = deniedBy(path, limits.deniedPaths);
     if (denied) return void reasons.push(`${path} is a protected path (${denied}); ci-medic does not change it.`);
-    if (isInstallerConfig(path)) return void reasons.push(`${path} configures the package manager; ci-medic does not change it.`);
+    if (isInstallerConfig(path))
+      return void reasons.push(`${path} configures the package manager; ci-medic does not change it.`);
 
     let state = working.get(path);
     if (!state) {
@@ -97,9 +102,12 @@ export function validatePatch(proposal: PatchProposal, files: ReadonlyMap<string
     }
     changes.push({ path, before, after });
   }
-  if (changes.length === 0 && reasons.length === 0) return { ok: false, reasons: ["The proposed edits change nothing."] };
+  if (changes.length === 0 && reasons.length === 0)
+    return { ok: false, reasons: ["The proposed edits change nothing."] };
   if (stats.files > limits.maxFiles) {
-    reasons.push(`The fix changes ${stats.files} files; this repository allows at most ${limits.maxFiles} (fix.maxFiles).`);
+    reasons.push(
+      `The fix changes ${stats.files} files; this repository allows at most ${limits.maxFiles} (fix.maxFiles).`,
+    );
   }
   const changed = stats.added + stats.removed;
   if (changed > limits.maxChangedLines) {
@@ -113,17 +121,27 @@ export function validatePatch(proposal: PatchProposal, files: ReadonlyMap<string
 
 type Applied = { ok: true; content: string } | { ok: false; reason: string };
 
-function applyEdit(path: string, label: string, current: string | null, original: string | null, edit: ProposedEdit): Applied {
+function applyEdit(
+  path: string,
+  label: string,
+  current: string | null,
+  original: string | null,
+  edit: ProposedEdit,
+): Applied {
   if ("content" in edit && typeof edit.content === "string") {
     if (original !== null && original.split("\n").length > MAX_WHOLE_FILE_LINES) {
-      return { ok: false, reason: `${label} replaces all of ${path}, which has more than ${MAX_WHOLE_FILE_LINES} lines; only targeted search/replace edits are accepted for it.` };
+      return {
+        ok: false,
+        reason: `${label} replaces all of ${path}, which has more than ${MAX_WHOLE_FILE_LINES} lines; only targeted search/replace edits are accepted for it.`,
+      };
     }
     return { ok: true, content: edit.content };
   }
   if (!("search" in edit) || typeof edit.search !== "string" || typeof edit.replace !== "string") {
     return { ok: false, reason: `${label} for ${path} has neither a search/replace pair nor whole-file content.` };
   }
-  if (current === null) return { ok: false, reason: `${label} edits ${path}, which does not exist at the failing commit.` };
+  if (current === null)
+    return { ok: false, reason: `${label} edits ${path}, which does not exist at the failing commit.` };
   if (edit.search === "") return { ok: false, reason: `${label} for ${path} has an empty search text.` };
 
   let search = edit.search;
@@ -136,7 +154,11 @@ function applyEdit(path: string, label: string, current: string | null, original
     hits = occurrences(current, search);
   }
   if (hits === 0) return { ok: false, reason: `${label} does not apply: its search text was not found in ${path}.` };
-  if (hits > 1) return { ok: false, reason: `${label} is ambiguous: its search text appears ${hits} times in ${path}; it must match exactly once.` };
+  if (hits > 1)
+    return {
+      ok: false,
+      reason: `${label} is ambiguous: its search text appears ${hits} times in ${path}; it must match exactly once.`,
+    };
   const at = current.indexOf(search);
   // Slicing, not String.replace: `$&` and friends in the replacement must stay literal.
   return { ok: true, content: current.slice(0, at) + replace + current.slice(at + search.length) };
@@ -151,7 +173,8 @@ function occurrences(text: string, search: string): number {
 
 function contentProblems(path: string, before: string | null, after: string, ops: readonly DiffOp[]): string[] {
   const reasons: string[] = [];
-  if (after.includes("\u0000")) reasons.push(`The new content of ${path} contains NUL bytes; ci-medic does not write binary files.`);
+  if (after.includes("\u0000"))
+    reasons.push(`The new content of ${path} contains NUL bytes; ci-medic does not write binary files.`);
   const added = ops.filter((o) => o.op === "+").map((o) => o.text);
   const addedText = added.join("");
   const secrets = findSecrets(addedText);
@@ -159,7 +182,9 @@ function contentProblems(path: string, before: string | null, after: string, ops
   for (const line of added) {
     const what = secretExposure(line);
     if (what) {
-      reasons.push(`The change to ${path} adds a line that ${what}; ci-medic never adds code that exposes the CI environment.`);
+      reasons.push(
+        `The change to ${path} adds a line that ${what}; ci-medic never adds code that exposes the CI environment.`,
+      );
       break;
     }
   }

@@ -1,6 +1,6 @@
 import type { Annotation } from "../logs/types.js";
-import type { Octokit } from "./octokit.js";
 import { github, statusOf } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 
 /** GitHub's limits for check run output. */
 export const CHECK_OUTPUT_MAX_CHARS = 65_535;
@@ -50,7 +50,8 @@ export async function publishCheckRun(octokit: Octokit, args: PublishCheckRunArg
   const { owner, repo } = args;
   const annotations = args.annotations.map(toGitHubAnnotation);
   const batches: GitHubAnnotation[][] = [];
-  for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+  for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST)
+    batches.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
   const title = capChars(oneLine(args.title), TITLE_MAX_CHARS);
   const summary = capOutput(args.summary);
   const text = capOutput(args.text);
@@ -78,11 +79,15 @@ export async function publishCheckRun(octokit: Octokit, args: PublishCheckRunArg
     }
   }
   if (id === undefined) {
-    const { data } = await github(() => octokit.rest.checks.create({ owner, repo, name: args.name, head_sha: args.headSha, ...completion }));
+    const { data } = await github(() =>
+      octokit.rest.checks.create({ owner, repo, name: args.name, head_sha: args.headSha, ...completion }),
+    );
     id = data.id;
   }
   for (const batch of batches.slice(1)) {
-    await github(() => octokit.rest.checks.update({ owner, repo, check_run_id: id!, output: { title, summary, annotations: batch } }));
+    await github(() =>
+      octokit.rest.checks.update({ owner, repo, check_run_id: id!, output: { title, summary, annotations: batch } }),
+    );
   }
   return id;
 }

@@ -1,8 +1,8 @@
-import type { Octokit } from "./octokit.js";
 import { github, statusOf } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 
 export type LogDownload =
-  | { kind: "ok"; text: string; /** Bytes the log had in full. */ bytes: number; truncated: boolean }
+  | { kind: "ok"; text: string /** Bytes the log had in full. */; bytes: number; truncated: boolean }
   | { kind: "expired" }
   | { kind: "not-found" };
 
@@ -66,14 +66,18 @@ export async function downloadJobLog(
   } else {
     // Some servers (GHES proxies, test fakes) serve the log directly.
     body = response.data as unknown as ReadableStream<Uint8Array> | null;
-    if (typeof (response.data as unknown) === "string") return fromBytes([new TextEncoder().encode(response.data as unknown as string)], maxBytes);
+    if (typeof (response.data as unknown) === "string")
+      return fromBytes([new TextEncoder().encode(response.data as unknown as string)], maxBytes);
   }
   if (!body) return { kind: "ok", text: "", bytes: 0, truncated: false };
   return readTail(body, maxBytes);
 }
 
 /** Reads a stream keeping only its last `maxBytes` bytes. */
-export async function readTail(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<LogDownload & { kind: "ok" }> {
+export async function readTail(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<LogDownload & { kind: "ok" }> {
   const tail = new TailBuffer(maxBytes);
   const reader = stream.getReader();
   for (;;) {
@@ -102,7 +106,8 @@ export class TailBuffer {
     this.chunks.push(chunk);
     this.held += chunk.byteLength;
     this.total += chunk.byteLength;
-    while (this.chunks.length > 1 && this.held - this.chunks[0]!.byteLength >= this.maxBytes) this.held -= this.chunks.shift()!.byteLength;
+    while (this.chunks.length > 1 && this.held - this.chunks[0]!.byteLength >= this.maxBytes)
+      this.held -= this.chunks.shift()!.byteLength;
   }
 
   result(): LogDownload & { kind: "ok" } {

@@ -1,6 +1,6 @@
 import type { StepInfo } from "../logs/types.js";
-import type { Octokit } from "./octokit.js";
 import { github } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 
 export interface FailedJob {
   id: number;
@@ -39,8 +39,20 @@ export async function listFailedJobs(
   const { owner, repo, runId, attempt } = args;
   const jobs: ApiJob[] = await github(() =>
     attempt === undefined
-      ? octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, { owner, repo, run_id: runId, filter: "latest", per_page: 100 })
-      : octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, { owner, repo, run_id: runId, attempt_number: attempt, per_page: 100 }),
+      ? octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
+          owner,
+          repo,
+          run_id: runId,
+          filter: "latest",
+          per_page: 100,
+        })
+      : octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
+          owner,
+          repo,
+          run_id: runId,
+          attempt_number: attempt,
+          per_page: 100,
+        }),
   );
   return jobs.filter((job) => job.conclusion !== null && FAILED.has(job.conclusion)).map(toFailedJob);
 }
@@ -55,7 +67,8 @@ function toFailedJob(job: ApiJob): FailedJob {
     completed_at: s.completed_at ?? null,
   }));
   let failed = steps.filter((s) => s.conclusion === "failure" || s.conclusion === "timed_out");
-  if (failed.length === 0 && job.conclusion === "timed_out") failed = steps.filter((s) => s.conclusion === "cancelled").slice(0, 1);
+  if (failed.length === 0 && job.conclusion === "timed_out")
+    failed = steps.filter((s) => s.conclusion === "cancelled").slice(0, 1);
   return {
     id: job.id,
     name: job.name,

@@ -1,6 +1,6 @@
 import type { WorkflowRun } from "@octokit/webhooks-types";
-import type { Octokit } from "./octokit.js";
 import { github } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 
 export interface ResolvedPullRequest {
   number: number;
@@ -28,12 +28,20 @@ export async function resolvePullRequest(octokit: Octokit, run: WorkflowRun): Pr
   const isFork = headRepo !== repository;
 
   const listed = run.pull_requests.find((pr) => pr.base.repo.id === run.repository.id) ?? run.pull_requests[0];
-  if (listed) return { number: listed.number, headRepoFullName: headRepo, headRef: listed.head.ref, baseRef: listed.base.ref, isFork };
+  if (listed)
+    return {
+      number: listed.number,
+      headRepoFullName: headRepo,
+      headRef: listed.head.ref,
+      baseRef: listed.base.ref,
+      isFork,
+    };
 
   // A push to the default branch has no PR. The run's repository object usually lacks `default_branch`; then a
   // same-repository push with no listed PR is taken as one too, since GitHub lists same-repository PRs itself.
   const defaultBranch = (run.repository as { default_branch?: string }).default_branch;
-  if (!isFork && run.event === "push" && (defaultBranch === undefined || run.head_branch === defaultBranch)) return undefined;
+  if (!isFork && run.event === "push" && (defaultBranch === undefined || run.head_branch === defaultBranch))
+    return undefined;
 
   const fromPull = (pr: ApiPull): ResolvedPullRequest => ({
     number: pr.number,
@@ -46,13 +54,21 @@ export async function resolvePullRequest(octokit: Octokit, run: WorkflowRun): Pr
   if (run.head_branch) {
     const headOwner = run.head_repository?.owner.login ?? owner;
     const pulls: ApiPull[] = await github(() =>
-      octokit.paginate(octokit.rest.pulls.list, { owner, repo, state: "open", head: `${headOwner}:${run.head_branch}`, per_page: 100 }),
+      octokit.paginate(octokit.rest.pulls.list, {
+        owner,
+        repo,
+        state: "open",
+        head: `${headOwner}:${run.head_branch}`,
+        per_page: 100,
+      }),
     );
     const match = pulls.find((pr) => pr.head.sha === run.head_sha);
     if (match) return fromPull(match);
   }
 
-  const { data } = await github(() => octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: run.head_sha }));
+  const { data } = await github(() =>
+    octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: run.head_sha }),
+  );
   const pulls = data as unknown as ApiPull[];
   const byCommit =
     pulls.find((pr) => pr.state === "open" && pr.head.sha === run.head_sha && pr.base.repo.full_name === repository) ??

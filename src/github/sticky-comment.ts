@@ -1,5 +1,5 @@
-import type { Octokit } from "./octokit.js";
 import { github, statusOf } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 
 /** A hidden HTML comment identifying one of ci-medic's comments. The key cannot close the comment early. */
 export function commentMarker(key: string): string {
@@ -15,7 +15,7 @@ interface ApiComment {
 
 /** True when the comment was written by this app, so a marker pasted by a person or another bot does not count. */
 export function isOwnComment(comment: ApiComment, appSlug?: string): boolean {
-  if (!comment.user || comment.user.type !== "Bot") return false;
+  if (comment.user?.type !== "Bot") return false;
   if (!appSlug) return true;
   return comment.user.login === `${appSlug}[bot]` || comment.performed_via_github_app?.slug === appSlug;
 }
@@ -26,7 +26,15 @@ export function isOwnComment(comment: ApiComment, appSlug?: string): boolean {
  */
 export async function upsertStickyComment(
   octokit: Octokit,
-  args: { owner: string; repo: string; issueNumber: number; marker: string; body: string; commentId?: number; appSlug?: string },
+  args: {
+    owner: string;
+    repo: string;
+    issueNumber: number;
+    marker: string;
+    body: string;
+    commentId?: number;
+    appSlug?: string;
+  },
 ): Promise<{ commentId: number; created: boolean }> {
   const { owner, repo, issueNumber, marker } = args;
   const body = args.body.includes(marker) ? args.body : `${args.body}\n\n${marker}`;
@@ -48,6 +56,8 @@ export async function upsertStickyComment(
     await github(() => octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body }));
     return { commentId: existing.id, created: false };
   }
-  const { data } = await github(() => octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }));
+  const { data } = await github(() =>
+    octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }),
+  );
   return { commentId: data.id, created: true };
 }

@@ -1,5 +1,5 @@
-import type { Octokit } from "./octokit.js";
 import { github, statusOf } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 import { commentMarker } from "./sticky-comment.js";
 
 export const TRACKING_LABEL = "ci-medic";
@@ -24,7 +24,15 @@ interface ApiIssue {
  */
 export async function upsertTrackingIssue(
   octokit: Octokit,
-  args: { owner: string; repo: string; workflowName: string; workflowPath: string; branch: string; body: string; issueNumber?: number },
+  args: {
+    owner: string;
+    repo: string;
+    workflowName: string;
+    workflowPath: string;
+    branch: string;
+    body: string;
+    issueNumber?: number;
+  },
 ): Promise<{ issueNumber: number; created: boolean }> {
   const { owner, repo } = args;
   const marker = trackingMarker(args.workflowPath, args.branch);
@@ -40,7 +48,13 @@ export async function upsertTrackingIssue(
   }
 
   const open: ApiIssue[] = await github(() =>
-    octokit.paginate(octokit.rest.issues.listForRepo, { owner, repo, state: "open", labels: TRACKING_LABEL, per_page: 100 }),
+    octokit.paginate(octokit.rest.issues.listForRepo, {
+      owner,
+      repo,
+      state: "open",
+      labels: TRACKING_LABEL,
+      per_page: 100,
+    }),
   );
   // Only people with triage rights can label an issue, so the label plus the marker is hard to forge.
   const found = open.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
@@ -69,7 +83,13 @@ async function ensureLabel(octokit: Octokit, owner: string, repo: string): Promi
   }
   try {
     await github(() =>
-      octokit.rest.issues.createLabel({ owner, repo, name: TRACKING_LABEL, color: "d93f0b", description: "CI failures tracked by ci-medic" }),
+      octokit.rest.issues.createLabel({
+        owner,
+        repo,
+        name: TRACKING_LABEL,
+        color: "d93f0b",
+        description: "CI failures tracked by ci-medic",
+      }),
     );
   } catch (error) {
     if (statusOf(error) !== 422) throw error; // created meanwhile by a concurrent job

@@ -1,5 +1,5 @@
-import type { Octokit } from "./octokit.js";
 import { github, statusOf } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 
 export const WORKFLOW_FILE_MAX_BYTES = 20 * 1024;
 
@@ -15,13 +15,16 @@ export async function getWorkflowFile(
   const maxBytes = options.maxBytes ?? WORKFLOW_FILE_MAX_BYTES;
   let data: unknown;
   try {
-    ({ data } = await github(() => octokit.rest.repos.getContent({ owner: args.owner, repo: args.repo, path: args.path, ref: args.ref })));
+    ({ data } = await github(() =>
+      octokit.rest.repos.getContent({ owner: args.owner, repo: args.repo, path: args.path, ref: args.ref }),
+    ));
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw error;
   }
   const file = data as { type?: string; encoding?: string; content?: string };
-  if (Array.isArray(data) || file.type !== "file" || typeof file.content !== "string" || file.encoding !== "base64") return undefined;
+  if (Array.isArray(data) || file.type !== "file" || typeof file.content !== "string" || file.encoding !== "base64")
+    return undefined;
   const bytes = Buffer.from(file.content, "base64");
   if (bytes.byteLength <= maxBytes) return bytes.toString("utf8");
   let end = maxBytes;

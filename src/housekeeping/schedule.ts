@@ -16,10 +16,26 @@ export interface Housekeeping {
 export function scheduleHousekeeping(deps: { db: Db; queue: JobQueue; retentionDays: number; log: Log }): Housekeeping {
   const { db, queue, log } = deps;
   const tasks = [
-    cron.schedule("17 3 * * *", run("purge-expired-data", () => purgeExpiredData(db, deps.retentionDays)), opts("purge")),
-    cron.schedule("*/30 * * * *", run("expire-approvals", () => expireApprovals(db)), opts("approvals")),
-    cron.schedule("*/5 * * * *", run("requeue-stuck-jobs", () => requeueStuckJobs(queue)), opts("stuck-jobs")),
-    cron.schedule("43 4 * * 0", run("vacuum", () => vacuum(db)), opts("vacuum")),
+    cron.schedule(
+      "17 3 * * *",
+      run("purge-expired-data", () => purgeExpiredData(db, deps.retentionDays)),
+      opts("purge"),
+    ),
+    cron.schedule(
+      "*/30 * * * *",
+      run("expire-approvals", () => expireApprovals(db)),
+      opts("approvals"),
+    ),
+    cron.schedule(
+      "*/5 * * * *",
+      run("requeue-stuck-jobs", () => requeueStuckJobs(queue)),
+      opts("stuck-jobs"),
+    ),
+    cron.schedule(
+      "43 4 * * 0",
+      run("vacuum", () => vacuum(db)),
+      opts("vacuum"),
+    ),
   ];
   function opts(name: string) {
     return { name: `ci-medic:${name}`, noOverlap: true, timezone: "UTC" };

@@ -1,16 +1,16 @@
-import type { Runtime } from "../runtime.js";
 import type { RepoConfig } from "../config/schema.js";
+import { proposeFix } from "../diagnosis/propose-fix.js";
+import { headMoved } from "../fix/head-moved.js";
+import { openFixPullRequest, readFilesAtSha, renderForkSuggestion } from "../fix/open-fix-pr.js";
+import { validatePatch } from "../fix/validate-patch.js";
+import { retryAtOf } from "../queue/errors.js";
+import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
-import { commentUrl, latestDiagnosisInThread, type ThreadAnalysis } from "./thread-analysis.js";
 import { refreshComment } from "./refresh-comment.js";
 import { reply } from "./reply.js";
 import { sanitizeInline } from "./sanitize.js";
-import { retryAtOf } from "../queue/errors.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
-import { proposeFix } from "../diagnosis/propose-fix.js";
-import { validatePatch } from "../fix/validate-patch.js";
-import { headMoved } from "../fix/head-moved.js";
-import { openFixPullRequest, readFilesAtSha, renderForkSuggestion } from "../fix/open-fix-pr.js";
+import { commentUrl, latestDiagnosisInThread, type ThreadAnalysis } from "./thread-analysis.js";
 
 const MAX_FILE_BYTES = 200_000;
 
@@ -28,11 +28,18 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   const analysis = await latestDiagnosisInThread(rt, repository, thread);
   if (!analysis?.diagnosis) return say("There is no ci-medic diagnosis in this thread to approve yet.");
   if (analysis.diagnosis.flaky) {
-    return say("This failure passed when the same commit ran again, so it looks flaky; ci-medic will not open a fix for it.");
+    return say(
+      "This failure passed when the same commit ran again, so it looks flaky; ci-medic will not open a fix for it.",
+    );
   }
-  if (!rt.llm) return say("ci-medic has no LLM configured on this installation, so it cannot write a fix. The diagnosis above still stands.");
+  if (!rt.llm)
+    return say(
+      "ci-medic has no LLM configured on this installation, so it cannot write a fix. The diagnosis above still stands.",
+    );
 
-  const opened = await rt.db.approval.findFirst({ where: { analysisId: analysis.id, action: "approve", state: "opened" } });
+  const opened = await rt.db.approval.findFirst({
+    where: { analysisId: analysis.id, action: "approve", state: "opened" },
+  });
   if (opened) return say(`A fix for this diagnosis is already open: ${opened.fixPrUrl ?? `#${opened.fixPrNumber}`}`);
 
   const moved = await headMoved(context.octokit, {
@@ -50,15 +57,30 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
 
   const note = sanitizeInline(request.command.arg, 500);
   const approval = await rt.db.approval.create({
-    data: { analysisId: analysis.id, action: "approve", actor: actor.login, headSha: analysis.headSha, note: note || null },
+    data: {
+      analysisId: analysis.id,
+      action: "approve",
+      actor: actor.login,
+      headSha: analysis.headSha,
+      note: note || null,
+    },
   });
   const finish = async (state: string, detail: string, extra: Record<string, unknown> = {}) => {
-    await rt.db.approval.update({ where: { id: approval.id }, data: { state, detail: detail.slice(0, 4000), ...extra } });
+    await rt.db.approval.update({
+      where: { id: approval.id },
+      data: { state, detail: detail.slice(0, 4000), ...extra },
+    });
   };
 
   const diagnosis = storedDiagnosis(analysis.diagnosis);
   const evidence = analysis.jobs.map(storedEvidence);
-  const files = await readFilesAtSha(context.octokit, { owner, repo, sha: analysis.headSha, paths: diagnosis.files.slice(0, 10), maxBytes: MAX_FILE_BYTES });
+  const files = await readFilesAtSha(context.octokit, {
+    owner,
+    repo,
+    sha: analysis.headSha,
+    paths: diagnosis.files.slice(0, 10),
+    maxBytes: MAX_FILE_BYTES,
+  });
 
   let proposal;
   try {
@@ -75,13 +97,21 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   } catch (error) {
     log.warn({ err: error }, "the model did not produce a usable fix");
     await finish("failed", "no usable proposal from the model");
-    return say("ci-medic could not get a usable fix from the model this time. You can try `/approve <hint>` with more guidance.");
+    return say(
+      "ci-medic could not get a usable fix from the model this time. You can try `/approve <hint>` with more guidance.",
+    );
   }
 
   // Edits may name files the diagnosis did not: read them too, so validation sees the real content.
   const missing = proposal.edits.map((e) => e.path).filter((p) => !files.has(p));
   if (missing.length > 0) {
-    const more = await readFilesAtSha(context.octokit, { owner, repo, sha: analysis.headSha, paths: [...new Set(missing)].slice(0, 20), maxBytes: MAX_FILE_BYTES });
+    const more = await readFilesAtSha(context.octokit, {
+      owner,
+      repo,
+      sha: analysis.headSha,
+      paths: [...new Set(missing)].slice(0, 20),
+      maxBytes: MAX_FILE_BYTES,
+    });
     for (const [path, content] of more) files.set(path, content);
   }
   const verdict = validatePatch(proposal, files, { ...config.fix, testsAreWrong: proposal.testsAreWrong });
@@ -89,12 +119,22 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     log.info({ reasons: verdict.reasons }, "fix refused by validation");
     rt.metrics.approvalsRefused.inc({ reason: "validation" });
     await finish("refused", verdict.reasons.join("\n"));
-    await refreshComment(rt, context, analysis, thread, config, { state: "refused", by: actor.login, reason: verdict.reasons[0] });
-    return say(`ci-medic refused the proposed fix:\n\n${verdict.reasons.map((r) => `- ${r}`).join("\n")}\n\nNothing was pushed.`);
+    await refreshComment(rt, context, analysis, thread, config, {
+      state: "refused",
+      by: actor.login,
+      reason: verdict.reasons[0],
+    });
+    return say(
+      `ci-medic refused the proposed fix:\n\n${verdict.reasons.map((r) => `- ${r}`).join("\n")}\n\nNothing was pushed.`,
+    );
   }
 
   if (isFork(analysis, repository)) {
-    const body = renderForkSuggestion(verdict.changes, { approvedBy: actor.login, runUrl: analysis.runUrl, explanation: proposal.explanation });
+    const body = renderForkSuggestion(verdict.changes, {
+      approvedBy: actor.login,
+      runUrl: analysis.runUrl,
+      explanation: proposal.explanation,
+    });
     await finish("suggested", "fork pull request: patch posted in the thread");
     return say(body);
   }
@@ -102,31 +142,43 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   let result;
   try {
     result = await openFixPullRequest(context.octokit, {
-    owner,
-    repo,
-    baseBranch: analysis.headBranch ?? "",
-    headSha: analysis.headSha,
-    runId: Number(analysis.runId),
-    runUrl: analysis.runUrl,
-    diagnosisUrl: commentUrl(analysis, thread),
-    title: `Fix CI: ${diagnosis.summary}`.slice(0, 200),
-    changes: verdict.changes,
-    approvedBy: actor.login,
-    draft: config.fix.draft,
-    explanation: proposal.explanation,
+      owner,
+      repo,
+      baseBranch: analysis.headBranch ?? "",
+      headSha: analysis.headSha,
+      runId: Number(analysis.runId),
+      runUrl: analysis.runUrl,
+      diagnosisUrl: commentUrl(analysis, thread),
+      title: `Fix CI: ${diagnosis.summary}`.slice(0, 200),
+      changes: verdict.changes,
+      approvedBy: actor.login,
+      draft: config.fix.draft,
+      explanation: proposal.explanation,
     });
   } catch (error) {
     if (retryAtOf(error)) throw error; // rate limited: the job comes back later
     log.error({ err: error }, "could not write the fix branch or pull request");
     await finish("failed", error instanceof Error ? error.message : String(error));
-    return say("ci-medic could not write the fix branch or open the pull request; the details are in the app's log. Nothing was force-pushed.");
+    return say(
+      "ci-medic could not write the fix branch or open the pull request; the details are in the app's log. Nothing was force-pushed.",
+    );
   }
   if (result.kind === "branch-conflict") {
     await finish("failed", `branch ${result.branch} exists with other commits`);
-    return say(`The branch \`${result.branch}\` already exists with commits ci-medic did not make, so it was left alone. Delete it and \`/approve\` again.`);
+    return say(
+      `The branch \`${result.branch}\` already exists with commits ci-medic did not make, so it was left alone. Delete it and \`/approve\` again.`,
+    );
   }
-  await finish("opened", result.kind, { fixBranch: result.branch, fixPrNumber: result.prNumber, fixPrUrl: result.prUrl });
-  await refreshComment(rt, context, analysis, thread, config, { state: "opened", by: actor.login, prUrl: result.prUrl });
+  await finish("opened", result.kind, {
+    fixBranch: result.branch,
+    fixPrNumber: result.prNumber,
+    fixPrUrl: result.prUrl,
+  });
+  await refreshComment(rt, context, analysis, thread, config, {
+    state: "opened",
+    by: actor.login,
+    prUrl: result.prUrl,
+  });
   log.info({ pr: result.prNumber, kind: result.kind }, "fix pull request ready");
   if (result.kind === "opened") rt.metrics.fixPrsOpened.inc();
   return say(`Opened ${result.prUrl} with the fix, as approved by @${actor.login}. Please review it before merging.`);

@@ -1,11 +1,11 @@
 import type { Context } from "probot";
-import type { Runtime } from "../runtime.js";
 import type { JobEvidence } from "../diagnosis/types.js";
-import { storedEvidence } from "./stored.js";
-import { listFailedJobs } from "../github/failed-jobs.js";
 import { downloadJobLog } from "../github/download-log.js";
+import { listFailedJobs } from "../github/failed-jobs.js";
 import { analyzeLog } from "../logs/analyze.js";
 import { retryAtOf } from "../queue/errors.js";
+import type { Runtime } from "../runtime.js";
+import { storedEvidence } from "./stored.js";
 
 /**
  * Lists the run's failed jobs, downloads and analyses each log, and stores the redacted evidence. Evidence already
@@ -30,7 +30,11 @@ export async function collectEvidence(
     let item: JobEvidence;
     let logStatus: string;
     try {
-      const download = await downloadJobLog(context.octokit, { owner, repo, jobId: job.id }, { maxBytes: rt.settings.logMaxBytes });
+      const download = await downloadJobLog(
+        context.octokit,
+        { owner, repo, jobId: job.id },
+        { maxBytes: rt.settings.logMaxBytes },
+      );
       if (download.kind !== "ok") {
         logStatus = "expired";
         item = unreadable(job, `The log of this job is no longer available (${download.kind}).`);
@@ -53,7 +57,10 @@ export async function collectEvidence(
       if (retryAtOf(error)) throw error; // rate limited: the whole job waits and comes back
       log.error({ err: error }, "could not read this job's log; continuing with the others");
       logStatus = "error";
-      item = unreadable(job, `ci-medic could not read this job's log (${error instanceof Error ? error.name : "error"}).`);
+      item = unreadable(
+        job,
+        `ci-medic could not read this job's log (${error instanceof Error ? error.name : "error"}).`,
+      );
     }
     await rt.db.failedJob.upsert({
       where: { analysisId_jobId: { analysisId, jobId: BigInt(job.id) } },

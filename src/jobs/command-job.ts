@@ -1,17 +1,17 @@
 import type { Context } from "probot";
-import type { Runtime } from "../runtime.js";
-import type { JobHandler } from "../queue/worker.js";
-import type { ClaimedJob } from "../queue/types.js";
-import type { EventJobPayload } from "../webhooks/enqueue.js";
-import { eventContext } from "./event-context.js";
-import { parseCommand } from "../approval/parse-command.js";
 import { authorizeApprover } from "../approval/authorize.js";
+import { parseCommand } from "../approval/parse-command.js";
 import { loadRepoConfig } from "../config/load-config.js";
+import type { ClaimedJob } from "../queue/types.js";
+import type { JobHandler } from "../queue/worker.js";
+import type { Runtime } from "../runtime.js";
+import type { EventJobPayload } from "../webhooks/enqueue.js";
 import { approveFix } from "./approve-fix.js";
-import { rejectDiagnosis } from "./reject-diagnosis.js";
-import { rediagnose } from "./rediagnose.js";
-import { reply, HELP_TEXT } from "./reply.js";
 import type { CommandRequest } from "./command-request.js";
+import { eventContext } from "./event-context.js";
+import { rediagnose } from "./rediagnose.js";
+import { rejectDiagnosis } from "./reject-diagnosis.js";
+import { HELP_TEXT, reply } from "./reply.js";
 
 /** Runs a maintainer's command from a comment or from the check run's button. */
 export function commandJob(rt: Runtime): JobHandler {

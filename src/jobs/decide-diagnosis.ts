@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import type { Runtime } from "../runtime.js";
 import type { RepoConfig } from "../config/schema.js";
-import type { Diagnosis, DiagnosisInput, JobEvidence } from "../diagnosis/types.js";
-import { diagnose } from "../diagnosis/diagnose.js";
 import { deterministicDiagnosis } from "../diagnosis/deterministic.js";
+import { diagnose } from "../diagnosis/diagnose.js";
+import type { Diagnosis, DiagnosisInput, JobEvidence } from "../diagnosis/types.js";
+import type { Runtime } from "../runtime.js";
 import { storedDiagnosis } from "./stored.js";
 
 export interface Decision {
@@ -63,7 +63,10 @@ export async function decideDiagnosis(
   }
   const overBudget = await budgetExceeded(rt, args.installationId, args.repository, args.config);
   if (overBudget) {
-    rt.log.info({ repository: args.repository, reason: overBudget }, "LLM budget reached; posting the deterministic diagnosis");
+    rt.log.info(
+      { repository: args.repository, reason: overBudget },
+      "LLM budget reached; posting the deterministic diagnosis",
+    );
     rt.metrics.fallbacks.inc({ reason: "limit" });
     return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, overBudget) };
   }
@@ -71,12 +74,22 @@ export async function decideDiagnosis(
   const diagnosis = await diagnose(input, { provider: llm, log: rt.log });
   if (diagnosis.source === "deterministic") rt.metrics.fallbacks.inc({ reason: "error" });
   if (diagnosis.source === "llm" && diagnosis.usage) {
-    await recordUsage(rt, args.installationId, args.repository, diagnosis.usage.promptTokens + diagnosis.usage.outputTokens);
+    await recordUsage(
+      rt,
+      args.installationId,
+      args.repository,
+      diagnosis.usage.promptTokens + diagnosis.usage.outputTokens,
+    );
   }
   return { reused: false, seen, diagnosis };
 }
 
-async function budgetExceeded(rt: Runtime, installationId: number, repository: string, config: RepoConfig): Promise<string | undefined> {
+async function budgetExceeded(
+  rt: Runtime,
+  installationId: number,
+  repository: string,
+  config: RepoConfig,
+): Promise<string | undefined> {
   const day = utcDay();
   const rows = await rt.db.llmUsage.findMany({ where: { installationId, day } });
   const tokens = rows.reduce((sum, r) => sum + r.tokens, 0);
@@ -86,7 +99,12 @@ async function budgetExceeded(rt: Runtime, installationId: number, repository: s
   return undefined;
 }
 
-export async function recordUsage(rt: Runtime, installationId: number, repository: string, tokens: number): Promise<void> {
+export async function recordUsage(
+  rt: Runtime,
+  installationId: number,
+  repository: string,
+  tokens: number,
+): Promise<void> {
   const day = utcDay();
   await rt.db.llmUsage.upsert({
     where: { installationId_repository_day: { installationId, repository, day } },

@@ -1,15 +1,15 @@
-import type { Runtime } from "../runtime.js";
-import type { JobHandler } from "../queue/worker.js";
+import { loadRepoConfig } from "../config/load-config.js";
+import { shouldWatch } from "../config/match.js";
 import type { DiagnosisInput } from "../diagnosis/types.js";
-import { eventContext } from "./event-context.js";
+import { getWorkflowFile } from "../github/workflow-file.js";
+import type { JobHandler } from "../queue/worker.js";
+import type { Runtime } from "../runtime.js";
 import { collectEvidence } from "./collect-evidence.js";
 import { decideDiagnosis, runFingerprint } from "./decide-diagnosis.js";
+import { eventContext } from "./event-context.js";
 import { publishDiagnosis } from "./publish-diagnosis.js";
 import { saveDiagnosis } from "./save-diagnosis.js";
 import { storedDiagnosis } from "./stored.js";
-import { loadRepoConfig } from "../config/load-config.js";
-import { shouldWatch } from "../config/match.js";
-import { getWorkflowFile } from "../github/workflow-file.js";
 
 /** The main path: a failed run becomes a stored, posted diagnosis. Safe to run again after a crash at any point. */
 export function diagnoseRunJob(rt: Runtime): JobHandler {
@@ -36,7 +36,11 @@ export function diagnoseRunJob(rt: Runtime): JobHandler {
       log.debug("skipped: ci-medic is disabled in this repository's config");
       return;
     }
-    const watch = shouldWatch(config, { workflowName: run.name ?? "", workflowPath: run.path, branch: run.head_branch ?? "" });
+    const watch = shouldWatch(config, {
+      workflowName: run.name ?? "",
+      workflowPath: run.path,
+      branch: run.head_branch ?? "",
+    });
     if (!watch.watch) {
       log.debug({ reason: watch.reason }, "skipped: workflow or branch not watched");
       return;
@@ -97,6 +101,9 @@ export function diagnoseRunJob(rt: Runtime): JobHandler {
 
     await publishDiagnosis(rt, context, { analysis, evidence, decision, config, configErrors });
     await rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { status: "diagnosed" } });
-    log.info({ category: decision.diagnosis.category, source: decision.diagnosis.source, reused: decision.reused }, "diagnosis posted");
+    log.info(
+      { category: decision.diagnosis.category, source: decision.diagnosis.source, reused: decision.reused },
+      "diagnosis posted",
+    );
   };
 }

@@ -1,20 +1,33 @@
 import { Context } from "probot";
-import type { ClaimedJob } from "../queue/types.js";
 import { PermanentJobError } from "../queue/errors.js";
-import type { EventJobPayload } from "../webhooks/enqueue.js";
+import type { ClaimedJob } from "../queue/types.js";
 import type { Runtime } from "../runtime.js";
+import type { EventJobPayload } from "../webhooks/enqueue.js";
 
 /**
  * Rebuilds the webhook's Context inside the worker with a fresh installation token, so a job behaves as the handler
  * would have (context.config, context.repo, GHE_HOST) even after a restart.
  */
-export async function eventContext<E extends Context["name"]>(rt: Runtime, job: ClaimedJob, expected: E): Promise<Context<E>> {
+export async function eventContext<E extends Context["name"]>(
+  rt: Runtime,
+  job: ClaimedJob,
+  expected: E,
+): Promise<Context<E>> {
   const data = job.payload as Partial<EventJobPayload>;
   if (!data || data.event !== expected || typeof data.payload !== "object" || data.payload === null) {
     throw new PermanentJobError(`job ${job.id} does not carry a ${expected} event`);
   }
   const octokit = await rt.app.auth(job.installationId);
   const runId = (data.payload as { workflow_run?: { id?: number } }).workflow_run?.id;
-  const log = rt.log.child({ deliveryId: data.deliveryId, jobId: job.id, repository: job.repository, ...(runId ? { runId } : {}) });
-  return new Context({ id: data.deliveryId ?? `job-${job.id}`, name: expected, payload: data.payload } as never, octokit, log) as Context<E>;
+  const log = rt.log.child({
+    deliveryId: data.deliveryId,
+    jobId: job.id,
+    repository: job.repository,
+    ...(runId ? { runId } : {}),
+  });
+  return new Context(
+    { id: data.deliveryId ?? `job-${job.id}`, name: expected, payload: data.payload } as never,
+    octokit,
+    log,
+  ) as Context<E>;
 }

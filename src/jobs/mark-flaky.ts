@@ -1,7 +1,7 @@
-import type { Runtime } from "../runtime.js";
-import type { JobHandler } from "../queue/worker.js";
-import { eventContext } from "./event-context.js";
 import { loadRepoConfig } from "../config/load-config.js";
+import type { JobHandler } from "../queue/worker.js";
+import type { Runtime } from "../runtime.js";
+import { eventContext } from "./event-context.js";
 import { publishDiagnosis } from "./publish-diagnosis.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
 

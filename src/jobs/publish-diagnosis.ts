@@ -1,17 +1,21 @@
 import type { Context } from "probot";
-import type { Runtime } from "../runtime.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { JobEvidence } from "../diagnosis/types.js";
-import type { Decision } from "./decide-diagnosis.js";
-import { resolvePullRequest } from "../github/resolve-pr.js";
-import { upsertTrackingIssue } from "../github/tracking-issue.js";
-import { commentMarker, upsertStickyComment } from "../github/sticky-comment.js";
 import { publishCheckRun } from "../github/check-run.js";
-import { renderComment } from "../output/render-comment.js";
+import { resolvePullRequest } from "../github/resolve-pr.js";
+import { commentMarker, upsertStickyComment } from "../github/sticky-comment.js";
+import { upsertTrackingIssue } from "../github/tracking-issue.js";
 import { renderCheckRun } from "../output/render-check-run.js";
+import { renderComment } from "../output/render-comment.js";
 import { offersFix } from "../output/view.js";
+import type { Runtime } from "../runtime.js";
+import type { Decision } from "./decide-diagnosis.js";
 
-export const OPEN_FIX_ACTION = { label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" };
+export const OPEN_FIX_ACTION = {
+  label: "Open fix PR",
+  description: "Ask ci-medic for a fix pull request",
+  identifier: "open-fix-pr",
+};
 
 export interface AnalysisRow {
   id: number;
@@ -93,7 +97,14 @@ export function diagnosisMarker(workflowId: bigint | number): string {
 export async function publishDiagnosis(
   rt: Runtime,
   context: Context<"workflow_run">,
-  args: { analysis: AnalysisRow; evidence: JobEvidence[]; decision: Decision; config: RepoConfig; configErrors: string[]; flaky?: boolean },
+  args: {
+    analysis: AnalysisRow;
+    evidence: JobEvidence[];
+    decision: Decision;
+    config: RepoConfig;
+    configErrors: string[];
+    flaky?: boolean;
+  },
 ): Promise<void> {
   const { db } = rt;
   const { owner, repo } = context.repo();
@@ -102,7 +113,10 @@ export async function publishDiagnosis(
   const { analysis, evidence, decision, config } = args;
 
   const thread = await resolveThread(rt, context, analysis, config);
-  const view = diagnosisView(analysis, evidence, decision, { minConfidence: config.approval.minConfidence, flaky: args.flaky });
+  const view = diagnosisView(analysis, evidence, decision, {
+    minConfidence: config.approval.minConfidence,
+    flaky: args.flaky,
+  });
 
   if (config.output.checkRun) {
     const output = renderCheckRun(view);
@@ -141,7 +155,13 @@ export async function publishDiagnosis(
           select: { commentId: true },
           orderBy: { id: "desc" },
         });
-    await postStickyComment(rt, context.octokit, { ...analysis, commentId: known?.commentId ?? null }, thread.number, view);
+    await postStickyComment(
+      rt,
+      context.octokit,
+      { ...analysis, commentId: known?.commentId ?? null },
+      thread.number,
+      view,
+    );
   }
 }
 
@@ -152,7 +172,8 @@ async function resolveThread(
   config: RepoConfig,
 ): Promise<{ kind: "pr" | "issue"; number: number } | undefined> {
   if (analysis.prNumber) return config.output.prComment ? { kind: "pr", number: analysis.prNumber } : undefined;
-  if (analysis.issueNumber) return config.output.trackingIssue ? { kind: "issue", number: analysis.issueNumber } : undefined;
+  if (analysis.issueNumber)
+    return config.output.trackingIssue ? { kind: "issue", number: analysis.issueNumber } : undefined;
   const { owner, repo } = context.repo();
   const repository = `${owner}/${repo}`;
   const run = context.payload.workflow_run;

@@ -1,7 +1,7 @@
 import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
-import { latestDiagnosisInThread } from "./thread-analysis.js";
 import { reply } from "./reply.js";
+import { latestDiagnosisInThread } from "./thread-analysis.js";
 
 /**
  * `/diagnose`: forget the stored diagnosis of the thread's latest failed run and run the main path again, with the run
@@ -13,10 +13,18 @@ export async function rediagnose(rt: Runtime, request: CommandRequest): Promise<
   const repository = `${owner}/${repo}`;
   const analysis = await latestDiagnosisInThread(rt, repository, thread);
   if (!analysis) {
-    await reply(context, thread, "There is no failed run diagnosed in this thread yet; ci-medic diagnoses new failures as they happen.");
+    await reply(
+      context,
+      thread,
+      "There is no failed run diagnosed in this thread yet; ci-medic diagnoses new failures as they happen.",
+    );
     return;
   }
-  const { data: run } = await context.octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: Number(analysis.runId) });
+  const { data: run } = await context.octokit.rest.actions.getWorkflowRun({
+    owner,
+    repo,
+    run_id: Number(analysis.runId),
+  });
   await rt.db.$transaction([
     rt.db.failedJob.deleteMany({ where: { analysisId: analysis.id } }),
     rt.db.diagnosis.deleteMany({ where: { analysisId: analysis.id } }),
@@ -25,7 +33,12 @@ export async function rediagnose(rt: Runtime, request: CommandRequest): Promise<
   const event = context.payload as { repository?: unknown; installation?: { id: number } };
   const installationId = event.installation?.id;
   if (!installationId) return;
-  const payload = { action: "completed", workflow_run: run, repository: event.repository, installation: event.installation };
+  const payload = {
+    action: "completed",
+    workflow_run: run,
+    repository: event.repository,
+    installation: event.installation,
+  };
   await rt.queue.enqueue({
     kind: "diagnose-run",
     dedupeKey: `rediagnose:${repository}:${analysis.id}:${request.commentId ?? context.id}`,
@@ -35,5 +48,9 @@ export async function rediagnose(rt: Runtime, request: CommandRequest): Promise<
     payload: { event: "workflow_run", deliveryId: context.id, payload },
   });
   rt.worker.wake();
-  await reply(context, thread, `Diagnosing [run ${analysis.runId}](${analysis.runUrl}) again; the comment above will be updated.`);
+  await reply(
+    context,
+    thread,
+    `Diagnosing [run ${analysis.runId}](${analysis.runUrl}) again; the comment above will be updated.`,
+  );
 }

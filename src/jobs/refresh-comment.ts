@@ -1,7 +1,7 @@
 import type { Context } from "probot";
-import type { Runtime } from "../runtime.js";
 import type { RepoConfig } from "../config/schema.js";
-import { diagnosisView, postStickyComment, type ApprovalView } from "./publish-diagnosis.js";
+import type { Runtime } from "../runtime.js";
+import { type ApprovalView, diagnosisView, postStickyComment } from "./publish-diagnosis.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
 import type { ThreadAnalysis } from "./thread-analysis.js";
 
@@ -15,11 +15,16 @@ export async function refreshComment(
   approval: ApprovalView,
 ): Promise<void> {
   if (!analysis.diagnosis) return;
-  const view = diagnosisView(analysis, analysis.jobs.map(storedEvidence), { diagnosis: storedDiagnosis(analysis.diagnosis) }, {
-    minConfidence: config.approval.minConfidence,
-    flaky: analysis.diagnosis.flaky,
-    approval,
-  });
+  const view = diagnosisView(
+    analysis,
+    analysis.jobs.map(storedEvidence),
+    { diagnosis: storedDiagnosis(analysis.diagnosis) },
+    {
+      minConfidence: config.approval.minConfidence,
+      flaky: analysis.diagnosis.flaky,
+      approval,
+    },
+  );
   try {
     await postStickyComment(rt, context.octokit, analysis, thread, view);
   } catch (error) {

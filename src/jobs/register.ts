@@ -1,8 +1,8 @@
-import type { Runtime } from "../runtime.js";
 import type { JobHandler } from "../queue/worker.js";
+import type { Runtime } from "../runtime.js";
+import { commandJob } from "./command-job.js";
 import { diagnoseRunJob } from "./diagnose-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
-import { commandJob } from "./command-job.js";
 
 export function jobHandlers(rt: Runtime): Record<string, JobHandler> {
   return {

@@ -1,10 +1,10 @@
-import type { Runtime } from "../runtime.js";
 import type { RepoConfig } from "../config/schema.js";
+import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
-import { latestDiagnosisInThread } from "./thread-analysis.js";
 import { refreshComment } from "./refresh-comment.js";
 import { reply } from "./reply.js";
 import { sanitizeInline } from "./sanitize.js";
+import { latestDiagnosisInThread } from "./thread-analysis.js";
 
 /** `/reject [reason]`: recorded, shown on the diagnosis, and no fix will be opened for it. */
 export async function rejectDiagnosis(rt: Runtime, request: CommandRequest, config: RepoConfig): Promise<void> {
@@ -17,8 +17,23 @@ export async function rejectDiagnosis(rt: Runtime, request: CommandRequest, conf
   }
   const reason = sanitizeInline(command.arg);
   await rt.db.approval.create({
-    data: { analysisId: analysis.id, action: "reject", actor: actor.login, headSha: analysis.headSha, note: reason || null, state: "rejected" },
+    data: {
+      analysisId: analysis.id,
+      action: "reject",
+      actor: actor.login,
+      headSha: analysis.headSha,
+      note: reason || null,
+      state: "rejected",
+    },
   });
-  await refreshComment(rt, context, analysis, thread, config, { state: "rejected", by: actor.login, reason: reason || undefined });
-  await reply(context, thread, `Understood, @${actor.login}: no fix will be opened for this diagnosis.${reason ? ` Reason noted: ${reason}` : ""}`);
+  await refreshComment(rt, context, analysis, thread, config, {
+    state: "rejected",
+    by: actor.login,
+    reason: reason || undefined,
+  });
+  await reply(
+    context,
+    thread,
+    `Understood, @${actor.login}: no fix will be opened for this diagnosis.${reason ? ` Reason noted: ${reason}` : ""}`,
+  );
 }

@@ -2,7 +2,12 @@ import type { Db } from "../db/client.js";
 import type { Decision } from "./decide-diagnosis.js";
 
 /** Stores the decision before anything is posted, so a retry posts the same diagnosis without a second LLM call. */
-export async function saveDiagnosis(db: Db, analysisId: number, fingerprint: string, decision: Decision): Promise<void> {
+export async function saveDiagnosis(
+  db: Db,
+  analysisId: number,
+  fingerprint: string,
+  decision: Decision,
+): Promise<void> {
   const d = decision.diagnosis;
   const data = {
     source: decision.reused ? "reused" : d.source,

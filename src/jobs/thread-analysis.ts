@@ -12,7 +12,10 @@ export async function latestDiagnosisInThread(rt: Runtime, repository: string, t
 export type ThreadAnalysis = NonNullable<Awaited<ReturnType<typeof latestDiagnosisInThread>>>;
 
 /** Link to the sticky comment, on the same host as the run (GitHub Enterprise Server too). */
-export function commentUrl(analysis: Pick<ThreadAnalysis, "runUrl" | "repository" | "commentId">, thread: number): string | undefined {
+export function commentUrl(
+  analysis: Pick<ThreadAnalysis, "runUrl" | "repository" | "commentId">,
+  thread: number,
+): string | undefined {
   if (!analysis.commentId) return undefined;
   const origin = new URL(analysis.runUrl).origin;
   return `${origin}/${analysis.repository}/issues/${thread}#issuecomment-${analysis.commentId}`;

@@ -10,10 +10,10 @@ import { buildExcerpt } from "./excerpt.js";
 import { findFailedSteps } from "./failed-step.js";
 import { fingerprint } from "./fingerprint.js";
 import { LineRouter } from "./line-router.js";
-import { readLogFileThreaded, threadedReadAvailable } from "./scan/file-scanner.js";
 import type { LogInput } from "./reader.js";
 import { redactStrict } from "./redact.js";
-import type { Annotation, AnalyzeOptions, LogAnalysis } from "./types.js";
+import { readLogFileThreaded, threadedReadAvailable } from "./scan/file-scanner.js";
+import type { AnalyzeOptions, Annotation, LogAnalysis } from "./types.js";
 
 export { BinaryLogError, EmptyLogError, RedactionError } from "./errors.js";
 export type { LogInput } from "./reader.js";
@@ -73,7 +73,12 @@ export async function analyzeLog(input: LogInput | LogFile, opts: AnalyzeOptions
     excerpt: redactedExcerpt,
     annotations,
     category,
-    fingerprint: fingerprint({ failedSteps, category, errorLines: errorLinesFor(failed.segments).map(redactStrict), annotations }),
+    fingerprint: fingerprint({
+      failedSteps,
+      category,
+      errorLines: errorLinesFor(failed.segments).map(redactStrict),
+      annotations,
+    }),
     truncated: excerpt.truncated,
     failedSteps,
     lineCount,

@@ -12,7 +12,8 @@ const EXTRA_TRIGGERS = /Traceback|Killed|denied|No space left|Segmentation fault
 
 // Headers that open a failure report (pytest `____ test_x ____`, `=== FAILURES ===`, mocha/jest/rspec numbered or
 // bulleted failures): what follows is the report itself, so their windows reach further.
-const BLOCK_START = /^_{3,} .+ _{3,}$|^={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}$|^\s*●\s+\S|^\s*\d+\) \S.*:?$|^Failures:$|^FAILURES!$|^--- FAIL: /;
+const BLOCK_START =
+  /^_{3,} .+ _{3,}$|^={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}$|^\s*●\s+\S|^\s*\d+\) \S.*:?$|^Failures:$|^FAILURES!$|^--- FAIL: /;
 // Maven Surefire/Failsafe head the report of each failed test class and test method with `<<< FAILURE!` or
 // `<<< ERROR!` (2.x at the line end; 2.19+ and 3.x add `- in <class>` / `-- in <class>`); the stack trace follows.
 // Not anchored at the start, so kept out of BLOCK_START (which runs on every candidate line): such lines are strong
@@ -68,7 +69,12 @@ function hasExtraTrigger(line: string): boolean {
 
 export function anchorStrength(line: string): AnchorStrength {
   if (line.length < 3) return 0;
-  if (!PREFILTER.test(line) && !hasExtraTrigger(line)) return line.charCodeAt(0) === 95 /* _ */ || line.indexOf(") ") > 0 || line.indexOf("●") >= 0 ? (BLOCK_START.test(line) ? 3 : 0) : 0;
+  if (!PREFILTER.test(line) && !hasExtraTrigger(line))
+    return line.charCodeAt(0) === 95 /* _ */ || line.indexOf(") ") > 0 || line.indexOf("●") >= 0
+      ? BLOCK_START.test(line)
+        ? 3
+        : 0
+      : 0;
   for (const re of STRONG) if (re.test(line)) return NEGATIVE.test(line) && !VERDICT.test(line) ? 1 : 3;
   if (NEGATIVE.test(line)) return 0;
   for (const re of MEDIUM) if (re.test(line)) return 2;

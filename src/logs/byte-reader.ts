@@ -4,8 +4,7 @@
 
 import fs from "node:fs/promises";
 import { BinaryLogError } from "./errors.js";
-import { looksBinary, MAX_PENDING, SNIFF_BYTES, type LogInput } from "./reader.js";
-
+import { type LogInput, looksBinary, MAX_PENDING, SNIFF_BYTES } from "./reader.js";
 
 /** Stream chunks are regrouped into regions of about this size (a file is read 256 KB at a time, see readLogFile). */
 const REGION_BYTES = 64 * 1024;
@@ -175,7 +174,8 @@ export class FileLineCutter {
 
   /** At the end of the file, `buf[0, total)` holding the carried bytes: a last line without a newline gets one (`buf` needs room for it). */
   finish(buf: Buffer, total: number): ReadCut | undefined {
-    if (this.longHead !== undefined) return { from: 0, to: 0, carry: 0, closedLong: { head: this.longHead, dropped: this.longDropped } };
+    if (this.longHead !== undefined)
+      return { from: 0, to: 0, carry: 0, closedLong: { head: this.longHead, dropped: this.longDropped } };
     if (total === 0) return undefined;
     buf[total] = 10;
     return { from: 0, to: total + 1, carry: 0 };
@@ -199,7 +199,10 @@ export async function readLogFile(file: string, sink: RegionSink): Promise<void>
     if (c && c.to > c.from) sink.region(buf.subarray(c.from, c.to));
   };
   try {
-    const pool = [Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1), Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1)];
+    const pool = [
+      Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1),
+      Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1),
+    ];
     const cutter = new FileLineCutter();
     let which = 0;
     /** Bytes of an unfinished line at the start of pool[which]. */

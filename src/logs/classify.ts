@@ -17,25 +17,81 @@ interface Rule {
 // 6. compile before lint and test: a test run or a lint pass that cannot compile fails because of the compile error.
 // 7. lint before test: lint steps rarely contain test failures, while test logs often mention "lint" in script names.
 const SIGNALS: Rule[] = [
-  { category: "workflow-config", re: /Invalid workflow file|Unrecognized named-value|The workflow is not valid|Unexpected value '|Required property is missing|Unable to resolve action|Can't find 'action\.ya?ml'|is not a valid event name|No event triggers defined/i },
-  { category: "timeout", re: /has exceeded the maximum execution time|exceeded the timeout|timed out after \d+ ?(?:minutes|min|m)\b|Timeout of \d+ms exceeded|ETIMEDOUT.*(?:test|spec)|Exceeded timeout of \d+ ?ms|\bNo output has been received in the last \d+m/i },
-  { category: "oom", re: /JavaScript heap out of memory|\bOutOfMemoryError\b|Cannot allocate memory|\bout of memory\b|exit code 137\b|exited with 137\b|\bKilled\b(?:\s+signal 9)?$|signal: killed|OOMKilled|MemoryError\b|runner has received a shutdown signal/i },
-  { category: "permissions", re: /Resource not accessible by integration|\b403\b.*(?:GITHUB_TOKEN|Forbidden|permission)|Permission to .* denied|denied to github-actions|Bad credentials|\bsecret\b.*(?:not (?:set|found)|missing|is empty)|Input required and not supplied: (?:token|.*key)|requires? (?:the )?['`"]?\w+['`"]? permission|HttpError: (?:Not Found|Forbidden)|EACCES: permission denied|Permission denied \(publickey\)|unauthorized: authentication required|401 Unauthorized/i },
-  { category: "network", re: /\bECONNRESET\b|\bETIMEDOUT\b|\bEAI_AGAIN\b|\bENOTFOUND\b|\bECONNREFUSED\b.*(?:registry|npmjs|pypi|maven|github\.com|:443)|Could not resolve host|Temporary failure in name resolution|Connection reset by peer|Connection timed out|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)|socket hang up|TLS handshake timeout|network is unreachable|Failed to connect to .* port \d+|Read timed out|Could not transfer artifact|getaddrinfo/i },
-  { category: "dependency", re: /npm ERR! code (?:ERESOLVE|ETARGET|E404|ENOVERSIONS|EPEERINVALID)|npm error code (?:ERESOLVE|ETARGET|E404)|Could not find a version that satisfies|No matching distribution found|ERR_PNPM_(?:OUTDATED_LOCKFILE|NO_MATCHING_VERSION|PEER_DEP|FETCH_404)|lockfile (?:is )?(?:out of date|needs to be updated)|`npm ci` can only install packages when your package\.json and package-lock\.json|Could not resolve dependencies|Could not find artifact|failed to select a version for|ResolutionImpossible|version solving failed|Cannot find module '[^.][^']*'|ModuleNotFoundError: No module named|unable to resolve dependency tree|requires a peer of|package .* is not in (?:GOROOT|std)|go: .* unknown revision|Your lock file .* not up to date|Unable to find a version|command not found|^(?:sh|bash): (?:line )?\d+: [\w.-]+: not found$/im },
+  {
+    category: "workflow-config",
+    re: /Invalid workflow file|Unrecognized named-value|The workflow is not valid|Unexpected value '|Required property is missing|Unable to resolve action|Can't find 'action\.ya?ml'|is not a valid event name|No event triggers defined/i,
+  },
+  {
+    category: "timeout",
+    re: /has exceeded the maximum execution time|exceeded the timeout|timed out after \d+ ?(?:minutes|min|m)\b|Timeout of \d+ms exceeded|ETIMEDOUT.*(?:test|spec)|Exceeded timeout of \d+ ?ms|\bNo output has been received in the last \d+m/i,
+  },
+  {
+    category: "oom",
+    re: /JavaScript heap out of memory|\bOutOfMemoryError\b|Cannot allocate memory|\bout of memory\b|exit code 137\b|exited with 137\b|\bKilled\b(?:\s+signal 9)?$|signal: killed|OOMKilled|MemoryError\b|runner has received a shutdown signal/i,
+  },
+  {
+    category: "permissions",
+    re: /Resource not accessible by integration|\b403\b.*(?:GITHUB_TOKEN|Forbidden|permission)|Permission to .* denied|denied to github-actions|Bad credentials|\bsecret\b.*(?:not (?:set|found)|missing|is empty)|Input required and not supplied: (?:token|.*key)|requires? (?:the )?['`"]?\w+['`"]? permission|HttpError: (?:Not Found|Forbidden)|EACCES: permission denied|Permission denied \(publickey\)|unauthorized: authentication required|401 Unauthorized/i,
+  },
+  {
+    category: "network",
+    re: /\bECONNRESET\b|\bETIMEDOUT\b|\bEAI_AGAIN\b|\bENOTFOUND\b|\bECONNREFUSED\b.*(?:registry|npmjs|pypi|maven|github\.com|:443)|Could not resolve host|Temporary failure in name resolution|Connection reset by peer|Connection timed out|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)|socket hang up|TLS handshake timeout|network is unreachable|Failed to connect to .* port \d+|Read timed out|Could not transfer artifact|getaddrinfo/i,
+  },
+  {
+    category: "dependency",
+    re: /npm ERR! code (?:ERESOLVE|ETARGET|E404|ENOVERSIONS|EPEERINVALID)|npm error code (?:ERESOLVE|ETARGET|E404)|Could not find a version that satisfies|No matching distribution found|ERR_PNPM_(?:OUTDATED_LOCKFILE|NO_MATCHING_VERSION|PEER_DEP|FETCH_404)|lockfile (?:is )?(?:out of date|needs to be updated)|`npm ci` can only install packages when your package\.json and package-lock\.json|Could not resolve dependencies|Could not find artifact|failed to select a version for|ResolutionImpossible|version solving failed|Cannot find module '[^.][^']*'|ModuleNotFoundError: No module named|unable to resolve dependency tree|requires a peer of|package .* is not in (?:GOROOT|std)|go: .* unknown revision|Your lock file .* not up to date|Unable to find a version|command not found|^(?:sh|bash): (?:line )?\d+: [\w.-]+: not found$/im,
+  },
 ];
 
 const TOOL_CATEGORY: Record<string, FailureCategory> = {
-  tsc: "compile", javac: "compile", rustc: "compile", cargo: "compile", gcc: "compile", clang: "compile", go: "compile",
-  "go-build": "compile", kotlinc: "compile", msbuild: "compile", swiftc: "compile", dotnet: "compile", maven: "compile", gradle: "compile",
-  eslint: "lint", ruff: "lint", flake8: "lint", pylint: "lint", mypy: "lint", golangci: "lint", "golangci-lint": "lint", stylelint: "lint",
-  prettier: "lint", rubocop: "lint", clippy: "lint", shellcheck: "lint", biome: "lint", hadolint: "lint", markdownlint: "lint", actionlint: "workflow-config",
-  vitest: "test", jest: "test", pytest: "test", "go-test": "test", junit: "test", mocha: "test", rspec: "test", surefire: "test", "cargo-test": "test", phpunit: "test",
+  tsc: "compile",
+  javac: "compile",
+  rustc: "compile",
+  cargo: "compile",
+  gcc: "compile",
+  clang: "compile",
+  go: "compile",
+  "go-build": "compile",
+  kotlinc: "compile",
+  msbuild: "compile",
+  swiftc: "compile",
+  dotnet: "compile",
+  maven: "compile",
+  gradle: "compile",
+  eslint: "lint",
+  ruff: "lint",
+  flake8: "lint",
+  pylint: "lint",
+  mypy: "lint",
+  golangci: "lint",
+  "golangci-lint": "lint",
+  stylelint: "lint",
+  prettier: "lint",
+  rubocop: "lint",
+  clippy: "lint",
+  shellcheck: "lint",
+  biome: "lint",
+  hadolint: "lint",
+  markdownlint: "lint",
+  actionlint: "workflow-config",
+  vitest: "test",
+  jest: "test",
+  pytest: "test",
+  "go-test": "test",
+  junit: "test",
+  mocha: "test",
+  rspec: "test",
+  surefire: "test",
+  "cargo-test": "test",
+  phpunit: "test",
 };
 
-const COMPILE = /\berror TS\d+\b|\berror\[E\d{4}\]|COMPILATION ERROR|Compilation failed|cannot find symbol|\berror: (?:expected|use of undeclared|unknown type name|cannot find|mismatched types)|undefined reference to|\.(?:c|cc|cpp|h|hpp|java|kt|go|rs|cs|swift|ts|tsx):\d+:\d+: (?:fatal )?error\b|\.java:\[\d+,\d+\]|error CS\d+|SyntaxError:|Type error:|could not compile|build failed|compileJava FAILED|compileKotlin FAILED|make: \*\*\* .*Error \d/i;
-const LINT = /\beslint\b.*(?:problems?|error)|\d+ problems? \(\d+ errors?|\bruff\b|\bflake8\b|\bpylint\b|\bgolangci-lint\b|\brubocop\b|\bstylelint\b|\bprettier\b.*(?:--check|Code style issues)|Code style issues found|would reformat|\bcheckstyle\b|\bspotless\w*\b.*(?:violations|failed)|\blint(?:ing)? (?:failed|errors?)|npm run lint|\bclippy\b|\b[A-Z]\d{3,4}\b .*\(\w+\)$|\bgofmt\b|\bgoimports\b|(?:\d+:\d+\s+(?:error|warning)\s+.*\s+[\w@/-]+\/[\w-]+$)/im;
-const TEST = /\bTests?:\s+\d+ failed|\d+ (?:failing|failed)\b|--- FAIL|^FAIL\b|\bFAILED\b.*(?:test|spec|::)|AssertionError|\bassert(?:ion)?\b.*(?:failed|error)|Tests run: .*Failures: [1-9]|There (?:was|were) \d+ failures?|test(?:s)? failed|\bnot ok \d+|\bexpect\(|Expected:|Received:|pytest|\bjest\b|\bvitest\b|\bmocha\b|\brspec\b|Failures:\s*$/im;
+const COMPILE =
+  /\berror TS\d+\b|\berror\[E\d{4}\]|COMPILATION ERROR|Compilation failed|cannot find symbol|\berror: (?:expected|use of undeclared|unknown type name|cannot find|mismatched types)|undefined reference to|\.(?:c|cc|cpp|h|hpp|java|kt|go|rs|cs|swift|ts|tsx):\d+:\d+: (?:fatal )?error\b|\.java:\[\d+,\d+\]|error CS\d+|SyntaxError:|Type error:|could not compile|build failed|compileJava FAILED|compileKotlin FAILED|make: \*\*\* .*Error \d/i;
+const LINT =
+  /\beslint\b.*(?:problems?|error)|\d+ problems? \(\d+ errors?|\bruff\b|\bflake8\b|\bpylint\b|\bgolangci-lint\b|\brubocop\b|\bstylelint\b|\bprettier\b.*(?:--check|Code style issues)|Code style issues found|would reformat|\bcheckstyle\b|\bspotless\w*\b.*(?:violations|failed)|\blint(?:ing)? (?:failed|errors?)|npm run lint|\bclippy\b|\b[A-Z]\d{3,4}\b .*\(\w+\)$|\bgofmt\b|\bgoimports\b|(?:\d+:\d+\s+(?:error|warning)\s+.*\s+[\w@/-]+\/[\w-]+$)/im;
+const TEST =
+  /\bTests?:\s+\d+ failed|\d+ (?:failing|failed)\b|--- FAIL|^FAIL\b|\bFAILED\b.*(?:test|spec|::)|AssertionError|\bassert(?:ion)?\b.*(?:failed|error)|Tests run: .*Failures: [1-9]|There (?:was|were) \d+ failures?|test(?:s)? failed|\bnot ok \d+|\bexpect\(|Expected:|Received:|pytest|\bjest\b|\bvitest\b|\bmocha\b|\brspec\b|Failures:\s*$/im;
 
 export function classify(excerpt: string, annotations: Annotation[] = []): FailureCategory {
   for (const rule of SIGNALS) if (rule.re.test(excerpt)) return rule.category;

@@ -36,7 +36,15 @@ export function timestampLength(line: string): number {
 export function timestampLengthAt(text: string, from: number, to: number): number {
   if (to - from < 21) return 0;
   const c0 = text.charCodeAt(from);
-  if (c0 < 48 || c0 > 57 || text.charCodeAt(from + 4) !== 45 || text.charCodeAt(from + 7) !== 45 || text.charCodeAt(from + 10) !== 84 || text.charCodeAt(from + 13) !== 58) return 0;
+  if (
+    c0 < 48 ||
+    c0 > 57 ||
+    text.charCodeAt(from + 4) !== 45 ||
+    text.charCodeAt(from + 7) !== 45 ||
+    text.charCodeAt(from + 10) !== 84 ||
+    text.charCodeAt(from + 13) !== 58
+  )
+    return 0;
   const z = text.indexOf("Z", from + 19);
   if (z < 0 || z > from + 40 || z >= to) return 0;
   return z + 1 < to && text.charCodeAt(z + 1) === 32 ? z + 2 - from : z + 1 - from;
@@ -48,7 +56,8 @@ export function timestampLengthAt(text: string, from: number, to: number): numbe
  */
 export function timestampLengthBytes(b: Uint8Array, s: number, end: number): number {
   const c0 = b[s]!;
-  if (end - s < 21 || c0 < 48 || c0 > 57 || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58) return 0;
+  if (end - s < 21 || c0 < 48 || c0 > 57 || b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58)
+    return 0;
   // The first `Z` from offset 19 on ends it, within 40 bytes.
   let z = s + 19;
   const last = Math.min(s + 40, end - 1);
@@ -67,7 +76,8 @@ export function cleanLine(raw: string): string {
 }
 
 // Buffer#toString validates its arguments on every call, which costs more than decoding a short line.
-const utf8 = (b: Buffer, start: number, end: number) => (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end);
+const utf8 = (b: Buffer, start: number, end: number) =>
+  (b as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end);
 
 /** Bytes of the usual runner prefix, `2024-01-02T03:04:05.1234567Z `. */
 export const USUAL_TIMESTAMP = 29;
@@ -79,7 +89,8 @@ export const USUAL_TIMESTAMP = 29;
  */
 export function usualTimestampAt(b: Uint8Array, s: number, end: number): boolean {
   if (end - s < USUAL_TIMESTAMP || b[s + 27] !== 90 || b[s + 28] !== 32 || b[s + 19] !== 46) return false;
-  if (b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58 || b[s]! < 48 || b[s]! > 57) return false;
+  if (b[s + 4] !== 45 || b[s + 7] !== 45 || b[s + 10] !== 84 || b[s + 13] !== 58 || b[s]! < 48 || b[s]! > 57)
+    return false;
   for (let i = s; i < s + 27; i++) if (b[i]! >= 0x80 || b[i] === 90) return false;
   return true;
 }
@@ -90,7 +101,9 @@ export function usualTimestampAt(b: Uint8Array, s: number, end: number): boolean
  */
 export function cleanLineBytes(b: Buffer, start: number, end: number): string {
   const e = end > start && b[end - 1] === 13 ? end - 1 : end;
-  return usualTimestampAt(b, start, e) ? cleanText(utf8(b, start + USUAL_TIMESTAMP, e)) : cleanLine(utf8(b, start, end));
+  return usualTimestampAt(b, start, e)
+    ? cleanText(utf8(b, start + USUAL_TIMESTAMP, e))
+    : cleanLine(utf8(b, start, end));
 }
 
 /** What cleanLine does after the timestamp: carriage-return progress, ANSI codes, a BOM, a length cap. */

@@ -1,7 +1,7 @@
 // One pass over the cleaned lines keeping only bounded state: per step a header, a tail ring and
 // windows around error anchors. Nothing here ever holds the whole log.
 
-import { anchorStrength, exitCodeOf, isBlockStart, type AnchorStrength } from "./anchors.js";
+import { type AnchorStrength, anchorStrength, exitCodeOf, isBlockStart } from "./anchors.js";
 import { detach, LineRing, type RecentLines, type TailSnapshot } from "./recent-lines.js";
 
 export { detach } from "./recent-lines.js";
@@ -143,11 +143,32 @@ function isHexDigit(c: number): boolean {
 function isSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function newSegment(index: number, name: string, startLine: number): Segment {
-  return { index, name, header: [], startLine, endLine: startLine, errorCount: 0, strongCount: 0, windows: [], tail: [], lastStrong: [] };
+  return {
+    index,
+    name,
+    header: [],
+    startLine,
+    endLine: startLine,
+    errorCount: 0,
+    strongCount: 0,
+    windows: [],
+    tail: [],
+    lastStrong: [],
+  };
 }
 
 export class LogCollector {
@@ -228,8 +249,7 @@ export class LogCollector {
       if (text.startsWith("##[endgroup]")) {
         if (this.inHeader && this.current.command === undefined) this.current.command = this.headerCommand;
         this.inHeader = false;
-      }
-      else if (text.startsWith("##[error]")) this.current.errorCount++;
+      } else if (text.startsWith("##[error]")) this.current.errorCount++;
     } else if (c0 === 80 /* P */ && text === "Post job cleanup.") {
       this.startSegment("Post job cleanup", n);
     } else if (c0 === 67 /* C */ && text === "Cleaning up orphan processes") {
@@ -267,7 +287,8 @@ export class LogCollector {
       const block =
         w.maxStrength >= 2 &&
         w.lines.length < MAX_WINDOW_LINES &&
-        (TRACE_CONTINUATION.test(text) || (w.maxStrength === 3 && INDENTED.test(text) && n - w.lastAnchor <= MAX_INDENT_RUN));
+        (TRACE_CONTINUATION.test(text) ||
+          (w.maxStrength === 3 && INDENTED.test(text) && n - w.lastAnchor <= MAX_INDENT_RUN));
       if (--this.afterLeft === 0 && !block) this.open = undefined;
       else if (this.afterLeft === 0) this.afterLeft = 1;
     }
@@ -286,12 +307,17 @@ export class LogCollector {
     if (!begin) return text;
     const rest = text.slice(begin.index);
     if (/-----END [A-Z0-9 ]*PRIVATE KEY-----/.test(rest)) {
-      return text.slice(0, begin.index) + rest.replace(/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/, "[REDACTED:private-key]");
+      return (
+        text.slice(0, begin.index) +
+        rest.replace(
+          /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/,
+          "[REDACTED:private-key]",
+        )
+      );
     }
     this.inPem = true;
     return `${text.slice(0, begin.index)}[REDACTED:private-key]`;
   }
-
 
   private anchor(line: KeptLine): void {
     const seg = this.current;
@@ -307,7 +333,9 @@ export class LogCollector {
 
     let w = this.open;
     if (!w || w.lines.length >= MAX_WINDOW_LINES) {
-      const recent = this.recent.last(line.strength === 3 && COMMAND_EXIT.test(line.text) ? RECENT : BEFORE[line.strength]).filter((l) => l.n >= seg.startLine);
+      const recent = this.recent
+        .last(line.strength === 3 && COMMAND_EXIT.test(line.text) ? RECENT : BEFORE[line.strength])
+        .filter((l) => l.n >= seg.startLine);
       const count = beforeCount(line, recent);
       const before = (count > 0 ? recent.slice(-count) : []).filter((l) => !w || l.n > w.lines[w.lines.length - 1]!.n);
       w = { lines: before, maxStrength: 0, lastAnchor: line.n, keys: [] };
@@ -331,7 +359,11 @@ export class LogCollector {
     this.windowChars = this.trimWindows(this.current, MAX_WINDOW_CHARS_PER_SEGMENT * 0.75, this.windowChars);
   }
 
-  private trimWindows(seg: Segment, max: number, chars = seg.windows.reduce((a, w) => a + w.lines.reduce((b, l) => b + l.text.length, 0), 0)): number {
+  private trimWindows(
+    seg: Segment,
+    max: number,
+    chars = seg.windows.reduce((a, w) => a + w.lines.reduce((b, l) => b + l.text.length, 0), 0),
+  ): number {
     const ws = seg.windows;
     while (chars > max && ws.length > 1) {
       let worst = 0;

@@ -16,7 +16,12 @@ function failedInLog(s: Segment): boolean {
 
 function matchesName(seg: Segment, name: string): boolean {
   const n = name.trim();
-  return seg.name === n || seg.name === `Run ${n}` || firstLine(seg.command) === n || (n.startsWith("Run ") && firstLine(seg.command) === n.slice(4));
+  return (
+    seg.name === n ||
+    seg.name === `Run ${n}` ||
+    firstLine(seg.command) === n ||
+    (n.startsWith("Run ") && firstLine(seg.command) === n.slice(4))
+  );
 }
 
 export function findFailedSteps(segments: Segment[], steps?: StepInfo[]): FailedSteps {
@@ -42,7 +47,9 @@ function fromStructure(segments: Segment[]): Segment[] {
   if (withExit.length > 0) return withExit;
   const withError = segments.filter((s) => s.errorCount > 0);
   if (withError.length > 0) return withError;
-  const withStrong = segments.filter((s) => s.strongCount > 0 && s.name !== "Post job cleanup" && s.name !== "Complete job");
+  const withStrong = segments.filter(
+    (s) => s.strongCount > 0 && s.name !== "Post job cleanup" && s.name !== "Complete job",
+  );
   if (withStrong.length > 0) return [withStrong[withStrong.length - 1]!];
   const real = segments.filter((s) => s.name !== "Post job cleanup" && s.name !== "Complete job");
   const last = real[real.length - 1] ?? segments[segments.length - 1];

@@ -30,8 +30,12 @@ export interface FingerprintInput {
 
 export function fingerprint(input: FingerprintInput): string {
   // Sorted and de-duplicated: parallel test runners print the same failures in a different order each run.
-  const lines = [...new Set(input.errorLines.map(normaliseForFingerprint).filter((l) => l.length > 0))].sort().slice(0, 8);
-  const pairs = [...new Set(input.annotations.map((a) => `${a.path}|${normaliseForFingerprint(a.title)}`))].sort().slice(0, 20);
+  const lines = [...new Set(input.errorLines.map(normaliseForFingerprint).filter((l) => l.length > 0))]
+    .sort()
+    .slice(0, 8);
+  const pairs = [...new Set(input.annotations.map((a) => `${a.path}|${normaliseForFingerprint(a.title)}`))]
+    .sort()
+    .slice(0, 20);
   const signature = [
     `steps:${input.failedSteps.map(normaliseForFingerprint).join(",")}`,
     `category:${input.category}`,

@@ -5,12 +5,12 @@
 // them are decoded on demand, when the collector needs them as a step's tail or as context before an anchor.
 
 import type { AnnotationEngine } from "./annotations/engine.js";
-import { MAX_LINE_CHARS, cleanLine, cleanLineBytes, truncateLine } from "./clean.js";
-import { BLANK, LOOK, QUIET, QUIET_INDENTED } from "./line-shape.js";
 import type { RegionSink } from "./byte-reader.js";
+import { cleanLine, cleanLineBytes, MAX_LINE_CHARS, truncateLine } from "./clean.js";
 import type { LogCollector } from "./collector.js";
+import { BLANK, LOOK, QUIET, QUIET_INDENTED } from "./line-shape.js";
 import { ByteLineRing, detach } from "./recent-lines.js";
-import { createCandidateScanner, type CandidateScanner } from "./scan/candidate-scanner.js";
+import { type CandidateScanner, createCandidateScanner } from "./scan/candidate-scanner.js";
 
 export class LineRouter implements RegionSink {
   /** The latest lines, skipped ones as byte ranges; the collector reads its tails and contexts from it. */
@@ -51,7 +51,7 @@ export class LineRouter implements RegionSink {
     while (i < n) {
       if (this.canSkip()) {
         // The lines up to the next one that matters go by as one run: counted, and recorded as one byte range.
-        const eslint = engine !== undefined && engine.inEslintBlock;
+        const eslint = engine?.inEslintBlock;
         let j = i;
         let blankOnly = true;
         if (eslint) {
@@ -86,7 +86,8 @@ export class LineRouter implements RegionSink {
       const code = codes[i]!;
       this.lineCount++;
       const collector = code === LOOK || !this.collector.quiet;
-      const parser = engine !== undefined && (code === LOOK || engine.busy || (code === QUIET_INDENTED && engine.inEslintBlock));
+      const parser =
+        engine !== undefined && (code === LOOK || engine.busy || (code === QUIET_INDENTED && engine.inEslintBlock));
       // Cut to MAX_LINE_CHARS with a marker, if need be, by cleanLineBytes.
       const text = cleanLineBytes(b, s, e);
       if (collector) this.collector.push(text);

@@ -2,7 +2,7 @@
 // scan/literals.ts in them, or a start some recogniser looks at (workflow commands, pytest and shellcheck blocks,
 // `file:line` locations, eslint file headers). Pure, so that it can run where the bytes are read (see file-scanner).
 
-import { MAX_LINE_CHARS, USUAL_TIMESTAMP, timestampLengthBytes, usualTimestampAt } from "./clean.js";
+import { MAX_LINE_CHARS, timestampLengthBytes, USUAL_TIMESTAMP, usualTimestampAt } from "./clean.js";
 import type { Candidates } from "./scan/candidate-scanner.js";
 
 /** Must be looked at. */
@@ -33,7 +33,15 @@ export const LEAD_SPACE = 2;
 export const LEAD_NUMBERED = 3;
 /** LEAD_WORD + k: the line starts with LEAD_WORDS[k]. */
 export const LEAD_WORD = 4;
-export const LEAD_WORDS: readonly string[] = ["For more information", "Post job cleanup.", "Cleaning up orphan processes", "In ", "at ", "ok ", "Uncaught "];
+export const LEAD_WORDS: readonly string[] = [
+  "For more information",
+  "Post job cleanup.",
+  "Cleaning up orphan processes",
+  "In ",
+  "at ",
+  "ok ",
+  "Uncaught ",
+];
 
 /** LEAD_* by first byte. */
 export const LEAD = new Uint8Array(256);
@@ -81,7 +89,12 @@ export function classifyLines(b: Uint8Array, cand: Candidates, ends: Int32Array,
   while (s < len) {
     const e = li < newlineCount ? Math.min(newlines[li++]! - base, len) : len;
     ends[n] = e;
-    codes[n++] = next < e || e - s > MAX_LINE_CHARS ? LOOK : shapeOf(b, s, e, cr < s ? (cr = indexOfCr(b, s, len)) : cr);
+    if (next < e || e - s > MAX_LINE_CHARS) codes[n++] = LOOK;
+    else {
+      // The next CR is looked up lazily, only once a line at or past the last one found needs it.
+      if (cr < s) cr = indexOfCr(b, s, len);
+      codes[n++] = shapeOf(b, s, e, cr);
+    }
     s = e + 1;
     while (next < s) next = ++ci < count ? positions[ci]! - base : len + 1;
   }

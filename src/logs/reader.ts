@@ -1,7 +1,7 @@
 // Streaming line reader: bytes or text in, cleaned lines out, memory bounded by the longest kept line.
 
+import { cleanLine, MAX_LINE_CHARS, truncateLine } from "./clean.js";
 import { BinaryLogError } from "./errors.js";
-import { MAX_LINE_CHARS, cleanLine, truncateLine } from "./clean.js";
 import { MAX_PENDING } from "./limits.js";
 
 export type LogInput = string | Buffer | Uint8Array | AsyncIterable<Buffer | Uint8Array | string>;
@@ -80,7 +80,11 @@ class LineSplitter {
     this.overflow = 0;
     this.count++;
     const line = cleanLine(raw);
-    this.sink(dropped > 0 && line.length <= MAX_LINE_CHARS + 64 ? truncateLine(line.slice(0, MAX_LINE_CHARS), raw.length + dropped) : line);
+    this.sink(
+      dropped > 0 && line.length <= MAX_LINE_CHARS + 64
+        ? truncateLine(line.slice(0, MAX_LINE_CHARS), raw.length + dropped)
+        : line,
+    );
   }
 
   end(): void {

@@ -45,7 +45,7 @@ class EagerSnapshot implements TailSnapshot {
  * the whole chunk in memory while a slice of it lives, so anything stored beyond the current chunk is copied.
  */
 export function detach(s: string): string {
-  return (" " + s).slice(1);
+  return ` ${s}`.slice(1);
 }
 
 /** For callers that hand the collector every line. */
@@ -108,7 +108,15 @@ class ByteSnapshot implements TailSnapshot {
  * Pushes, newest first, up to `max` of the last lines of bytes [start, end) of `buf`, which holds `lines` lines separated
  * by `\n`, the last of them line number `last`.
  */
-function decodeBack(buf: Buffer, start: number, end: number, lines: number, last: number, max: number, out: KeptLine[]): void {
+function decodeBack(
+  buf: Buffer,
+  start: number,
+  end: number,
+  lines: number,
+  last: number,
+  max: number,
+  out: KeptLine[],
+): void {
   let e = end;
   for (let k = 0; k < lines && k < max; k++) {
     const s = k === lines - 1 ? start : buf.lastIndexOf(10, e - 1) + 1;

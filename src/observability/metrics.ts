@@ -1,4 +1,13 @@
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from "prom-client";
 
 // One registry per app instance (not prom-client's global one): tests and a second Probot instance in the same process
 // get their own counters instead of "metric already registered" errors.
@@ -74,7 +83,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   return {
     registry,
-    webhooksReceived: new Counter({ name: `${p}webhooks_received_total`, help: "Webhook deliveries received, by event and outcome.", labelNames: ["event", "outcome"] as const, registers }),
+    webhooksReceived: new Counter({
+      name: `${p}webhooks_received_total`,
+      help: "Webhook deliveries received, by event and outcome.",
+      labelNames: ["event", "outcome"] as const,
+      registers,
+    }),
     jobs,
     jobDuration: new Histogram({
       name: `${p}job_duration_seconds`,
@@ -83,8 +97,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
       registers,
     }),
-    llmCalls: new Counter({ name: `${p}llm_calls_total`, help: "LLM calls by model and outcome.", labelNames: ["model", "outcome"] as const, registers }),
-    llmTokens: new Counter({ name: `${p}llm_tokens_total`, help: "LLM tokens by model and direction (input/output).", labelNames: ["model", "direction"] as const, registers }),
+    llmCalls: new Counter({
+      name: `${p}llm_calls_total`,
+      help: "LLM calls by model and outcome.",
+      labelNames: ["model", "outcome"] as const,
+      registers,
+    }),
+    llmTokens: new Counter({
+      name: `${p}llm_tokens_total`,
+      help: "LLM tokens by model and direction (input/output).",
+      labelNames: ["model", "direction"] as const,
+      registers,
+    }),
     llmLatency: new Histogram({
       name: `${p}llm_latency_seconds`,
       help: "LLM call latency by model and outcome.",
@@ -92,12 +116,39 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
       registers,
     }),
-    fallbacks: new Counter({ name: `${p}diagnosis_fallbacks_total`, help: "Deterministic diagnoses posted instead of the model's, by reason.", labelNames: ["reason"] as const, registers }),
-    githubApiErrors: new Counter({ name: `${p}github_api_errors_total`, help: "GitHub API errors by HTTP status.", labelNames: ["status"] as const, registers }),
-    rateLimitWaits: new Counter({ name: `${p}github_rate_limit_waits_total`, help: "Times a job waited for a GitHub rate limit to reset.", registers }),
-    rateLimitWaitSeconds: new Counter({ name: `${p}github_rate_limit_wait_seconds_total`, help: "Seconds spent waiting for GitHub rate limits.", registers }),
-    fixPrsOpened: new Counter({ name: `${p}fix_prs_opened_total`, help: "Fix pull requests opened after an approval.", registers }),
-    approvalsRefused: new Counter({ name: `${p}approvals_refused_total`, help: "Commands or approvals refused, by reason.", labelNames: ["reason"] as const, registers }),
+    fallbacks: new Counter({
+      name: `${p}diagnosis_fallbacks_total`,
+      help: "Deterministic diagnoses posted instead of the model's, by reason.",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    githubApiErrors: new Counter({
+      name: `${p}github_api_errors_total`,
+      help: "GitHub API errors by HTTP status.",
+      labelNames: ["status"] as const,
+      registers,
+    }),
+    rateLimitWaits: new Counter({
+      name: `${p}github_rate_limit_waits_total`,
+      help: "Times a job waited for a GitHub rate limit to reset.",
+      registers,
+    }),
+    rateLimitWaitSeconds: new Counter({
+      name: `${p}github_rate_limit_wait_seconds_total`,
+      help: "Seconds spent waiting for GitHub rate limits.",
+      registers,
+    }),
+    fixPrsOpened: new Counter({
+      name: `${p}fix_prs_opened_total`,
+      help: "Fix pull requests opened after an approval.",
+      registers,
+    }),
+    approvalsRefused: new Counter({
+      name: `${p}approvals_refused_total`,
+      help: "Commands or approvals refused, by reason.",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
     mergeFrom: (source) => void sources.push(source),
     render,
   };
@@ -111,6 +162,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 export function mergeMetrics(sets: MetricsJson[]): Registry {
   const seen = new Map<string, number>();
   for (const set of sets) for (const metric of set) seen.set(metric.name, (seen.get(metric.name) ?? 0) + 1);
-  const kept = sets.map((set) => set.map((metric) => (seen.get(metric.name) === 1 ? { ...metric, aggregator: "first" as const } : metric)));
+  const kept = sets.map((set) =>
+    set.map((metric) => (seen.get(metric.name) === 1 ? { ...metric, aggregator: "first" as const } : metric)),
+  );
   return AggregatorRegistry.aggregate(kept);
 }

@@ -1,6 +1,6 @@
-import type { Metrics } from "./metrics.js";
-import type { WorkerObserver } from "../queue/worker.js";
 import type { LlmObserver } from "../diagnosis/llm/resilient.js";
+import type { WorkerObserver } from "../queue/worker.js";
+import type { Metrics } from "./metrics.js";
 
 /** Job outcomes and durations, and the time spent waiting for GitHub's rate limits. */
 export function workerMetrics(metrics: Metrics): WorkerObserver {

@@ -18,7 +18,10 @@ export function databaseCheck(db: Db, databaseUrl: string): () => Promise<void> 
 }
 
 /** Every migration folder shipped in prisma/migrations is recorded as applied (and not rolled back). */
-export function migrationsCheck(db: Db, migrationsDir: string = path.join(PROJECT_ROOT, "prisma", "migrations")): () => Promise<void> {
+export function migrationsCheck(
+  db: Db,
+  migrationsDir: string = path.join(PROJECT_ROOT, "prisma", "migrations"),
+): () => Promise<void> {
   const shipped = fs
     .readdirSync(migrationsDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && fs.existsSync(path.join(migrationsDir, e.name, "migration.sql")))
@@ -42,16 +45,35 @@ export function migrationsCheck(db: Db, migrationsDir: string = path.join(PROJEC
  * Wedged: a job has been due for longer than `maxWaitMs` while none was claimed, or a running job has held its lock for
  * longer than `maxRunMs` (a worker stuck or dead without recovery).
  */
-export function queueCheck(db: Db, opts: { maxWaitMs?: number; maxRunMs?: number; now?: () => Date } = {}): () => Promise<QueueHealth> {
+export function queueCheck(
+  db: Db,
+  opts: { maxWaitMs?: number; maxRunMs?: number; now?: () => Date } = {},
+): () => Promise<QueueHealth> {
   const maxWaitMs = opts.maxWaitMs ?? 15 * 60_000;
   const maxRunMs = opts.maxRunMs ?? 30 * 60_000;
   const now = opts.now ?? (() => new Date());
   return async () => {
     const t = now().getTime();
-    const waiting = await db.job.findFirst({ where: { state: "queued", runAt: { lt: new Date(t - maxWaitMs) } }, orderBy: { runAt: "asc" }, select: { runAt: true } });
-    if (waiting) return { wedged: true, detail: `a job has been due for ${Math.round((t - waiting.runAt.getTime()) / 60_000)} min` };
-    const stuck = await db.job.findFirst({ where: { state: "running", lockedAt: { lt: new Date(t - maxRunMs) } }, orderBy: { lockedAt: "asc" }, select: { lockedAt: true } });
-    if (stuck?.lockedAt) return { wedged: true, detail: `a job has been running for ${Math.round((t - stuck.lockedAt.getTime()) / 60_000)} min` };
+    const waiting = await db.job.findFirst({
+      where: { state: "queued", runAt: { lt: new Date(t - maxWaitMs) } },
+      orderBy: { runAt: "asc" },
+      select: { runAt: true },
+    });
+    if (waiting)
+      return {
+        wedged: true,
+        detail: `a job has been due for ${Math.round((t - waiting.runAt.getTime()) / 60_000)} min`,
+      };
+    const stuck = await db.job.findFirst({
+      where: { state: "running", lockedAt: { lt: new Date(t - maxRunMs) } },
+      orderBy: { lockedAt: "asc" },
+      select: { lockedAt: true },
+    });
+    if (stuck?.lockedAt)
+      return {
+        wedged: true,
+        detail: `a job has been running for ${Math.round((t - stuck.lockedAt.getTime()) / 60_000)} min`,
+      };
     return { wedged: false };
   };
 }

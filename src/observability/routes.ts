@@ -33,7 +33,12 @@ export function observabilityHandler(deps: RouteDeps): Handler {
   const expected = deps.metricsToken ? digest(deps.metricsToken) : undefined;
   const timeoutMs = deps.checkTimeoutMs ?? 5000;
 
-  async function run(name: string, failure: string, check: () => Promise<QueueHealth | void>): Promise<CheckResult> {
+  async function run(
+    name: string,
+    failure: string,
+    // biome-ignore lint/suspicious/noConfusingVoidType: the database and migration checks resolve to nothing
+    check: () => Promise<QueueHealth | undefined | void>,
+  ): Promise<CheckResult> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
@@ -42,7 +47,7 @@ export function observabilityHandler(deps: RouteDeps): Handler {
           timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      if (result && result.wedged) {
+      if (result?.wedged) {
         deps.log?.warn({ check: name, detail: result.detail }, "readiness check failed");
         return result.detail ? `${failure}: ${result.detail}` : failure;
       }
@@ -65,7 +70,8 @@ export function observabilityHandler(deps: RouteDeps): Handler {
     if (path === "/readyz") {
       const database = await run("database", "database missing or unreachable", deps.checkDatabase);
       // Without a database the other two checks can only fail the same way; name the cause once.
-      const migrations = database === "ok" ? await run("migrations", "migrations not applied", deps.checkMigrations) : "not checked";
+      const migrations =
+        database === "ok" ? await run("migrations", "migrations not applied", deps.checkMigrations) : "not checked";
       const queue = database === "ok" ? await run("queue", "queue wedged", deps.checkQueue) : "not checked";
       const ready = database === "ok" && migrations === "ok" && queue === "ok";
       const body = JSON.stringify({ status: ready ? "ready" : "not ready", checks: { database, migrations, queue } });

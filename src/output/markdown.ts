@@ -23,7 +23,12 @@ function safeProse(s: string): string {
 
 /** A single line of untrusted text (a job or step name), safe in prose. */
 export function safeInline(s: string): string {
-  return safeProse(s.replace(/\s+/g, " ").trim().replace(/([\\`*_[\]|])/g, "\\$1"));
+  return safeProse(
+    s
+      .replace(/\s+/g, " ")
+      .trim()
+      .replace(/([\\`*_[\]|])/g, "\\$1"),
+  );
 }
 
 /** Untrusted text as inline code (step names, branches): backticks cannot end the span, nothing inside renders. */
@@ -63,7 +68,8 @@ export function safeMarkdown(s: string): string {
         out.push(breakHtmlComments(line));
       } else out.push(safeProse(line));
     } else {
-      const closes = opener && opener[1]![0] === fence[0] && opener[1]!.length >= fence.length && line.trim() === opener[1];
+      const closes =
+        opener && opener[1]![0] === fence[0] && opener[1]!.length >= fence.length && line.trim() === opener[1];
       out.push(breakHtmlComments(line));
       if (closes) fence = undefined;
     }

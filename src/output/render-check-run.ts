@@ -1,6 +1,6 @@
 import type { JobEvidence } from "../diagnosis/types.js";
 import { codeBlock, cutEnd, cutMiddle, inlineCode, link, safeInline, safeMarkdown } from "./markdown.js";
-import { percent, sourceLine, type DiagnosisView } from "./view.js";
+import { type DiagnosisView, percent, sourceLine } from "./view.js";
 
 /** GitHub's limits for check run output. */
 export const CHECK_TITLE_MAX_CHARS = 255;
@@ -23,7 +23,10 @@ export function renderCheckRun(
   const d = view.diagnosis;
   const headline = (d.summary || d.rootCause || "CI failure").replace(/\s+/g, " ").trim();
   // The title is shown as plain text: only comment openers and mentions matter there.
-  const title = cutEnd(`${d.category}: ${headline}`.replace(/<!--/g, "<!-\u200b-").replace(/@(?=[A-Za-z0-9])/g, "@\u200b"), CHECK_TITLE_MAX_CHARS);
+  const title = cutEnd(
+    `${d.category}: ${headline}`.replace(/<!--/g, "<!-\u200b-").replace(/@(?=[A-Za-z0-9])/g, "@\u200b"),
+    CHECK_TITLE_MAX_CHARS,
+  );
   return { title, summary: summary(view, maxChars), text: text(view.jobs, maxChars) };
 }
 
@@ -36,9 +39,16 @@ function summary(view: Pick<DiagnosisView, "run" | "jobs" | "diagnosis" | "seen"
     ];
     if (d.suggestedFix) parts.push(`**Suggested fix**\n\n${safeMarkdown(cutEnd(d.suggestedFix, maxText))}`);
     if (view.jobs.length > 0) {
-      parts.push(`**Failed jobs**\n${view.jobs.slice(0, 50).map((j) => `- ${jobLine(j)}`).join("\n")}`);
+      parts.push(
+        `**Failed jobs**\n${view.jobs
+          .slice(0, 50)
+          .map((j) => `- ${jobLine(j)}`)
+          .join("\n")}`,
+      );
     }
-    parts.push(`Category: **${safeInline(d.category)}** · confidence: ${percent(d.confidence)} · source: ${safeInline(cutEnd(sourceLine(d), 500))}`);
+    parts.push(
+      `Category: **${safeInline(d.category)}** · confidence: ${percent(d.confidence)} · source: ${safeInline(cutEnd(sourceLine(d), 500))}`,
+    );
     if (view.seen) parts.push(`Seen ${view.seen.count} times since ${view.seen.since.toISOString().slice(0, 10)}.`);
     if (view.flaky) parts.push("This failure is marked as flaky.");
     return parts.join("\n\n");
@@ -59,7 +69,10 @@ function text(jobs: JobEvidence[], maxChars: number): string {
       .filter((j) => j.excerpt.trim())
       .map((j, i) => {
         const limit = max?.[i];
-        const excerpt = limit === undefined ? j.excerpt : cutMiddle(j.excerpt, limit, "… [excerpt shortened to fit GitHub's limit] …");
+        const excerpt =
+          limit === undefined
+            ? j.excerpt
+            : cutMiddle(j.excerpt, limit, "… [excerpt shortened to fit GitHub's limit] …");
         return `### Key log lines: ${safeInline(cutEnd(j.jobName, 200))}\n\n${codeBlock(excerpt, "text")}`;
       })
       .join("\n\n");

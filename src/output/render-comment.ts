@@ -1,6 +1,6 @@
 import type { JobEvidence } from "../diagnosis/types.js";
 import { codeBlock, cutEnd, cutMiddle, inlineCode, link, safeInline, safeMarkdown } from "./markdown.js";
-import { offersFix, percent, sourceLine, type DiagnosisView } from "./view.js";
+import { type DiagnosisView, offersFix, percent, sourceLine } from "./view.js";
 
 export type { DiagnosisView } from "./view.js";
 
@@ -67,11 +67,18 @@ function renderBody(view: DiagnosisView, budget: Budget): string {
   parts.push(`**Root cause**\n\n${text(d.rootCause || d.summary)}`);
   if (d.summary && d.rootCause && d.summary !== d.rootCause) parts.push(`**Summary:** ${text(d.summary)}`);
   if (d.suggestedFix) parts.push(`**Suggested fix**\n\n${text(d.suggestedFix)}`);
-  if (d.files.length > 0) parts.push(`**Files involved:** ${d.files.slice(0, 20).map((f) => inlineCode(cutEnd(f, 200))).join(", ")}`);
+  if (d.files.length > 0)
+    parts.push(
+      `**Files involved:** ${d.files
+        .slice(0, 20)
+        .map((f) => inlineCode(cutEnd(f, 200)))
+        .join(", ")}`,
+    );
 
   const excerpts = view.jobs.slice(0, budget.jobs).map((job, i) => excerptBlock(job, budget.excerpt?.[i]));
   parts.push(...excerpts.filter((s): s is string => s !== undefined && s !== ""));
-  if (excerpts.includes(undefined)) parts.push("_Some log excerpts were left out to fit GitHub's comment size limit; see the job logs._");
+  if (excerpts.includes(undefined))
+    parts.push("_Some log excerpts were left out to fit GitHub's comment size limit; see the job logs._");
 
   parts.push(
     `Category: **${safeInline(d.category)}** · confidence: ${percent(d.confidence)} · source: ${safeInline(cutEnd(sourceLine(d), budget.text))}`,
@@ -81,7 +88,9 @@ function renderBody(view: DiagnosisView, budget: Budget): string {
     parts.push(`Seen ${times} since ${view.seen.since.toISOString().slice(0, 10)}.`);
   }
   if (view.flaky) {
-    parts.push("> [!NOTE]\n> This failure is marked as flaky: it passed on a rerun before. A rerun is the likely fix; no fix PR is offered.");
+    parts.push(
+      "> [!NOTE]\n> This failure is marked as flaky: it passed on a rerun before. A rerun is the likely fix; no fix PR is offered.",
+    );
   }
   const approval = approvalLine(view, budget.text);
   if (approval) parts.push(approval);
@@ -101,7 +110,8 @@ function excerptBlock(job: JobEvidence, max: number | undefined): string | undef
   if (!job.excerpt.trim()) return "";
   if (max !== undefined && max < 200) return undefined;
   const title = `Key log lines: ${safeInline(cutEnd(job.jobName, 200))}`;
-  const excerpt = max === undefined ? job.excerpt : cutMiddle(job.excerpt, max, "… [excerpt shortened to fit GitHub's limit] …");
+  const excerpt =
+    max === undefined ? job.excerpt : cutMiddle(job.excerpt, max, "… [excerpt shortened to fit GitHub's limit] …");
   const note = job.truncated ? "\n\n_Parts of the log were left out; the full log is on the job page._" : "";
   return `<details><summary>${title}</summary>\n\n${codeBlock(excerpt, "text")}${note}\n\n</details>`;
 }

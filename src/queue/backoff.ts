@@ -1,5 +1,8 @@
 /** Exponential backoff with ±25% jitter, so jobs that failed together do not retry together. */
-export function backoffDelayMs(attempt: number, opts: { baseMs?: number; maxMs?: number; random?: () => number } = {}): number {
+export function backoffDelayMs(
+  attempt: number,
+  opts: { baseMs?: number; maxMs?: number; random?: () => number } = {},
+): number {
   const base = opts.baseMs ?? 5_000;
   const max = opts.maxMs ?? 10 * 60_000;
   const random = opts.random ?? Math.random;

@@ -64,7 +64,9 @@ export class DirectEnqueue {
     try {
       results = this.insertAll.immediate(batch.map((p) => p.job));
     } catch (error) {
-      const busy = typeof (error as { code?: unknown }).code === "string" && (error as { code: string }).code.startsWith("SQLITE_BUSY");
+      const busy =
+        typeof (error as { code?: unknown }).code === "string" &&
+        (error as { code: string }).code.startsWith("SQLITE_BUSY");
       const limit = Date.now() - (this.opts.busyTimeoutMs ?? 5_000);
       const retry: typeof batch = [];
       for (const p of batch) {

@@ -1,15 +1,15 @@
 import os from "node:os";
-import { isMainThread, parentPort, workerData, type MessagePort } from "node:worker_threads";
+import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { createProbot, ProbotOctokit } from "probot";
+import { createJobWorker, createRuntime } from "../create-runtime.js";
 import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
 import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
-import { createJobWorker, createRuntime } from "../create-runtime.js";
 import { scheduleHousekeeping } from "../housekeeping/schedule.js";
-import { createMetrics } from "../observability/metrics.js";
 import { githubMetricsPlugin } from "../observability/github-metrics.js";
+import { createMetrics } from "../observability/metrics.js";
 import { llmMetrics } from "../observability/observers.js";
-import type { Worker } from "./worker.js";
 import type { FromJobThread, JobThreadData, ToJobThread } from "./thread-protocol.js";
+import type { Worker } from "./worker.js";
 
 // The job thread of the server (started by thread-host.ts): the same Worker loop and job code as in process, on a
 // runtime of its own (Prisma client on the same SQLite file, Probot instance, LLM provider, metrics registry), so
@@ -28,7 +28,10 @@ async function runJobThread(port: MessagePort, data: JobThreadData): Promise<voi
     );
   });
 
-  async function handle({ worker, db, metrics, stopCheckpoints, housekeeping }: Awaited<typeof started>, message: ToJobThread): Promise<void> {
+  async function handle(
+    { worker, db, metrics, stopCheckpoints, housekeeping }: Awaited<typeof started>,
+    message: ToJobThread,
+  ): Promise<void> {
     switch (message.type) {
       case "wake":
         worker.wake();
@@ -72,18 +75,30 @@ async function start(data: JobThreadData) {
   const metrics = createMetrics({ defaultMetrics: false }); // process metrics are the main thread's (same process)
   const app = createProbot({
     // APP_ID, PRIVATE_KEY(_PATH), GHE_HOST/GHE_PROTOCOL, LOG_* are read from the environment as Probot's run() reads them.
-    overrides: { logLevel: data.logLevel, logFormat: data.logFormat, Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) },
+    overrides: {
+      logLevel: data.logLevel,
+      logFormat: data.logFormat,
+      Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)),
+    },
   });
   await app.ready();
   const db = createDb(data.databaseUrl);
   await tuneDb(db);
   const llm = createProviderFromEnv(process.env, { observer: llmMetrics(metrics) });
   let worker!: Worker;
-  const rt = createRuntime({ app, db, settings: data.settings, metrics, llm }, (rt) => (worker = createJobWorker(rt, {})));
+  const rt = createRuntime(
+    { app, db, settings: data.settings, metrics, llm },
+    (rt) => (worker = createJobWorker(rt, {})),
+  );
   // The main thread's connection leaves checkpoints (and their fsync) to this one.
   const stopCheckpoints = checkpointEvery(db, 1_000, rt.log);
   // Off the webhook thread: the nightly purge and weekly VACUUM hold SQLite for as long as they take.
-  const housekeeping = scheduleHousekeeping({ db, queue: rt.queue, retentionDays: data.settings.retentionDays, log: rt.log });
+  const housekeeping = scheduleHousekeeping({
+    db,
+    queue: rt.queue,
+    retentionDays: data.settings.retentionDays,
+    log: rt.log,
+  });
   return { worker, db, metrics, stopCheckpoints, housekeeping };
 }
 

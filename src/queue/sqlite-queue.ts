@@ -34,7 +34,18 @@ export const INSERT_JOB_SQL = `
 export function insertJobParams(job: NewJob, now: Date): (string | number | null)[] {
   const at = sqliteTime(now);
   const runAt = sqliteTime(job.runAt ?? now);
-  return [job.kind, job.dedupeKey, job.deliveryId ?? null, job.installationId, job.repository, JSON.stringify(job.payload), job.maxAttempts ?? 5, runAt, at, at];
+  return [
+    job.kind,
+    job.dedupeKey,
+    job.deliveryId ?? null,
+    job.installationId,
+    job.repository,
+    JSON.stringify(job.payload),
+    job.maxAttempts ?? 5,
+    runAt,
+    at,
+    at,
+  ];
 }
 
 export class SqliteQueue implements JobQueue {
@@ -49,7 +60,10 @@ export class SqliteQueue implements JobQueue {
 
   async enqueue(job: NewJob): Promise<EnqueueResult> {
     if (this.direct) return this.direct.enqueue(job);
-    const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(INSERT_JOB_SQL, ...insertJobParams(job, new Date()));
+    const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
+      INSERT_JOB_SQL,
+      ...insertJobParams(job, new Date()),
+    );
     if (rows[0]) return { created: true, jobId: Number(rows[0].id) };
     const existing = await this.db.job.findUnique({ where: { dedupeKey: job.dedupeKey }, select: { id: true } });
     return { created: false, jobId: existing?.id };
@@ -118,7 +132,13 @@ export class SqliteQueue implements JobQueue {
   async kill(id: number, error: string): Promise<void> {
     await this.db.job.update({
       where: { id },
-      data: { state: "dead", lockedBy: null, lockedAt: null, lastError: error.slice(0, MAX_ERROR_CHARS), finishedAt: new Date() },
+      data: {
+        state: "dead",
+        lockedBy: null,
+        lockedAt: null,
+        lastError: error.slice(0, MAX_ERROR_CHARS),
+        finishedAt: new Date(),
+      },
     });
   }
 

@@ -106,7 +106,10 @@ export class ThreadHost implements JobRunner {
     ]);
     clearTimeout(timer);
     if (late) {
-      this.opts.log.error({ deadlineMs }, "the job thread did not stop in time; terminating it (its jobs are re-queued at the next start)");
+      this.opts.log.error(
+        { deadlineMs },
+        "the job thread did not stop in time; terminating it (its jobs are re-queued at the next start)",
+      );
       await thread.terminate();
     }
   }
@@ -118,7 +121,10 @@ export class ThreadHost implements JobRunner {
   private onMessage(message: FromJobThread): void {
     switch (message.type) {
       case "ready":
-        this.opts.log.info({ threadId: this.thread?.threadId, concurrency: this.opts.data.settings.workerConcurrency }, "job thread started");
+        this.opts.log.info(
+          { threadId: this.thread?.threadId, concurrency: this.opts.data.settings.workerConcurrency },
+          "job thread started",
+        );
         return;
       case "metrics":
         this.pending.get(message.id)?.(message.metrics);
@@ -136,7 +142,8 @@ export class ThreadHost implements JobRunner {
     this.thread = undefined;
     for (const finish of [...this.pending.values()]) finish([]);
     if (this.stopping) {
-      if (this.lastError) this.opts.log.error({ err: this.lastError, exitCode: code }, "the job thread failed while stopping");
+      if (this.lastError)
+        this.opts.log.error({ err: this.lastError, exitCode: code }, "the job thread failed while stopping");
       return;
     }
     const error = this.lastError ?? new Error(`the job thread exited with code ${code}`);
@@ -144,7 +151,10 @@ export class ThreadHost implements JobRunner {
     const window = this.opts.crashWindowMs ?? 10 * 60_000;
     this.crashes = [...this.crashes.filter((t) => now - t < window), now];
     if (this.crashes.length >= (this.opts.maxCrashes ?? 5)) {
-      this.opts.log.error({ err: error, exitCode: code, crashes: this.crashes.length }, "the job thread keeps crashing; giving up");
+      this.opts.log.error(
+        { err: error, exitCode: code, crashes: this.crashes.length },
+        "the job thread keeps crashing; giving up",
+      );
       this.opts.onGiveUp?.(error);
       return;
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { ClaimedJob, JobQueue } from "./types.js";
 import { backoffDelayMs } from "./backoff.js";
 import { PermanentJobError, retryAtOf } from "./errors.js";
+import type { ClaimedJob, JobQueue } from "./types.js";
 
 export type JobHandler = (job: ClaimedJob, signal: AbortSignal) => Promise<void>;
 
@@ -20,7 +20,12 @@ export interface WorkerLog {
 
 export interface WorkerObserver {
   /** `retryAt` is set for "wait" (rate limited) and "retry". */
-  onJobFinished?(job: ClaimedJob, outcome: "done" | "retry" | "wait" | "dead", durationMs: number, retryAt?: Date): void;
+  onJobFinished?(
+    job: ClaimedJob,
+    outcome: "done" | "retry" | "wait" | "dead",
+    durationMs: number,
+    retryAt?: Date,
+  ): void;
 }
 
 export interface WorkerOptions {
@@ -162,7 +167,13 @@ export class Worker {
   private async execute(job: ClaimedJob, signal: AbortSignal): Promise<void> {
     const { queue, log } = this.opts;
     const started = Date.now();
-    const context = { jobId: job.id, kind: job.kind, attempt: job.attempts, deliveryId: job.deliveryId, repository: job.repository };
+    const context = {
+      jobId: job.id,
+      kind: job.kind,
+      attempt: job.attempts,
+      deliveryId: job.deliveryId,
+      repository: job.repository,
+    };
     const handler = this.opts.handlers[job.kind];
     const finish = (outcome: "done" | "retry" | "wait" | "dead", retryAt?: Date) =>
       this.opts.observer?.onJobFinished?.(job, outcome, Date.now() - started, retryAt);

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
-import type { Runtime } from "../runtime.js";
 import { OPEN_FIX_ACTION } from "../jobs/publish-diagnosis.js";
+import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
 /** The check run's "Open fix PR" button: the same as `/approve` from whoever pressed it. */

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
-import type { Runtime } from "../runtime.js";
 import { parseCommand } from "../approval/parse-command.js";
+import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
 /** `/approve`, `/reject`, `/diagnose`, `/ci-medic help` in a new comment (edits never count: `.created` only). */

@@ -1,9 +1,9 @@
 import type { Probot } from "probot";
 import type { Runtime } from "../runtime.js";
-import type { WebhookOutcome } from "./enqueue.js";
-import { onWorkflowRunCompleted } from "./workflow-run-completed.js";
-import { onIssueCommentCreated } from "./issue-comment-created.js";
 import { onCheckRunRequestedAction } from "./check-run-requested-action.js";
+import type { WebhookOutcome } from "./enqueue.js";
+import { onIssueCommentCreated } from "./issue-comment-created.js";
+import { onWorkflowRunCompleted } from "./workflow-run-completed.js";
 
 /** Every event ci-medic listens to, in one place. Handlers only decide and enqueue; jobs do the work. */
 export function registerWebhooks(app: Probot, rt: Runtime): void {

@@ -1,17 +1,17 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mockGitHub, job, type GitHubMock } from "../helpers/github-mock.js";
-import { testApp } from "../helpers/app.js";
-import { workflowRunCompleted, OWNER, REPO, HEAD_SHA } from "../helpers/payloads.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
+import { testApp } from "../helpers/app.js";
+import { type GitHubMock, job, mockGitHub } from "../helpers/github-mock.js";
 import { VITEST_LOG } from "../helpers/logs.js";
+import { HEAD_SHA, OWNER, REPO, workflowRunCompleted } from "../helpers/payloads.js";
 
 // Nothing lost, nothing twice, and no more LLM spend than needed: rate limits, reuse of a known failure, budgets and
 // flaky reruns, through the real app.
 
 const GEMINI = "https://generativelanguage.googleapis.com";
 const GEMINI_PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
-const R = `/repos/${OWNER}/${REPO}`;
+const _R = `/repos/${OWNER}/${REPO}`;
 
 let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
@@ -26,18 +26,49 @@ afterEach(async () => {
   await app.close();
 });
 
-
 function modelAnswersOnce() {
   return nock(GEMINI)
     .post(GEMINI_PATH)
     .reply(200, {
-      candidates: [{ content: { role: "model", parts: [{ text: JSON.stringify({ summary: "sum() subtracts", rootCause: "src/sum.ts returns a - b.", category: "test", confidence: 0.8, suggestedFix: "Return a + b.", files: ["src/sum.ts"] }) }] } }],
+      candidates: [
+        {
+          content: {
+            role: "model",
+            parts: [
+              {
+                text: JSON.stringify({
+                  summary: "sum() subtracts",
+                  rootCause: "src/sum.ts returns a - b.",
+                  category: "test",
+                  confidence: 0.8,
+                  suggestedFix: "Return a + b.",
+                  files: ["src/sum.ts"],
+                }),
+              },
+            ],
+          },
+        },
+      ],
       usageMetadata: { promptTokenCount: 1000, candidatesTokenCount: 50 },
     });
 }
 
-function failure(mock: GitHubMock, runId: number, sha: string, opts: { pr: number; checkRunId: number; commentId?: number; existingComment?: number; asksModel?: boolean; onComment?: (body: any) => void }) {
-  mock.hasRunJobs(runId, [job({ owner: OWNER, repo: REPO, runId, id: runId * 10, name: "test", failedStep: "Run npm test", headSha: sha })]);
+function failure(
+  mock: GitHubMock,
+  runId: number,
+  sha: string,
+  opts: {
+    pr: number;
+    checkRunId: number;
+    commentId?: number;
+    existingComment?: number;
+    asksModel?: boolean;
+    onComment?: (body: any) => void;
+  },
+) {
+  mock.hasRunJobs(runId, [
+    job({ owner: OWNER, repo: REPO, runId, id: runId * 10, name: "test", failedStep: "Run npm test", headSha: sha }),
+  ]);
   mock.hasJobLog(runId * 10, VITEST_LOG);
   // The workflow file is read only for the model.
   if (opts.asksModel !== false) mock.hasWorkflowFile(".github/workflows/ci.yml", "name: CI\n", sha);
@@ -49,7 +80,10 @@ function failure(mock: GitHubMock, runId: number, sha: string, opts: { pr: numbe
 describe("reliability", () => {
   it("a GitHub rate limit puts the job back in the queue until the reset, without spending an attempt", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
-    gh.canGetToken().isRateLimited("GET", "/actions/runs/1001/jobs", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) });
+    gh.canGetToken().isRateLimited("GET", "/actions/runs/1001/jobs", {
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": String(reset),
+    });
     gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
     await app.settle();
@@ -72,7 +106,13 @@ describe("reliability", () => {
     const later = "b".repeat(40);
     gh.hasNoConfig();
     let body = "";
-    failure(gh, 1002, later, { pr: 2, checkRunId: 7002, existingComment: 8001, asksModel: false, onComment: (b) => (body = b.body) });
+    failure(gh, 1002, later, {
+      pr: 2,
+      checkRunId: 7002,
+      existingComment: 8001,
+      asksModel: false,
+      onComment: (b) => (body = b.body),
+    });
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1002, pr: 2, headSha: later }));
     await app.settle();
 
@@ -89,8 +129,12 @@ describe("reliability", () => {
     let body = "";
     gh.canGetToken();
     gh.hasConfig("llm:\n  dailyCallLimit: 0\n");
-    gh.hasRunJobs(1001, [job({ owner: OWNER, repo: REPO, runId: 1001, id: 10010, name: "test", failedStep: "Run npm test" })]).hasJobLog(10010, VITEST_LOG);
-    gh.expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
+    gh.hasRunJobs(1001, [
+      job({ owner: OWNER, repo: REPO, runId: 1001, id: 10010, name: "test", failedStep: "Run npm test" }),
+    ]).hasJobLog(10010, VITEST_LOG);
+    gh.expectsCheckRun(undefined, { id: 7001 })
+      .hasComments(2, [])
+      .expectsComment(2, (b) => (body = b.body));
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1001, pr: 2 }));
     await app.settle();
     gh.done();

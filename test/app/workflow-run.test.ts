@@ -1,17 +1,15 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mockGitHub, job, pull, type GitHubMock } from "../helpers/github-mock.js";
-import { testApp } from "../helpers/app.js";
-import { workflowRunCompleted, OWNER, REPO, HEAD_SHA } from "../helpers/payloads.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
+import { testApp } from "../helpers/app.js";
+import { type GitHubMock, job, mockGitHub, pull } from "../helpers/github-mock.js";
 import { VITEST_LOG } from "../helpers/logs.js";
+import { HEAD_SHA, OWNER, REPO, workflowRunCompleted } from "../helpers/payloads.js";
 
 // A failed workflow run, end to end: webhook → queue → logs → diagnosis → check run and sticky comment.
 
 const RUN_ID = 1001;
 const JOB_ID = 501;
-
-
 
 let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
@@ -26,7 +24,6 @@ afterEach(async () => {
   nock.cleanAll();
   await app.close();
 });
-
 
 function failedRun(over: Parameters<typeof job>[0] = { id: JOB_ID, name: "test", failedStep: "Run npm test" }) {
   return job({ owner: OWNER, repo: REPO, runId: RUN_ID, headSha: HEAD_SHA, ...over });
@@ -48,7 +45,12 @@ describe("workflow_run.completed with a failure", () => {
     await app.settle();
     gh.done();
 
-    expect(checkRun).toMatchObject({ name: "ci-medic", head_sha: HEAD_SHA, status: "completed", conclusion: "neutral" });
+    expect(checkRun).toMatchObject({
+      name: "ci-medic",
+      head_sha: HEAD_SHA,
+      status: "completed",
+      conclusion: "neutral",
+    });
     expect(checkRun.output.annotations).toContainEqual(
       expect.objectContaining({ path: "src/sum.test.ts", start_line: 6, end_line: 6, annotation_level: "failure" }),
     );
@@ -59,7 +61,14 @@ describe("workflow_run.completed with a failure", () => {
     expect(commentBody).toContain("deterministic: no LLM configured");
 
     const analysis = await app.db.runAnalysis.findFirstOrThrow({ include: { jobs: true, diagnosis: true } });
-    expect(analysis).toMatchObject({ status: "diagnosed", prNumber: 2, checkRunId: 7001n, commentId: 8001n, runAttempt: 1, headSha: HEAD_SHA });
+    expect(analysis).toMatchObject({
+      status: "diagnosed",
+      prNumber: 2,
+      checkRunId: 7001n,
+      commentId: 8001n,
+      runAttempt: 1,
+      headSha: HEAD_SHA,
+    });
     expect(analysis.jobs).toHaveLength(1);
     expect(analysis.jobs[0]).toMatchObject({ name: "test", category: "test", logStatus: "ok" });
     expect(analysis.diagnosis).toMatchObject({ source: "deterministic", category: "test" });
@@ -72,7 +81,12 @@ describe("workflow_run.completed with a failure", () => {
   });
 
   it("a rerun (attempt 2) gets its own check run and updates the same comment instead of posting a new one", async () => {
-    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, undefined, { id: 8001 });
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG)
+      .expectsCheckRun(undefined, { id: 7001 })
+      .hasComments(2, [])
+      .expectsComment(2, undefined, { id: 8001 });
     gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
     await app.settle();
@@ -115,16 +129,23 @@ describe("workflow_run.completed with a failure", () => {
 
     const next = mockGitHub({ owner: OWNER, repo: REPO });
     next
-      .hasRunJobs(RUN_ID + 1, [job({ owner: OWNER, repo: REPO, runId: RUN_ID + 1, id: JOB_ID + 1, name: "test", failedStep: "Run npm test" })])
+      .hasRunJobs(RUN_ID + 1, [
+        job({ owner: OWNER, repo: REPO, runId: RUN_ID + 1, id: JOB_ID + 1, name: "test", failedStep: "Run npm test" }),
+      ])
       .hasJobLog(JOB_ID + 1, VITEST_LOG)
       .expectsCheckRun(undefined, { id: 7002 })
       .hasIssue(30, "open")
       .expectsCommentUpdate(8002);
     next.hasNoConfig();
-    await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID + 1, branch: "main", headSha: "b".repeat(40) }));
+    await app.receive(
+      "workflow_run",
+      workflowRunCompleted({ runId: RUN_ID + 1, branch: "main", headSha: "b".repeat(40) }),
+    );
     await app.settle();
     next.done();
-    expect(await app.db.trackingIssue.findMany()).toEqual([expect.objectContaining({ branch: "main", issueNumber: 30 })]);
+    expect(await app.db.trackingIssue.findMany()).toEqual([
+      expect.objectContaining({ branch: "main", issueNumber: 30 }),
+    ]);
   });
 
   it("a fork's pull request (empty pull_requests) is found by head SHA and gets the comment", async () => {
@@ -132,19 +153,35 @@ describe("workflow_run.completed with a failure", () => {
       .hasRunJobs(RUN_ID, [failedRun()])
       .hasJobLog(JOB_ID, VITEST_LOG)
       .expectsCheckRun(undefined, { id: 7001 })
-      .hasOpenPulls("contributor:feature", [pull({ number: 9, headSha: HEAD_SHA, headRef: "feature", headRepo: `contributor/${REPO}`, baseRepo: `${OWNER}/${REPO}` })])
+      .hasOpenPulls("contributor:feature", [
+        pull({
+          number: 9,
+          headSha: HEAD_SHA,
+          headRef: "feature",
+          headRepo: `contributor/${REPO}`,
+          baseRepo: `${OWNER}/${REPO}`,
+        }),
+      ])
       .hasComments(9, [])
       .expectsComment(9, undefined, { id: 8003 });
     gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, forkOwner: "contributor" }));
     await app.settle();
     gh.done();
-    expect(await app.db.runAnalysis.findFirstOrThrow()).toMatchObject({ prNumber: 9, headRepository: `contributor/${REPO}` });
+    expect(await app.db.runAnalysis.findFirstOrThrow()).toMatchObject({
+      prNumber: 9,
+      headRepository: `contributor/${REPO}`,
+    });
   });
 
   it("an expired log (404) is reported in the comment, not thrown", async () => {
     let body = "";
-    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasExpiredLog(JOB_ID).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasExpiredLog(JOB_ID)
+      .expectsCheckRun(undefined, { id: 7001 })
+      .hasComments(2, [])
+      .expectsComment(2, (b) => (body = b.body));
     gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
     await app.settle();
@@ -157,9 +194,17 @@ describe("workflow_run.completed with a failure", () => {
   it("a log over the cap is cut to its tail, and the cut is said", async () => {
     const capped = await testApp({ settings: { logMaxBytes: 4096 } });
     try {
-      const noise = Array.from({ length: 500 }, (_, i) => `2026-11-23T08:00:04.0000000Z downloading package ${i} of 500`).join("\n");
+      const noise = Array.from(
+        { length: 500 },
+        (_, i) => `2026-11-23T08:00:04.0000000Z downloading package ${i} of 500`,
+      ).join("\n");
       let body = "";
-      gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, `${noise}\n${VITEST_LOG}`).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2, (b) => (body = b.body));
+      gh.canGetToken()
+        .hasRunJobs(RUN_ID, [failedRun()])
+        .hasJobLog(JOB_ID, `${noise}\n${VITEST_LOG}`)
+        .expectsCheckRun(undefined, { id: 7001 })
+        .hasComments(2, [])
+        .expectsComment(2, (b) => (body = b.body));
       gh.hasNoConfig();
       await capped.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2 }));
       await capped.settle();
@@ -173,7 +218,12 @@ describe("workflow_run.completed with a failure", () => {
   });
 
   it("the same delivery twice is handled once", async () => {
-    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2);
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG)
+      .expectsCheckRun(undefined, { id: 7001 })
+      .hasComments(2, [])
+      .expectsComment(2);
     gh.hasNoConfig();
     const payload = workflowRunCompleted({ runId: RUN_ID, pr: 2 });
     await app.receive("workflow_run", payload, "delivery-1");
@@ -184,7 +234,12 @@ describe("workflow_run.completed with a failure", () => {
   });
 
   it("an older attempt arriving after a newer one is skipped", async () => {
-    gh.canGetToken().hasRunJobs(RUN_ID, [failedRun()]).hasJobLog(JOB_ID, VITEST_LOG).expectsCheckRun(undefined, { id: 7001 }).hasComments(2, []).expectsComment(2);
+    gh.canGetToken()
+      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasJobLog(JOB_ID, VITEST_LOG)
+      .expectsCheckRun(undefined, { id: 7001 })
+      .hasComments(2, [])
+      .expectsComment(2);
     gh.hasNoConfig();
     await app.receive("workflow_run", workflowRunCompleted({ runId: RUN_ID, pr: 2, attempt: 2 }));
     await app.settle();
@@ -214,7 +269,11 @@ describe("with Gemini configured", () => {
     gh.canGetToken()
       .hasRunJobs(RUN_ID, [failedRun()])
       .hasJobLog(JOB_ID, VITEST_LOG)
-      .hasWorkflowFile(".github/workflows/ci.yml", "name: CI\non: pull_request\njobs:\n  test:\n    steps:\n      - run: npm test\n", HEAD_SHA)
+      .hasWorkflowFile(
+        ".github/workflows/ci.yml",
+        "name: CI\non: pull_request\njobs:\n  test:\n    steps:\n      - run: npm test\n",
+        HEAD_SHA,
+      )
       .expectsCheckRun(checks.checkRun, { id: 7001 })
       .hasComments(2, [])
       .expectsComment(2, checks.comment, { id: 8001 });
@@ -229,10 +288,32 @@ describe("with Gemini configured", () => {
       .reply(function (_uri, body) {
         request = body;
         headers = this.req.headers;
-        return [200, {
-          candidates: [{ content: { role: "model", parts: [{ text: JSON.stringify({ summary: "sum() subtracts", rootCause: "src/sum.ts returns a - b instead of a + b.", category: "test", confidence: 0.86, suggestedFix: "Return a + b.", files: ["src/sum.ts"] }) }] }, finishReason: "STOP" }],
-          usageMetadata: { promptTokenCount: 1200, candidatesTokenCount: 80 },
-        }];
+        return [
+          200,
+          {
+            candidates: [
+              {
+                content: {
+                  role: "model",
+                  parts: [
+                    {
+                      text: JSON.stringify({
+                        summary: "sum() subtracts",
+                        rootCause: "src/sum.ts returns a - b instead of a + b.",
+                        category: "test",
+                        confidence: 0.86,
+                        suggestedFix: "Return a + b.",
+                        files: ["src/sum.ts"],
+                      }),
+                    },
+                  ],
+                },
+                finishReason: "STOP",
+              },
+            ],
+            usageMetadata: { promptTokenCount: 1200, candidatesTokenCount: 80 },
+          },
+        ];
       });
     let checkRun: any;
     let body = "";
@@ -247,15 +328,35 @@ describe("with Gemini configured", () => {
     expect(body).toContain("src/sum.ts returns a - b instead of a + b.");
     expect(body).toContain("confidence: 86%");
     expect(body).toContain("`/approve`");
-    expect(checkRun.actions).toEqual([{ label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" }]);
-    expect(await llmApp.db.diagnosis.findFirstOrThrow()).toMatchObject({ source: "llm", model: "gemini-2.5-flash", promptTokens: 1200, outputTokens: 80 });
+    expect(checkRun.actions).toEqual([
+      { label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" },
+    ]);
+    expect(await llmApp.db.diagnosis.findFirstOrThrow()).toMatchObject({
+      source: "llm",
+      model: "gemini-2.5-flash",
+      promptTokens: 1200,
+      outputTokens: 80,
+    });
     expect(await llmApp.db.llmUsage.findFirstOrThrow()).toMatchObject({ calls: 1, tokens: 1280 });
     expect(llmApp.logs.text).not.toContain(KEY);
   });
 
   it.each([
-    ["answers invalid JSON twice", () => nock(GEMINI).post(GEMINI_PATH).times(2).reply(200, { candidates: [{ content: { parts: [{ text: "{not json" }] } }] })],
-    ["fails with a 500", () => nock(GEMINI).post(GEMINI_PATH).reply(500, { error: { code: 500, message: "internal" } })],
+    [
+      "answers invalid JSON twice",
+      () =>
+        nock(GEMINI)
+          .post(GEMINI_PATH)
+          .times(2)
+          .reply(200, { candidates: [{ content: { parts: [{ text: "{not json" }] } }] }),
+    ],
+    [
+      "fails with a 500",
+      () =>
+        nock(GEMINI)
+          .post(GEMINI_PATH)
+          .reply(500, { error: { code: 500, message: "internal" } }),
+    ],
     ["answers nothing at all", () => nock(GEMINI).post(GEMINI_PATH).reply(200, {})],
   ])("when the model %s, the deterministic diagnosis is posted", async (_name, setup) => {
     setup();
@@ -272,12 +373,15 @@ describe("with Gemini configured", () => {
 });
 
 describe("workflow_run.completed that ci-medic leaves alone", () => {
-  it.each(["cancelled", "skipped", "neutral", "action_required", "stale"])("conclusion %s: nothing is queued or posted", async (conclusion) => {
-    await app.receive("workflow_run", workflowRunCompleted({ conclusion }));
-    await app.settle();
-    expect(await app.db.job.count()).toBe(0);
-    expect(app.logs.text).toContain("skipped: conclusion is not a failure");
-  });
+  it.each(["cancelled", "skipped", "neutral", "action_required", "stale"])(
+    "conclusion %s: nothing is queued or posted",
+    async (conclusion) => {
+      await app.receive("workflow_run", workflowRunCompleted({ conclusion }));
+      await app.settle();
+      expect(await app.db.job.count()).toBe(0);
+      expect(app.logs.text).toContain("skipped: conclusion is not a failure");
+    },
+  );
 
   it("a success with nothing diagnosed before: nothing", async () => {
     await app.receive("workflow_run", workflowRunCompleted({ conclusion: "success" }));
@@ -287,10 +391,12 @@ describe("workflow_run.completed that ci-medic leaves alone", () => {
 
   it("runs on ci-medic's own fix branches or by its bot: nothing", async () => {
     await app.receive("workflow_run", workflowRunCompleted({ branch: "ci-medic/fix-1001" }));
-    await app.receive("workflow_run", workflowRunCompleted({ runId: 2, actor: { login: "ci-medic[bot]", type: "Bot" } }));
+    await app.receive(
+      "workflow_run",
+      workflowRunCompleted({ runId: 2, actor: { login: "ci-medic[bot]", type: "Bot" } }),
+    );
     await app.settle();
     expect(await app.db.job.count()).toBe(0);
     expect(app.logs.text).toContain("skipped: a run ci-medic itself caused");
   });
 });
-

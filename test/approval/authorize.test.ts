@@ -1,6 +1,6 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { authorizeApprover, type ApprovalPolicy } from "../../src/approval/authorize.js";
+import { type ApprovalPolicy, authorizeApprover } from "../../src/approval/authorize.js";
 import { testOctokit } from "../fix/octokit.js";
 
 const API = "https://api.github.com";
@@ -24,7 +24,9 @@ describe("authorizeApprover", () => {
     ["maintain", "write", "write"],
     ["write", "write", "write"],
   ])("allows role %s", async (role, permission, expected) => {
-    nock(API).get(PERMISSION).reply(200, { permission, role_name: role, user: { login: "alice" } });
+    nock(API)
+      .get(PERMISSION)
+      .reply(200, { permission, role_name: role, user: { login: "alice" } });
     const result = await authorizeApprover(testOctokit(), alice, policy, logger());
     expect(result).toEqual({ allowed: true, permission: expected });
   });
@@ -36,18 +38,27 @@ describe("authorizeApprover", () => {
   ])("refuses role %s and says why", async (role, permission) => {
     nock(API).get(PERMISSION).reply(200, { permission, role_name: role });
     const result = await authorizeApprover(testOctokit(), alice, policy, logger());
-    expect(result).toEqual({ allowed: false, reason: `sorry, ci-medic commands need write access to this repository, and your access is ${role}.` });
+    expect(result).toEqual({
+      allowed: false,
+      reason: `sorry, ci-medic commands need write access to this repository, and your access is ${role}.`,
+    });
   });
 
   it("goes by a custom role's base permission", async () => {
     nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "release-manager" });
-    expect(await authorizeApprover(testOctokit(), alice, policy, logger())).toEqual({ allowed: true, permission: "write" });
+    expect(await authorizeApprover(testOctokit(), alice, policy, logger())).toEqual({
+      allowed: true,
+      permission: "write",
+    });
   });
 
   it("requires admin when the policy says so", async () => {
     nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "maintain" });
     const result = await authorizeApprover(testOctokit(), alice, { ...policy, permission: "admin" }, logger());
-    expect(result).toEqual({ allowed: false, reason: "sorry, ci-medic commands need admin access to this repository, and your access is maintain." });
+    expect(result).toEqual({
+      allowed: false,
+      reason: "sorry, ci-medic commands need admin access to this repository, and your access is maintain.",
+    });
   });
 
   it.each([404, 500])("refuses on an API error %i and logs it first", async (status) => {
@@ -80,14 +91,24 @@ describe("authorizeApprover", () => {
   describe("allow-list", () => {
     it("allows a listed login, case-insensitively", async () => {
       nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "write" });
-      const result = await authorizeApprover(testOctokit(), alice, { ...policy, allowList: ["bob", "@Alice"] }, logger());
+      const result = await authorizeApprover(
+        testOctokit(),
+        alice,
+        { ...policy, allowList: ["bob", "@Alice"] },
+        logger(),
+      );
       expect(result).toEqual({ allowed: true, permission: "write" });
     });
 
     it("refuses a writer who is not on it", async () => {
       nock(API).get(PERMISSION).reply(200, { permission: "admin", role_name: "admin" });
       nock(API).get("/orgs/acme/teams/release/memberships/alice").reply(404, { message: "Not Found" });
-      const result = await authorizeApprover(testOctokit(), alice, { ...policy, allowList: ["bob", "acme/release"] }, logger());
+      const result = await authorizeApprover(
+        testOctokit(),
+        alice,
+        { ...policy, allowList: ["bob", "acme/release"] },
+        logger(),
+      );
       expect(result).toEqual({ allowed: false, reason: expect.stringContaining("allow-list") });
     });
 
@@ -95,7 +116,12 @@ describe("authorizeApprover", () => {
       nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "write" });
       nock(API).get("/orgs/acme/teams/pending/memberships/alice").reply(200, { state: "pending", role: "member" });
       nock(API).get("/orgs/acme/teams/release/memberships/alice").reply(200, { state: "active", role: "member" });
-      const result = await authorizeApprover(testOctokit(), alice, { ...policy, allowList: ["acme/pending", "acme/release"] }, logger());
+      const result = await authorizeApprover(
+        testOctokit(),
+        alice,
+        { ...policy, allowList: ["acme/pending", "acme/release"] },
+        logger(),
+      );
       expect(result).toEqual({ allowed: true, permission: "write" });
     });
 

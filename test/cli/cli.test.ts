@@ -5,7 +5,7 @@ import { PassThrough, Readable } from "node:stream";
 import v8 from "node:v8";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli.js";
-import { SMALL_HEAP_FROM_BYTES, keepsHeapSmall, tuneHeapFor } from "../../src/cli-heap.js";
+import { keepsHeapSmall, SMALL_HEAP_FROM_BYTES, tuneHeapFor } from "../../src/cli-heap.js";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-medic-cli-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -58,7 +58,13 @@ describe("the ci-medic command's heap", () => {
   it("is set from the size of the log file, or for stdin, before the log is read", async () => {
     const told: (number | undefined)[] = [];
     const log = file("sized.log", LOG);
-    const run = (argv: string[]) => main(argv, { stdin: Readable.from([Buffer.from(LOG)]), stdout: new PassThrough(), stderr: new PassThrough(), tuneHeap: (n) => told.push(n) });
+    const run = (argv: string[]) =>
+      main(argv, {
+        stdin: Readable.from([Buffer.from(LOG)]),
+        stdout: new PassThrough(),
+        stderr: new PassThrough(),
+        tuneHeap: (n) => told.push(n),
+      });
     expect(await run(["diagnose", log])).toBe(0);
     expect(await run(["diagnose", "-"])).toBe(0);
     expect(await run(["diagnose", path.join(dir, "missing.log")])).toBe(2);
@@ -99,7 +105,13 @@ describe("ci-medic diagnose", () => {
     const jobs = {
       jobs: [
         { conclusion: "success", steps: [{ name: "Other", number: 1, conclusion: "success" }] },
-        { conclusion: "failure", steps: [{ name: "Set up job", number: 1, conclusion: "success" }, { name: "Unit tests", number: 2, conclusion: "failure" }] },
+        {
+          conclusion: "failure",
+          steps: [
+            { name: "Set up job", number: 1, conclusion: "success" },
+            { name: "Unit tests", number: 2, conclusion: "failure" },
+          ],
+        },
       ],
     };
     const r = await cli(["diagnose", file("c.log", LOG), "--steps", file("jobs.json", JSON.stringify(jobs))]);
@@ -117,12 +129,20 @@ describe("ci-medic diagnose", () => {
   it.each([
     ["missing file", () => ["diagnose", path.join(dir, "nope.log")], /^ci-medic: log file not found: .*nope\.log\n$/],
     ["directory", () => ["diagnose", dir], /^ci-medic: log file is a directory: /],
-    ["binary input", () => ["diagnose", file("bin.log", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 0]))], /^ci-medic: input looks binary, not a text log\n$/],
+    [
+      "binary input",
+      () => ["diagnose", file("bin.log", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 0]))],
+      /^ci-medic: input looks binary, not a text log\n$/,
+    ],
     ["empty log", () => ["diagnose", file("empty.log", "\n\n")], /^ci-medic: log is empty\n$/],
     ["unknown flag", () => ["diagnose", "x.log", "--frobnicate"], /^ci-medic: unknown flag: --frobnicate\n$/],
     ["unknown command", () => ["explain", "x.log"], /^ci-medic: unknown command: explain\n$/],
     ["no log file", () => ["diagnose", "--json"], /^ci-medic: missing log file/],
-    ["bad steps file", () => ["diagnose", file("e.log", LOG), "--steps", file("bad.json", "{not json")], /^ci-medic: --steps file is not valid JSON\n$/],
+    [
+      "bad steps file",
+      () => ["diagnose", file("e.log", LOG), "--steps", file("bad.json", "{not json")],
+      /^ci-medic: --steps file is not valid JSON\n$/,
+    ],
   ])("%s: one line on stderr, exit code 2", async (_name, argv, message) => {
     const r = await cli(argv());
     expect(r.code).toBe(2);

@@ -66,13 +66,17 @@ describe("shouldWatch", () => {
       watch: false,
       reason: 'branch "feature/login" matches no pattern in branches.include',
     });
-    expect(shouldWatch(config({ branches: { include: ["main", "release/*"] } }), { ...ci, branch: "release/2.0" }).watch).toBe(true);
+    expect(
+      shouldWatch(config({ branches: { include: ["main", "release/*"] } }), { ...ci, branch: "release/2.0" }).watch,
+    ).toBe(true);
   });
 
   it("works without a workflow path", () => {
-    expect(shouldWatch(config({ workflows: { include: ["ci.yml"] } }), { workflowName: "CI", branch: "main" })).toEqual({
-      watch: false,
-      reason: 'workflow "CI" matches no pattern in workflows.include',
-    });
+    expect(shouldWatch(config({ workflows: { include: ["ci.yml"] } }), { workflowName: "CI", branch: "main" })).toEqual(
+      {
+        watch: false,
+        reason: 'workflow "CI" matches no pattern in workflows.include',
+      },
+    );
   });
 });

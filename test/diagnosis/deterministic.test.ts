@@ -6,7 +6,8 @@ describe("deterministicDiagnosis", () => {
   it("summarises from the category, the first annotation, the command and the last error lines", () => {
     const d = deterministicDiagnosis(input(), "LLM error: gemini: [503] overloaded");
     expect(d).toEqual({
-      summary: "`build (20.x)` (step `Build`) failed with a compilation error: src/server.ts:42 TS2322 Type 'string' is not assignable to type 'number'.",
+      summary:
+        "`build (20.x)` (step `Build`) failed with a compilation error: src/server.ts:42 TS2322 Type 'string' is not assignable to type 'number'.",
       rootCause: [
         "1 error located in the repository; the first:",
         "- `src/server.ts:42` TS2322: Type 'string' is not assignable to type 'number'.",
@@ -19,7 +20,8 @@ describe("deterministicDiagnosis", () => {
       ].join("\n"),
       category: "compile",
       confidence: 0.3,
-      suggestedFix: "Fix the compiler errors listed above; they point at the exact files and lines. Reproduce locally with `npm run build`.",
+      suggestedFix:
+        "Fix the compiler errors listed above; they point at the exact files and lines. Reproduce locally with `npm run build`.",
       files: ["src/server.ts"],
       source: "deterministic",
       fallbackReason: "LLM error: gemini: [503] overloaded",
@@ -27,7 +29,12 @@ describe("deterministicDiagnosis", () => {
   });
 
   it("stays honest with no annotations and an unknown category, and neutralises mentions from the log", () => {
-    const job = tscJob({ annotations: [], category: "unknown", failedCommand: undefined, excerpt: "cc @octocat\nsomething failed <!-- x -->" });
+    const job = tscJob({
+      annotations: [],
+      category: "unknown",
+      failedCommand: undefined,
+      excerpt: "cc @octocat\nsomething failed <!-- x -->",
+    });
     const d = deterministicDiagnosis(input({ jobs: [job] }));
     expect(d.confidence).toBe(0.1);
     expect(d.category).toBe("unknown");
@@ -41,6 +48,11 @@ describe("deterministicDiagnosis", () => {
 
   it("handles a run with no job evidence", () => {
     const d = deterministicDiagnosis(input({ jobs: [] }), "no LLM configured");
-    expect(d).toMatchObject({ summary: "The run failed with an error that could not be classified.", category: "unknown", confidence: 0.1, files: [] });
+    expect(d).toMatchObject({
+      summary: "The run failed with an error that could not be classified.",
+      category: "unknown",
+      confidence: 0.1,
+      files: [],
+    });
   });
 });

@@ -1,5 +1,5 @@
 import nock from "nock";
-import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GeminiProvider, toGeminiSchema } from "../../src/diagnosis/llm/gemini.js";
 import { LlmError } from "../../src/diagnosis/llm/provider.js";
 import { diagnosisJsonSchema } from "../../src/diagnosis/schema.js";
@@ -49,7 +49,10 @@ describe("GeminiProvider", () => {
     expect(seen!.body.contents).toEqual([{ role: "user", parts: [{ text: "the prompt" }] }]);
     expect(seen!.body.generationConfig).toMatchObject({ responseMimeType: "application/json", maxOutputTokens: 1000 });
     expect(seen!.body.generationConfig.responseSchema).toEqual(toGeminiSchema(diagnosisJsonSchema));
-    expect(seen!.body.generationConfig.responseSchema.properties.category).toMatchObject({ type: "string", format: "enum" });
+    expect(seen!.body.generationConfig.responseSchema.properties.category).toMatchObject({
+      type: "string",
+      format: "enum",
+    });
     expect(JSON.stringify(seen!.body)).not.toContain("additionalProperties");
   });
 
@@ -80,16 +83,30 @@ describe("GeminiProvider", () => {
   });
 
   it("maps 500 to retryable and 400 to not retryable", async () => {
-    nock(API).post(PATH).reply(500, { error: { code: 500, message: "internal", status: "INTERNAL" } });
-    expect(await caught(new GeminiProvider({ apiKey: KEY }).generateJson(req))).toMatchObject({ status: 500, retryable: true });
-    nock(API).post(PATH).reply(400, { error: { code: 400, message: "bad schema", status: "INVALID_ARGUMENT" } });
-    expect(await caught(new GeminiProvider({ apiKey: KEY }).generateJson(req))).toMatchObject({ status: 400, retryable: false });
+    nock(API)
+      .post(PATH)
+      .reply(500, { error: { code: 500, message: "internal", status: "INTERNAL" } });
+    expect(await caught(new GeminiProvider({ apiKey: KEY }).generateJson(req))).toMatchObject({
+      status: 500,
+      retryable: true,
+    });
+    nock(API)
+      .post(PATH)
+      .reply(400, { error: { code: 400, message: "bad schema", status: "INVALID_ARGUMENT" } });
+    expect(await caught(new GeminiProvider({ apiKey: KEY }).generateJson(req))).toMatchObject({
+      status: 400,
+      retryable: false,
+    });
   });
 
   it("fails with an LlmError on empty candidates and on a blocked prompt", async () => {
-    nock(API).post(PATH).reply(200, { candidates: [], usageMetadata: { promptTokenCount: 3 } });
+    nock(API)
+      .post(PATH)
+      .reply(200, { candidates: [], usageMetadata: { promptTokenCount: 3 } });
     expect((await caught(new GeminiProvider({ apiKey: KEY }).generateJson(req))).message).toMatch(/empty response/);
-    nock(API).post(PATH).reply(200, { promptFeedback: { blockReason: "SAFETY" } });
+    nock(API)
+      .post(PATH)
+      .reply(200, { promptFeedback: { blockReason: "SAFETY" } });
     expect((await caught(new GeminiProvider({ apiKey: KEY }).generateJson(req))).message).toMatch(/blocked \(SAFETY\)/);
   });
 

@@ -19,7 +19,15 @@ export function tscJob(overrides: Partial<JobEvidence> = {}): JobEvidence {
     failedCommand: "npm run build",
     excerpt: TSC_EXCERPT,
     annotations: [
-      { path: "src/server.ts", startLine: 42, column: 7, level: "failure", title: "TS2322", message: "Type 'string' is not assignable to type 'number'.", tool: "tsc" },
+      {
+        path: "src/server.ts",
+        startLine: 42,
+        column: 7,
+        level: "failure",
+        title: "TS2322",
+        message: "Type 'string' is not assignable to type 'number'.",
+        tool: "tsc",
+      },
     ],
     category: "compile",
     fingerprint: "a1b2c3d4e5f60718",
@@ -32,7 +40,8 @@ export function input(overrides: Partial<DiagnosisInput> = {}): DiagnosisInput {
   return {
     repository: "acme/demo",
     workflowName: "CI",
-    workflowFile: "name: CI\non: [push, pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci\n      - name: Build\n        run: npm run build\n",
+    workflowFile:
+      "name: CI\non: [push, pull_request]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm ci\n      - name: Build\n        run: npm run build\n",
     headBranch: "feature/port",
     headSha: "0123456789abcdef0123456789abcdef01234567",
     jobs: [tscJob()],

@@ -30,7 +30,13 @@ async function caught(p: Promise<unknown>): Promise<LlmError> {
   throw new Error("expected a rejection");
 }
 
-const req = { system: "SYS", prompt: "PROMPT", schema: diagnosisJsonSchema, schemaName: "diagnosis", maxOutputTokens: 500 };
+const req = {
+  system: "SYS",
+  prompt: "PROMPT",
+  schema: diagnosisJsonSchema,
+  schemaName: "diagnosis",
+  maxOutputTokens: 500,
+};
 
 describe("OpenAiProvider", () => {
   it("posts a strict json_schema chat completion and parses text and usage", async () => {
@@ -54,7 +60,10 @@ describe("OpenAiProvider", () => {
         { role: "system", content: "SYS" },
         { role: "user", content: "PROMPT" },
       ],
-      response_format: { type: "json_schema", json_schema: { name: "diagnosis", schema: diagnosisJsonSchema, strict: true } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "diagnosis", schema: diagnosisJsonSchema, strict: true },
+      },
       // Not api.openai.com: compatible servers get max_tokens.
       max_tokens: 500,
     });
@@ -77,7 +86,13 @@ describe("OpenAiProvider", () => {
   it("maps 401 to a non-retryable error with the (partly masked) key scrubbed", async () => {
     nock("http://llm.local:8080")
       .post("/v1/chat/completions")
-      .reply(401, { error: { message: `Incorrect API key provided: ${KEY.slice(0, 8)}***********6789. ${KEY}`, type: "invalid_request_error", code: "invalid_api_key" } });
+      .reply(401, {
+        error: {
+          message: `Incorrect API key provided: ${KEY.slice(0, 8)}***********6789. ${KEY}`,
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      });
     const err = await caught(new OpenAiProvider({ apiKey: KEY, baseURL: BASE }).generateJson(req));
     expect(err).toMatchObject({ status: 401, retryable: false });
     expect(err.message).toContain("Incorrect API key provided");
@@ -86,18 +101,38 @@ describe("OpenAiProvider", () => {
   });
 
   it("maps 429 with retry-after to retryable with the delay, and insufficient_quota to not retryable", async () => {
-    nock("http://llm.local:8080").post("/v1/chat/completions").reply(429, { error: { message: "Rate limit reached", code: "rate_limit_exceeded" } }, { "retry-after": "7" });
-    expect(await caught(new OpenAiProvider({ apiKey: KEY, baseURL: BASE }).generateJson(req))).toMatchObject({ status: 429, retryable: true, retryAfterMs: 7000 });
-    nock("http://llm.local:8080").post("/v1/chat/completions").reply(429, { error: { message: "You exceeded your current quota", code: "insufficient_quota" } });
-    expect(await caught(new OpenAiProvider({ apiKey: KEY, baseURL: BASE }).generateJson(req))).toMatchObject({ status: 429, retryable: false });
+    nock("http://llm.local:8080")
+      .post("/v1/chat/completions")
+      .reply(429, { error: { message: "Rate limit reached", code: "rate_limit_exceeded" } }, { "retry-after": "7" });
+    expect(await caught(new OpenAiProvider({ apiKey: KEY, baseURL: BASE }).generateJson(req))).toMatchObject({
+      status: 429,
+      retryable: true,
+      retryAfterMs: 7000,
+    });
+    nock("http://llm.local:8080")
+      .post("/v1/chat/completions")
+      .reply(429, { error: { message: "You exceeded your current quota", code: "insufficient_quota" } });
+    expect(await caught(new OpenAiProvider({ apiKey: KEY, baseURL: BASE }).generateJson(req))).toMatchObject({
+      status: 429,
+      retryable: false,
+    });
   });
 
   it("maps 500 to retryable and a refusal or empty content to an error", async () => {
-    nock("http://llm.local:8080").post("/v1/chat/completions").reply(500, { error: { message: "boom" } });
-    expect(await caught(new OpenAiProvider({ baseURL: BASE }).generateJson(req))).toMatchObject({ status: 500, retryable: true });
-    nock("http://llm.local:8080").post("/v1/chat/completions").reply(200, completion(null, { refusal: "I can't help with that" }));
+    nock("http://llm.local:8080")
+      .post("/v1/chat/completions")
+      .reply(500, { error: { message: "boom" } });
+    expect(await caught(new OpenAiProvider({ baseURL: BASE }).generateJson(req))).toMatchObject({
+      status: 500,
+      retryable: true,
+    });
+    nock("http://llm.local:8080")
+      .post("/v1/chat/completions")
+      .reply(200, completion(null, { refusal: "I can't help with that" }));
     expect((await caught(new OpenAiProvider({ baseURL: BASE }).generateJson(req))).message).toMatch(/refused/);
-    nock("http://llm.local:8080").post("/v1/chat/completions").reply(200, { ...completion(""), choices: [] });
+    nock("http://llm.local:8080")
+      .post("/v1/chat/completions")
+      .reply(200, { ...completion(""), choices: [] });
     expect((await caught(new OpenAiProvider({ baseURL: BASE }).generateJson(req))).message).toMatch(/empty response/);
   });
 });

@@ -12,8 +12,14 @@ beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 afterEach(() => nock.cleanAll());
 
-const diagnosis: Diagnosis = { ...(GOOD_ANSWER as Omit<Diagnosis, "source" | "category">), category: "compile", source: "llm", model: "m" };
-const SERVER_TS = "import http from 'node:http';\nconst port: number = process.env.PORT ?? '3000';\nhttp.createServer().listen(port);\n";
+const diagnosis: Diagnosis = {
+  ...(GOOD_ANSWER as Omit<Diagnosis, "source" | "category">),
+  category: "compile",
+  source: "llm",
+  model: "m",
+};
+const SERVER_TS =
+  "import http from 'node:http';\nconst port: number = process.env.PORT ?? '3000';\nhttp.createServer().listen(port);\n";
 
 function script(...contents: Array<string | [number, object]>) {
   const bodies: any[] = [];
@@ -22,18 +28,35 @@ function script(...contents: Array<string | [number, object]>) {
     scope = scope.post("/v1/chat/completions").reply((_u, b) => {
       bodies.push(b);
       if (Array.isArray(c)) return c;
-      return [200, { choices: [{ index: 0, message: { role: "assistant", content: c }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1 } }];
+      return [
+        200,
+        {
+          choices: [{ index: 0, message: { role: "assistant", content: c }, finish_reason: "stop" }],
+          usage: { prompt_tokens: 1, completion_tokens: 1 },
+        },
+      ];
     });
   }
   return bodies;
 }
 
 const provider = () => new OpenAiProvider({ apiKey: KEY, baseURL: `${HOST}/v1`, model: "fixer" });
-const fixInput = { diagnosis, evidence: [tscJob()], files: [{ path: "src/server.ts", content: SERVER_TS }], note: "keep 3000 as default @octocat" };
+const fixInput = {
+  diagnosis,
+  evidence: [tscJob()],
+  files: [{ path: "src/server.ts", content: SERVER_TS }],
+  note: "keep 3000 as default @octocat",
+};
 
 const answer = {
   edits: [
-    { path: "src/server.ts", kind: "replace", search: "const port: number = process.env.PORT ?? '3000';", replace: "const port = Number(process.env.PORT ?? 3000);", content: "" },
+    {
+      path: "src/server.ts",
+      kind: "replace",
+      search: "const port: number = process.env.PORT ?? '3000';",
+      replace: "const port = Number(process.env.PORT ?? 3000);",
+      content: "",
+    },
     { path: "docs/PORT.md", kind: "create", search: "", replace: "", content: "# PORT\n" },
   ],
   explanation: "Parse PORT as a number.",
@@ -46,7 +69,11 @@ describe("proposeFix", () => {
     const proposal = await proposeFix(fixInput, { provider: provider() });
     expect(proposal).toEqual({
       edits: [
-        { path: "src/server.ts", search: "const port: number = process.env.PORT ?? '3000';", replace: "const port = Number(process.env.PORT ?? 3000);" },
+        {
+          path: "src/server.ts",
+          search: "const port: number = process.env.PORT ?? '3000';",
+          replace: "const port = Number(process.env.PORT ?? 3000);",
+        },
         { path: "docs/PORT.md", content: "# PORT\n" },
       ],
       explanation: "Parse PORT as a number.",
@@ -69,8 +96,13 @@ describe("proposeFix", () => {
     const bodies = script(JSON.stringify(bad), `not json ${KEY}`);
     const error = await proposeFix(fixInput, { provider: provider() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FixProposalError);
-    expect(error).toMatchObject({ reason: "invalid-output", message: "the model's answer was invalid twice (the answer was not valid JSON)" });
-    expect(bodies[1].messages[1].content).toMatch(/previous answer was rejected: the JSON did not match the schema \(edits\.0\.search/);
+    expect(error).toMatchObject({
+      reason: "invalid-output",
+      message: "the model's answer was invalid twice (the answer was not valid JSON)",
+    });
+    expect(bodies[1].messages[1].content).toMatch(
+      /previous answer was rejected: the JSON did not match the schema \(edits\.0\.search/,
+    );
   });
 
   it("recovers on the retry", async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { LlmError } from "../../src/diagnosis/llm/provider.js";
 import type { JsonRequest, JsonResponse, LlmProvider } from "../../src/diagnosis/llm/provider.js";
+import { LlmError } from "../../src/diagnosis/llm/provider.js";
 import { withResilience } from "../../src/diagnosis/llm/resilient.js";
 import { diagnosisJsonSchema } from "../../src/diagnosis/schema.js";
 
@@ -29,11 +29,18 @@ afterEach(() => vi.useRealTimers());
 
 describe("withResilience", () => {
   it("retries a 429 honouring retry-after, then succeeds", async () => {
-    const { provider, calls } = scripted([new LlmError("rate limited", { status: 429, retryable: true, retryAfterMs: 4_000 }), OK]);
+    const { provider, calls } = scripted([
+      new LlmError("rate limited", { status: 429, retryable: true, retryAfterMs: 4_000 }),
+      OK,
+    ]);
     const sleeps: number[] = [];
     const onCall = vi.fn();
     const onRetry = vi.fn();
-    const p = withResilience(provider, { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, observer: { onCall, onRetry } });
+    const p = withResilience(provider, {
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+      observer: { onCall, onRetry },
+    });
     await expect(p.generateJson(req)).resolves.toEqual(OK);
     expect(calls).toHaveLength(2);
     expect(sleeps).toEqual([4_000]);
@@ -46,7 +53,11 @@ describe("withResilience", () => {
     const err = () => new LlmError("HTTP 503", { status: 503, retryable: true });
     const { provider, calls } = scripted([err(), err(), err(), OK]);
     const sleeps: number[] = [];
-    const p = withResilience(provider, { sleep: async (ms) => void sleeps.push(ms), random: () => 1, baseDelayMs: 100 });
+    const p = withResilience(provider, {
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 1,
+      baseDelayMs: 100,
+    });
     await expect(p.generateJson(req)).rejects.toMatchObject({ status: 503 });
     expect(calls).toHaveLength(3);
     expect(sleeps).toEqual([150, 300]);
@@ -58,7 +69,9 @@ describe("withResilience", () => {
     await expect(withResilience(a.provider, { sleep }).generateJson(req)).rejects.toMatchObject({ status: 400 });
     expect(a.calls).toHaveLength(1);
     const b = scripted([new LlmError("slow down", { status: 429, retryable: true, retryAfterMs: 120_000 }), OK]);
-    await expect(withResilience(b.provider, { sleep, maxDelayMs: 30_000 }).generateJson(req)).rejects.toMatchObject({ status: 429 });
+    await expect(withResilience(b.provider, { sleep, maxDelayMs: 30_000 }).generateJson(req)).rejects.toMatchObject({
+      status: 429,
+    });
     expect(b.calls).toHaveLength(1);
     expect(sleep).not.toHaveBeenCalled();
   });
@@ -70,14 +83,21 @@ describe("withResilience", () => {
     const { provider, calls } = scripted([fail(), fail(), fail(), fail(), fail()]);
     const states: string[] = [];
     const onCall = vi.fn();
-    const p = withResilience(provider, { maxRetries: 0, halfOpenAfterMs: 30_000, observer: { onBreakerStateChange: (s) => states.push(s), onCall } });
+    const p = withResilience(provider, {
+      maxRetries: 0,
+      halfOpenAfterMs: 30_000,
+      observer: { onBreakerStateChange: (s) => states.push(s), onCall },
+    });
     for (let i = 0; i < 5; i++) await expect(p.generateJson(req)).rejects.toMatchObject({ status: 500 });
     expect(p.isOpen()).toBe(true);
     expect(states).toEqual(["open"]);
 
     // Another model behind the same breaker is cut off too.
     await expect(p.withModel("m2").generateJson(req)).rejects.toThrow("circuit open");
-    await expect(p.generateJson(req)).rejects.toMatchObject({ message: expect.stringContaining("circuit open"), retryable: false });
+    await expect(p.generateJson(req)).rejects.toMatchObject({
+      message: expect.stringContaining("circuit open"),
+      retryable: false,
+    });
     expect(calls).toHaveLength(5);
     expect(onCall).toHaveBeenLastCalledWith("m1", "circuit-open", expect.any(Number), { prompt: 0, output: 0 });
 
@@ -110,7 +130,13 @@ describe("withResilience", () => {
 
   it("a throwing observer does not break the call", async () => {
     const { provider } = scripted([OK]);
-    const p = withResilience(provider, { observer: { onCall: () => { throw new Error("metrics down"); } } });
+    const p = withResilience(provider, {
+      observer: {
+        onCall: () => {
+          throw new Error("metrics down");
+        },
+      },
+    });
     await expect(p.generateJson(req)).resolves.toEqual(OK);
   });
 });

@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeGitHub } from "../helpers/fake-github.js";
-import { deliverWebhook, freePort, ServerProcess, serverEnv, waitFor } from "../helpers/server-process.js";
-import { failingJobLog } from "../helpers/logs.js";
-import { workflowRunCompleted } from "../helpers/payloads.js";
 import { TEST_PRIVATE_KEY } from "../helpers/app.js";
 import { testDir } from "../helpers/db.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+import { failingJobLog } from "../helpers/logs.js";
+import { workflowRunCompleted } from "../helpers/payloads.js";
+import { deliverWebhook, freePort, ServerProcess, serverEnv, waitFor } from "../helpers/server-process.js";
 
 // The real server as a child process, GitHub faked over HTTP on loopback, SIGKILL in the middle of a job, a restart on
 // the same database: every failure is diagnosed exactly once (one check run and one comment each, nothing missing).
@@ -41,7 +41,12 @@ describe("crash and restart", () => {
     await first.start(port);
 
     for (const [i, run] of RUNS.entries()) {
-      const payload = workflowRunCompleted({ runId: run, pr: 40 + i, headSha: `${i}`.repeat(40), branch: `feature-${i}` });
+      const payload = workflowRunCompleted({
+        runId: run,
+        pr: 40 + i,
+        headSha: `${i}`.repeat(40),
+        branch: `feature-${i}`,
+      });
       const res = await deliverWebhook(port, SECRET, "workflow_run", payload);
       expect(res.status).toBeLessThan(300);
     }
@@ -60,8 +65,15 @@ describe("crash and restart", () => {
 
     expect(github.count("POST", /\/check-runs$/)).toBe(RUNS.length);
     expect(github.count("POST", /\/issues\/\d+\/comments$/)).toBe(RUNS.length);
-    const commented = github.requests.filter((r) => r.method === "POST" && /\/comments$/.test(r.path)).map((r) => r.path).sort();
-    expect(commented).toEqual(["/repos/octo-org/octo-repo/issues/40/comments", "/repos/octo-org/octo-repo/issues/41/comments", "/repos/octo-org/octo-repo/issues/42/comments"]);
+    const commented = github.requests
+      .filter((r) => r.method === "POST" && /\/comments$/.test(r.path))
+      .map((r) => r.path)
+      .sort();
+    expect(commented).toEqual([
+      "/repos/octo-org/octo-repo/issues/40/comments",
+      "/repos/octo-org/octo-repo/issues/41/comments",
+      "/repos/octo-org/octo-repo/issues/42/comments",
+    ]);
     for (const check of github.state.checkRuns.values()) {
       expect(check.name).toBe("ci-medic");
       expect(check.conclusion).toBe("neutral");

@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FakeGitHub } from "../helpers/fake-github.js";
-import { deliverWebhook, freePort, ServerProcess, serverEnv, waitFor } from "../helpers/server-process.js";
-import { failingJobLog } from "../helpers/logs.js";
-import { workflowRunCompleted } from "../helpers/payloads.js";
+import { createDb } from "../../src/db/client.js";
 import { TEST_PRIVATE_KEY } from "../helpers/app.js";
 import { testDir } from "../helpers/db.js";
-import { createDb } from "../../src/db/client.js";
+import { FakeGitHub } from "../helpers/fake-github.js";
+import { failingJobLog } from "../helpers/logs.js";
+import { workflowRunCompleted } from "../helpers/payloads.js";
+import { deliverWebhook, freePort, ServerProcess, serverEnv, waitFor } from "../helpers/server-process.js";
 
 // The built server (lib/server.js) with its jobs in the job thread: what the thread counts shows up on the main
 // thread's /metrics, and SIGTERM lets a running job finish, or releases it at the deadline, before exiting 0.
@@ -20,7 +20,8 @@ describe("the job thread in the server", () => {
 
   beforeAll(async () => {
     await github.start();
-    for (const run of [31, 32, 33, 34]) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: failingJobLog(run) }]);
+    for (const run of [31, 32, 33, 34])
+      github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: failingJobLog(run) }]);
   });
   afterEach(async () => {
     github.holdLogs = undefined;
@@ -40,7 +41,12 @@ describe("the job thread in the server", () => {
   }
 
   async function deliver(port: number, run: number, pr: number) {
-    const payload = workflowRunCompleted({ runId: run, pr, headSha: `${run}`.repeat(20).slice(0, 40), branch: `feature-${run}` });
+    const payload = workflowRunCompleted({
+      runId: run,
+      pr,
+      headSha: `${run}`.repeat(20).slice(0, 40),
+      branch: `feature-${run}`,
+    });
     const res = await deliverWebhook(port, SECRET, "workflow_run", payload);
     expect(res.status).toBeLessThan(300);
   }
@@ -49,7 +55,14 @@ describe("the job thread in the server", () => {
     const { port } = await start();
     await deliver(port, 31, 51);
     await waitFor(() => github.count("POST", /\/issues\/51\/comments$/) === 1, 30_000, "the comment");
-    await waitFor(async () => /job_duration_seconds_count\{kind="diagnose-run",outcome="done"\} 1/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()), 10_000, "the job's metrics");
+    await waitFor(
+      async () =>
+        /job_duration_seconds_count\{kind="diagnose-run",outcome="done"\} 1/.test(
+          await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+        ),
+      10_000,
+      "the job's metrics",
+    );
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(text).toContain('ci_medic_diagnosis_fallbacks_total{reason="no_provider"} 1'); // counted in the thread
     expect(text).toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="enqueued"} 1'); // main thread
@@ -98,7 +111,9 @@ describe("the job thread in the server", () => {
     await waitFor(() => github.count("GET", /^\/blob\/logs\/330$/) > 0, 30_000, "the log download");
     expect(await server!.kill("SIGTERM")).toBe(0);
     const db = createDb(url);
-    expect(await db.job.findMany({ select: { state: true, attempts: true, lockedBy: true } })).toEqual([{ state: "queued", attempts: 0, lockedBy: null }]);
+    expect(await db.job.findMany({ select: { state: true, attempts: true, lockedBy: true } })).toEqual([
+      { state: "queued", attempts: 0, lockedBy: null },
+    ]);
     await db.$disconnect();
     expect(server!.output).toMatch(/released unfinished jobs back to the queue/);
     expect(github.count("POST", /\/check-runs$/)).toBe(checkRunsBefore);

@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { openFixPullRequest, readFilesAtSha, type OpenFixInput } from "../../src/fix/open-fix-pr.js";
 import { headMoved } from "../../src/fix/head-moved.js";
+import { type OpenFixInput, openFixPullRequest, readFilesAtSha } from "../../src/fix/open-fix-pr.js";
 import { testOctokit } from "./octokit.js";
 
 const API = "https://api.github.com";
@@ -79,10 +79,18 @@ function mockCommitCreation(seen: { bodies: Record<string, unknown> }) {
     });
   nock(API)
     .get(`${R}/git/trees/treeSrc`)
-    .reply(200, { sha: "treeSrc", truncated: false, tree: [{ path: "sum.ts", mode: "100644", type: "blob", sha: "b1" }] });
+    .reply(200, {
+      sha: "treeSrc",
+      truncated: false,
+      tree: [{ path: "sum.ts", mode: "100644", type: "blob", sha: "b1" }],
+    });
   nock(API)
     .get(`${R}/git/trees/treeScripts`)
-    .reply(200, { sha: "treeScripts", truncated: false, tree: [{ path: "check.sh", mode: "100755", type: "blob", sha: "b2" }] });
+    .reply(200, {
+      sha: "treeScripts",
+      truncated: false,
+      tree: [{ path: "check.sh", mode: "100755", type: "blob", sha: "b2" }],
+    });
   const blobs: unknown[] = [];
   seen.bodies.blobs = blobs;
   let n = 0;
@@ -118,7 +126,12 @@ describe("openFixPullRequest", () => {
 
     const result = await openFixPullRequest(testOctokit(), input);
 
-    expect(result).toEqual({ kind: "opened", prNumber: 42, prUrl: "https://github.com/acme/widgets/pull/42", branch: "ci-medic/fix-123" });
+    expect(result).toEqual({
+      kind: "opened",
+      prNumber: 42,
+      prUrl: "https://github.com/acme/widgets/pull/42",
+      branch: "ci-medic/fix-123",
+    });
     expect(seen.bodies.blobs).toEqual([
       { content: "return a + b;\n", encoding: "utf-8" },
       { content: "#!/bin/sh\nexit 0\n", encoding: "utf-8" },
@@ -144,7 +157,9 @@ describe("openFixPullRequest", () => {
   });
 
   it("reuses its own existing branch and the pull request already open for it", async () => {
-    nock(API).get(REF_PATH).reply(200, { ref: "refs/heads/ci-medic/fix-123", object: { sha: "f".repeat(40), type: "commit" } });
+    nock(API)
+      .get(REF_PATH)
+      .reply(200, { ref: "refs/heads/ci-medic/fix-123", object: { sha: "f".repeat(40), type: "commit" } });
     nock(API)
       .get(`${R}/git/commits/${"f".repeat(40)}`)
       .reply(200, { sha: "f".repeat(40), tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
@@ -154,12 +169,21 @@ describe("openFixPullRequest", () => {
       .reply(200, [{ number: 41, html_url: "https://github.com/acme/widgets/pull/41" }]);
 
     const result = await openFixPullRequest(testOctokit(), input);
-    expect(result).toEqual({ kind: "reused", prNumber: 41, prUrl: "https://github.com/acme/widgets/pull/41", branch: "ci-medic/fix-123" });
+    expect(result).toEqual({
+      kind: "reused",
+      prNumber: 41,
+      prUrl: "https://github.com/acme/widgets/pull/41",
+      branch: "ci-medic/fix-123",
+    });
   });
 
   it("opens a pull request for its own branch when none is open", async () => {
-    nock(API).get(REF_PATH).reply(200, { object: { sha: "f".repeat(40) } });
-    nock(API).get(`${R}/git/commits/${"f".repeat(40)}`).reply(200, { sha: "f", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
+    nock(API)
+      .get(REF_PATH)
+      .reply(200, { object: { sha: "f".repeat(40) } });
+    nock(API)
+      .get(`${R}/git/commits/${"f".repeat(40)}`)
+      .reply(200, { sha: "f", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
     nock(API).get(`${R}/pulls`).query(true).reply(200, []);
     let draft: unknown;
     nock(API)
@@ -176,8 +200,12 @@ describe("openFixPullRequest", () => {
     ["no ci-medic trailer", [{ sha: HEAD }], "wip: my own fix"],
     ["two parents", [{ sha: HEAD }, { sha: "b".repeat(40) }], EXPECTED_MESSAGE],
   ])("reports a branch whose tip has %s, and writes nothing", async (_label, parents, message) => {
-    nock(API).get(REF_PATH).reply(200, { object: { sha: "e".repeat(40) } });
-    nock(API).get(`${R}/git/commits/${"e".repeat(40)}`).reply(200, { sha: "e", tree: { sha: "t" }, parents, message });
+    nock(API)
+      .get(REF_PATH)
+      .reply(200, { object: { sha: "e".repeat(40) } });
+    nock(API)
+      .get(`${R}/git/commits/${"e".repeat(40)}`)
+      .reply(200, { sha: "e", tree: { sha: "t" }, parents, message });
 
     const result = await openFixPullRequest(testOctokit(), input);
     expect(result).toEqual({ kind: "branch-conflict", branch: "ci-medic/fix-123" });
@@ -188,9 +216,16 @@ describe("openFixPullRequest", () => {
     nock(API).get(REF_PATH).reply(404, { message: "Not Found" });
     mockCommitCreation(seen);
     nock(API).post(`${R}/git/refs`).reply(422, { message: "Reference already exists" });
-    nock(API).get(REF_PATH).reply(200, { object: { sha: "d".repeat(40) } });
-    nock(API).get(`${R}/git/commits/${"d".repeat(40)}`).reply(200, { sha: "d", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
-    nock(API).get(`${R}/pulls`).query(true).reply(200, [{ number: 44, html_url: "https://github.com/acme/widgets/pull/44" }]);
+    nock(API)
+      .get(REF_PATH)
+      .reply(200, { object: { sha: "d".repeat(40) } });
+    nock(API)
+      .get(`${R}/git/commits/${"d".repeat(40)}`)
+      .reply(200, { sha: "d", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
+    nock(API)
+      .get(`${R}/pulls`)
+      .query(true)
+      .reply(200, [{ number: 44, html_url: "https://github.com/acme/widgets/pull/44" }]);
 
     const result = await openFixPullRequest(testOctokit(), input);
     expect(result).toMatchObject({ kind: "reused", prNumber: 44 });
@@ -201,27 +236,44 @@ describe("openFixPullRequest", () => {
     nock(API).get(REF_PATH).reply(404, { message: "Not Found" });
     mockCommitCreation(seen);
     nock(API).post(`${R}/git/refs`).reply(422, { message: "Reference already exists" });
-    nock(API).get(REF_PATH).reply(200, { object: { sha: "d".repeat(40) } });
-    nock(API).get(`${R}/git/commits/${"d".repeat(40)}`).reply(200, { sha: "d", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: "mine" });
+    nock(API)
+      .get(REF_PATH)
+      .reply(200, { object: { sha: "d".repeat(40) } });
+    nock(API)
+      .get(`${R}/git/commits/${"d".repeat(40)}`)
+      .reply(200, { sha: "d", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: "mine" });
 
-    expect(await openFixPullRequest(testOctokit(), input)).toEqual({ kind: "branch-conflict", branch: "ci-medic/fix-123" });
+    expect(await openFixPullRequest(testOctokit(), input)).toEqual({
+      kind: "branch-conflict",
+      branch: "ci-medic/fix-123",
+    });
   });
 
   it("refuses to write through a symbolic link", async () => {
     nock(API).get(REF_PATH).reply(404, {});
-    nock(API).get(`${R}/git/commits/${HEAD}`).reply(200, { sha: HEAD, tree: { sha: "tree0" }, parents: [], message: "m" });
-    nock(API).get(`${R}/git/trees/tree0`).reply(200, { sha: "tree0", tree: [{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }] });
+    nock(API)
+      .get(`${R}/git/commits/${HEAD}`)
+      .reply(200, { sha: HEAD, tree: { sha: "tree0" }, parents: [], message: "m" });
+    nock(API)
+      .get(`${R}/git/trees/tree0`)
+      .reply(200, { sha: "tree0", tree: [{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }] });
     const change = { path: "link.txt", before: "x\n", after: "y\n" };
     await expect(openFixPullRequest(testOctokit(), { ...input, changes: [change] })).rejects.toThrow(/symbolic link/);
   });
 
   it.each([
     ["a new file where the tree has a directory", { path: "src", before: null, after: "x\n" }, /src already exists/],
-    ["a new file under a path segment that is a file", { path: "README.md/x", before: null, after: "x\n" }, /non-directory \(README\.md\)/],
+    [
+      "a new file under a path segment that is a file",
+      { path: "README.md/x", before: null, after: "x\n" },
+      /non-directory \(README\.md\)/,
+    ],
     ["a submodule", { path: "vendor", before: "x\n", after: "y\n" }, /vendor is a commit, not a file/],
   ])("refuses to write %s, before any blob is made", async (_label, change, message) => {
     nock(API).get(REF_PATH).reply(404, {});
-    nock(API).get(`${R}/git/commits/${HEAD}`).reply(200, { sha: HEAD, tree: { sha: "tree0" }, parents: [], message: "m" });
+    nock(API)
+      .get(`${R}/git/commits/${HEAD}`)
+      .reply(200, { sha: HEAD, tree: { sha: "tree0" }, parents: [], message: "m" });
     nock(API)
       .get(`${R}/git/trees/tree0`)
       .reply(200, {
@@ -241,12 +293,27 @@ describe("readFilesAtSha", () => {
 
   it("reads text files and leaves out absent, binary, oversized and directory paths", async () => {
     const q = { ref: HEAD };
-    nock(API).get(`${R}/contents/src/sum.ts`).query(q).reply(200, { type: "file", size: 14, encoding: "base64", content: b64("return a - b;\n") });
-    nock(API).get(`${R}/contents/src/bom.ts`).query(q).reply(200, { type: "file", size: 4, encoding: "base64", content: b64("\ufeffx\n") });
+    nock(API)
+      .get(`${R}/contents/src/sum.ts`)
+      .query(q)
+      .reply(200, { type: "file", size: 14, encoding: "base64", content: b64("return a - b;\n") });
+    nock(API)
+      .get(`${R}/contents/src/bom.ts`)
+      .query(q)
+      .reply(200, { type: "file", size: 4, encoding: "base64", content: b64("\ufeffx\n") });
     nock(API).get(`${R}/contents/missing.ts`).query(q).reply(404, { message: "Not Found" });
-    nock(API).get(`${R}/contents/logo.png`).query(q).reply(200, { type: "file", size: 4, encoding: "base64", content: b64(Buffer.from([0x89, 0x50, 0, 1])) });
-    nock(API).get(`${R}/contents/big.txt`).query(q).reply(200, { type: "file", size: 5000, encoding: "base64", content: b64("x".repeat(5000)) });
-    nock(API).get(`${R}/contents/src`).query(q).reply(200, [{ type: "file", name: "sum.ts" }]);
+    nock(API)
+      .get(`${R}/contents/logo.png`)
+      .query(q)
+      .reply(200, { type: "file", size: 4, encoding: "base64", content: b64(Buffer.from([0x89, 0x50, 0, 1])) });
+    nock(API)
+      .get(`${R}/contents/big.txt`)
+      .query(q)
+      .reply(200, { type: "file", size: 5000, encoding: "base64", content: b64("x".repeat(5000)) });
+    nock(API)
+      .get(`${R}/contents/src`)
+      .query(q)
+      .reply(200, [{ type: "file", name: "sum.ts" }]);
 
     const files = await readFilesAtSha(testOctokit(), {
       owner: "acme",
@@ -263,7 +330,9 @@ describe("readFilesAtSha", () => {
 
   it("throws on errors other than 404", async () => {
     nock(API).get(`${R}/contents/a.ts`).query(true).reply(500, { message: "boom" });
-    await expect(readFilesAtSha(testOctokit(), { owner: "acme", repo: "widgets", sha: HEAD, paths: ["a.ts"], maxBytes: 10 })).rejects.toMatchObject({ status: 500 });
+    await expect(
+      readFilesAtSha(testOctokit(), { owner: "acme", repo: "widgets", sha: HEAD, paths: ["a.ts"], maxBytes: 10 }),
+    ).rejects.toMatchObject({ status: 500 });
   });
 });
 
@@ -274,7 +343,9 @@ describe("headMoved", () => {
     [HEAD, false],
     ["b".repeat(40), true],
   ])("compares the pull request's head (%s)", async (sha, moved) => {
-    nock(API).get(`${R}/pulls/7`).reply(200, { number: 7, head: { sha, ref: "feature/sum" } });
+    nock(API)
+      .get(`${R}/pulls/7`)
+      .reply(200, { number: 7, head: { sha, ref: "feature/sum" } });
     expect(await headMoved(testOctokit(), { ...base, prNumber: 7 })).toBe(moved);
   });
 

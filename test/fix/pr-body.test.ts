@@ -3,9 +3,9 @@ import { inlineCode, renderForkSuggestion, sanitiseModelText, sanitiseTitle } fr
 
 describe("sanitiseModelText", () => {
   it("neutralises mentions, issue references, HTML and hidden comments", () => {
-    expect(sanitiseModelText("cc @org/team and @bob <!-- secret\nnote --> closes #3, GH-4 <script>x</script>\u0007")).toBe(
-      "cc @\u200borg/team and @\u200bbob  closes #\u200b3, GH-\u200b4 &lt;script>x&lt;/script>",
-    );
+    expect(
+      sanitiseModelText("cc @org/team and @bob <!-- secret\nnote --> closes #3, GH-4 <script>x</script>\u0007"),
+    ).toBe("cc @\u200borg/team and @\u200bbob  closes #\u200b3, GH-\u200b4 &lt;script>x&lt;/script>");
   });
 
   it("drops an unclosed HTML comment to the end and caps the length", () => {
@@ -30,7 +30,11 @@ describe("renderForkSuggestion", () => {
         { path: "src/sum.ts", before: "return a - b;\n", after: "return a + b;\n" },
         { path: "docs/x.md", before: null, after: "```\ncode\n```\n" },
       ],
-      { approvedBy: "alice", runUrl: "https://github.com/acme/widgets/actions/runs/9", explanation: "Use + not -. @mallory" },
+      {
+        approvedBy: "alice",
+        runUrl: "https://github.com/acme/widgets/actions/runs/9",
+        explanation: "Use + not -. @mallory",
+      },
     );
     expect(body).toBe(
       [
@@ -66,7 +70,10 @@ describe("renderForkSuggestion", () => {
   });
 
   it("leaves out a run link that is not a plain URL", () => {
-    const body = renderForkSuggestion([{ path: "a", before: "x\n", after: "y\n" }], { approvedBy: "alice", runUrl: "javascript:alert(1)" });
+    const body = renderForkSuggestion([{ path: "a", before: "x\n", after: "y\n" }], {
+      approvedBy: "alice",
+      runUrl: "javascript:alert(1)",
+    });
     expect(body).not.toContain("javascript:");
   });
 });

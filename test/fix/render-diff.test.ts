@@ -26,8 +26,18 @@ describe("lineDiff", () => {
     const before = "x\ny\nz\nx\ny\nz\n";
     const after = "y\nx\nz\nq\nz\n";
     const d = lineDiff(before, after);
-    expect(d.ops.filter((o) => o.op !== "-").map((o) => o.text).join("")).toBe(after);
-    expect(d.ops.filter((o) => o.op !== "+").map((o) => o.text).join("")).toBe(before);
+    expect(
+      d.ops
+        .filter((o) => o.op !== "-")
+        .map((o) => o.text)
+        .join(""),
+    ).toBe(after);
+    expect(
+      d.ops
+        .filter((o) => o.op !== "+")
+        .map((o) => o.text)
+        .join(""),
+    ).toBe(before);
   });
 
   it("gives up on precision past the bound and over-counts instead", () => {
@@ -85,7 +95,17 @@ describe("unifiedDiff", () => {
 
   it("renders a new file and a missing final newline", () => {
     expect(unifiedDiff([{ path: "n.txt", before: null, after: "one\ntwo" }])).toBe(
-      ["diff --git a/n.txt b/n.txt", "new file mode 100644", "--- /dev/null", "+++ b/n.txt", "@@ -0,0 +1,2 @@", "+one", "+two", "\\ No newline at end of file", ""].join("\n"),
+      [
+        "diff --git a/n.txt b/n.txt",
+        "new file mode 100644",
+        "--- /dev/null",
+        "+++ b/n.txt",
+        "@@ -0,0 +1,2 @@",
+        "+one",
+        "+two",
+        "\\ No newline at end of file",
+        "",
+      ].join("\n"),
     );
   });
 });
@@ -114,11 +134,15 @@ describe("suggestions", () => {
   });
 
   it("suggests an empty replacement for a deletion and nothing for a new file", () => {
-    expect(suggestions({ path: "a.txt", before: "a\nb\n", after: "a\n" })).toEqual([{ path: "a.txt", startLine: 2, line: 2, body: "```suggestion\n```" }]);
+    expect(suggestions({ path: "a.txt", before: "a\nb\n", after: "a\n" })).toEqual([
+      { path: "a.txt", startLine: 2, line: 2, body: "```suggestion\n```" },
+    ]);
     expect(suggestions({ path: "n.txt", before: null, after: "x\n" })).toEqual([]);
   });
 
   it("anchors an insertion at the top on the first line", () => {
-    expect(suggestions({ path: "a.txt", before: "a\n", after: "top\na\n" })).toEqual([{ path: "a.txt", startLine: 1, line: 1, body: "```suggestion\ntop\na\n```" }]);
+    expect(suggestions({ path: "a.txt", before: "a\n", after: "top\na\n" })).toEqual([
+      { path: "a.txt", startLine: 1, line: 1, body: "```suggestion\ntop\na\n```" },
+    ]);
   });
 });

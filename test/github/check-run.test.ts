@@ -35,7 +35,9 @@ describe("publishCheckRun", () => {
       summary: "**Root cause** …",
       text: "log lines",
       annotations,
-      actions: [{ label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" }],
+      actions: [
+        { label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" },
+      ],
     });
     gh.done();
     expect(id).toBe(77);
@@ -51,26 +53,61 @@ describe("publishCheckRun", () => {
       status: "completed",
       conclusion: "neutral",
       completed_at: expect.any(String),
-      output: { title: "compile: 120 type errors", summary: "**Root cause** …", text: "log lines", annotations: expected.slice(0, 50) },
-      actions: [{ label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" }],
+      output: {
+        title: "compile: 120 type errors",
+        summary: "**Root cause** …",
+        text: "log lines",
+        annotations: expected.slice(0, 50),
+      },
+      actions: [
+        { label: "Open fix PR", description: "Ask ci-medic for a fix pull request", identifier: "open-fix-pr" },
+      ],
     });
-    expect(second).toEqual({ output: { title: "compile: 120 type errors", summary: "**Root cause** …", annotations: expected.slice(50, 100) } });
-    expect(third).toEqual({ output: { title: "compile: 120 type errors", summary: "**Root cause** …", annotations: expected.slice(100, 120) } });
+    expect(second).toEqual({
+      output: { title: "compile: 120 type errors", summary: "**Root cause** …", annotations: expected.slice(50, 100) },
+    });
+    expect(third).toEqual({
+      output: { title: "compile: 120 type errors", summary: "**Root cause** …", annotations: expected.slice(100, 120) },
+    });
   });
 
   it("updates the given check run on a rerun instead of creating one", async () => {
     const gh = mockGitHub(repo).expectsCheckRunUpdate(55, (body) => {
-      expect(body).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "t", annotations: [] } });
+      expect(body).toMatchObject({
+        status: "completed",
+        conclusion: "neutral",
+        output: { title: "t", annotations: [] },
+      });
       expect(body.name).toBeUndefined();
     });
-    const id = await publishCheckRun(testOctokit(), { ...repo, headSha, checkRunId: 55, name: "ci-medic", title: "t", summary: "s", text: "", annotations: [] });
+    const id = await publishCheckRun(testOctokit(), {
+      ...repo,
+      headSha,
+      checkRunId: 55,
+      name: "ci-medic",
+      title: "t",
+      summary: "s",
+      text: "",
+      annotations: [],
+    });
     expect(id).toBe(55);
     gh.done();
   });
 
   it("creates a new check run when the known one is gone", async () => {
-    const gh = mockGitHub(repo).expectsCheckRunUpdate(55, undefined, { status: 404 }).expectsCheckRun(undefined, { id: 56 });
-    const id = await publishCheckRun(testOctokit(), { ...repo, headSha, checkRunId: 55, name: "ci-medic", title: "t", summary: "s", text: "", annotations: [] });
+    const gh = mockGitHub(repo)
+      .expectsCheckRunUpdate(55, undefined, { status: 404 })
+      .expectsCheckRun(undefined, { id: 56 });
+    const id = await publishCheckRun(testOctokit(), {
+      ...repo,
+      headSha,
+      checkRunId: 55,
+      name: "ci-medic",
+      title: "t",
+      summary: "s",
+      text: "",
+      annotations: [],
+    });
     expect(id).toBe(56);
     gh.done();
   });
@@ -97,7 +134,17 @@ describe("publishCheckRun", () => {
 
 describe("toGitHubAnnotation", () => {
   it("sets columns only on single-line annotations and defaults end_line to start_line", () => {
-    expect(toGitHubAnnotation({ path: "a.ts", startLine: 3, column: 7, level: "warning", title: "W", message: "m", tool: "eslint" })).toEqual({
+    expect(
+      toGitHubAnnotation({
+        path: "a.ts",
+        startLine: 3,
+        column: 7,
+        level: "warning",
+        title: "W",
+        message: "m",
+        tool: "eslint",
+      }),
+    ).toEqual({
       path: "a.ts",
       start_line: 3,
       end_line: 3,
@@ -107,7 +154,18 @@ describe("toGitHubAnnotation", () => {
       title: "W",
       message: "m",
     });
-    expect(toGitHubAnnotation({ path: "a.ts", startLine: 3, endLine: 5, column: 7, level: "notice", title: "N", message: "m", tool: "x" })).toEqual({
+    expect(
+      toGitHubAnnotation({
+        path: "a.ts",
+        startLine: 3,
+        endLine: 5,
+        column: 7,
+        level: "notice",
+        title: "N",
+        message: "m",
+        tool: "x",
+      }),
+    ).toEqual({
       path: "a.ts",
       start_line: 3,
       end_line: 5,
@@ -118,7 +176,14 @@ describe("toGitHubAnnotation", () => {
   });
 
   it("caps messages at 64 KB", () => {
-    const out = toGitHubAnnotation({ path: "a.ts", startLine: 1, level: "failure", title: "T", message: "é".repeat(40_000), tool: "x" });
+    const out = toGitHubAnnotation({
+      path: "a.ts",
+      startLine: 1,
+      level: "failure",
+      title: "T",
+      message: "é".repeat(40_000),
+      tool: "x",
+    });
     expect(Buffer.byteLength(out.message)).toBeLessThanOrEqual(64 * 1024);
     expect(out.message.endsWith("…")).toBe(true);
     expect(out.message).not.toContain("\uFFFD");

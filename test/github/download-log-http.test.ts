@@ -42,7 +42,11 @@ describe("downloadJobLog over HTTP", () => {
     const result = await downloadJobLog(testOctokit({ baseUrl }), { owner: "o", repo: "r", jobId: 1 });
     expect(result).toEqual({ kind: "ok", text: logText, bytes: Buffer.byteLength(logText), truncated: false });
     expect(seen).toEqual([
-      { server: "api", url: "/api/v3/repos/o/r/actions/jobs/1/logs", authorization: expect.stringMatching(/^token ghs_/) },
+      {
+        server: "api",
+        url: "/api/v3/repos/o/r/actions/jobs/1/logs",
+        authorization: expect.stringMatching(/^token ghs_/),
+      },
       { server: "logs", url: "/signed/1?sig=abc", authorization: undefined },
     ]);
   });

@@ -11,7 +11,8 @@ afterEach(() => nock.cleanAll());
 
 describe("downloadJobLog", () => {
   it("follows the 302 to the log host without sending the token there", async () => {
-    const log = "2026-11-23T08:00:00Z ##[group]Run npm test\nFAIL src/sum.test.ts\n##[error]Process completed with exit code 1.\n";
+    const log =
+      "2026-11-23T08:00:00Z ##[group]Run npm test\nFAIL src/sum.test.ts\n##[error]Process completed with exit code 1.\n";
     const gh = mockGitHub(repo).hasJobLog(1, log);
     const result = await downloadJobLog(testOctokit(), { ...repo, jobId: 1 });
     expect(result).toEqual({ kind: "ok", text: log, bytes: Buffer.byteLength(log), truncated: false });
@@ -35,7 +36,9 @@ describe("downloadJobLog", () => {
     expect(result.bytes).toBe(Buffer.byteLength(log));
     const [note, ...rest] = result.text.split("\n");
     const kept = rest.join("\n");
-    expect(note).toBe(`[ci-medic: the first ${Buffer.byteLength(log) - Buffer.byteLength(kept)} bytes of this ${Buffer.byteLength(log)}-byte log were cut; only its last part is shown]`);
+    expect(note).toBe(
+      `[ci-medic: the first ${Buffer.byteLength(log) - Buffer.byteLength(kept)} bytes of this ${Buffer.byteLength(log)}-byte log were cut; only its last part is shown]`,
+    );
     expect(log.endsWith(kept)).toBe(true);
     expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(10_000);
     expect(Buffer.byteLength(kept)).toBeGreaterThan(9_900);

@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { listFailedJobs } from "../../src/github/failed-jobs.js";
 import { RateLimitedError } from "../../src/github/errors.js";
+import { listFailedJobs } from "../../src/github/failed-jobs.js";
 import { job, mockGitHub, testOctokit } from "../helpers/github-mock.js";
 
 const repo = { owner: "Codertocat", repo: "Hello-World" };

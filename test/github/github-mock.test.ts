@@ -22,8 +22,12 @@ describe("mockGitHub", () => {
   });
 
   it("records method, path and parsed body of every request, and gets an installation token", async () => {
-    const gh = mockGitHub({ ...repo, installationId: 7 }).canGetToken().expectsIssue(undefined, { number: 3 });
-    const token = await testOctokit().request("POST /app/installations/{installation_id}/access_tokens", { installation_id: 7 });
+    const gh = mockGitHub({ ...repo, installationId: 7 })
+      .canGetToken()
+      .expectsIssue(undefined, { number: 3 });
+    const token = await testOctokit().request("POST /app/installations/{installation_id}/access_tokens", {
+      installation_id: 7,
+    });
     expect(token.data.token).toMatch(/^ghs_/);
     const { data } = await testOctokit().rest.issues.create({ ...repo, title: "t", body: "b" });
     expect(data.number).toBe(3);

@@ -1,16 +1,18 @@
+import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
+import type { WorkflowRun, WorkflowRunCompletedEvent } from "@octokit/webhooks-types";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { WorkflowRun, WorkflowRunCompletedEvent } from "@octokit/webhooks-types";
 import { resolvePullRequest } from "../../src/github/resolve-pr.js";
 import { mockGitHub, pull, testOctokit } from "../helpers/github-mock.js";
-import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
 
 const repo = { owner: "octo-org", repo: "octo-repo" }; // the example payload's repository
 
 /** The `workflow_run.completed` example payload from @octokit/webhooks-examples, adjusted per test. */
 function exampleRun(): WorkflowRun {
   const entry = (examples as { name: string; examples: unknown[] }[]).find((e) => e.name === "workflow_run")!;
-  const payload = entry.examples.find((p) => (p as { action: string }).action === "completed") as WorkflowRunCompletedEvent;
+  const payload = entry.examples.find(
+    (p) => (p as { action: string }).action === "completed",
+  ) as WorkflowRunCompletedEvent;
   return structuredClone(payload.workflow_run);
 }
 
@@ -20,7 +22,11 @@ function forkRun(): WorkflowRun {
   run.pull_requests = [];
   run.head_branch = "fix-typo";
   run.head_sha = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-  run.head_repository = { ...run.head_repository, full_name: "forker/octo-repo", owner: { ...run.head_repository.owner, login: "forker" } };
+  run.head_repository = {
+    ...run.head_repository,
+    full_name: "forker/octo-repo",
+    owner: { ...run.head_repository.owner, login: "forker" },
+  };
   return run;
 }
 
@@ -51,8 +57,20 @@ describe("resolvePullRequest", () => {
   it("resolves a fork PR with empty pull_requests by the fork's branch and the head SHA", async () => {
     const run = forkRun();
     const gh = mockGitHub(repo).hasOpenPulls("forker:fix-typo", [
-      pull({ number: 6, headSha: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", headRef: "fix-typo", headRepo: "forker/octo-repo", baseRepo: "octo-org/octo-repo" }),
-      pull({ number: 7, headSha: run.head_sha, headRef: "fix-typo", headRepo: "forker/octo-repo", baseRepo: "octo-org/octo-repo" }),
+      pull({
+        number: 6,
+        headSha: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        headRef: "fix-typo",
+        headRepo: "forker/octo-repo",
+        baseRepo: "octo-org/octo-repo",
+      }),
+      pull({
+        number: 7,
+        headSha: run.head_sha,
+        headRef: "fix-typo",
+        headRepo: "forker/octo-repo",
+        baseRepo: "octo-org/octo-repo",
+      }),
     ]);
     await expect(resolvePullRequest(testOctokit(), run)).resolves.toEqual({
       number: 7,
@@ -70,8 +88,21 @@ describe("resolvePullRequest", () => {
     const gh = mockGitHub(repo)
       .hasOpenPulls("forker:fix-typo", [])
       .hasCommitPulls(run.head_sha, [
-        pull({ number: 5, state: "closed", headSha: run.head_sha, headRef: "old", headRepo: "forker/octo-repo", baseRepo: "octo-org/octo-repo" }),
-        pull({ number: 8, headSha: run.head_sha, headRef: "fix-typo", headRepo: "forker/octo-repo", baseRepo: "octo-org/octo-repo" }),
+        pull({
+          number: 5,
+          state: "closed",
+          headSha: run.head_sha,
+          headRef: "old",
+          headRepo: "forker/octo-repo",
+          baseRepo: "octo-org/octo-repo",
+        }),
+        pull({
+          number: 8,
+          headSha: run.head_sha,
+          headRef: "fix-typo",
+          headRepo: "forker/octo-repo",
+          baseRepo: "octo-org/octo-repo",
+        }),
       ]);
     await expect(resolvePullRequest(testOctokit(), run)).resolves.toMatchObject({ number: 8, isFork: true });
     gh.done();

@@ -4,7 +4,13 @@ import { trackingMarker, upsertTrackingIssue } from "../../src/github/tracking-i
 import { issue, mockGitHub, testOctokit } from "../helpers/github-mock.js";
 
 const repo = { owner: "Codertocat", repo: "Hello-World" };
-const args = { ...repo, workflowName: "CI", workflowPath: ".github/workflows/ci.yml", branch: "main", body: "The workflow **CI** is failing on `main`." };
+const args = {
+  ...repo,
+  workflowName: "CI",
+  workflowPath: ".github/workflows/ci.yml",
+  branch: "main",
+  body: "The workflow **CI** is failing on `main`.",
+};
 const marker = trackingMarker(".github/workflows/ci.yml", "main");
 
 beforeAll(() => nock.disableNetConnect());
@@ -13,11 +19,17 @@ afterEach(() => nock.cleanAll());
 describe("upsertTrackingIssue", () => {
   it("opens one labelled issue, then reuses it while it is open", async () => {
     const gh1 = mockGitHub(repo)
-      .hasOpenTrackingIssues([issue({ number: 3, body: `other ${trackingMarker(".github/workflows/ci.yml", "dev")}`, labels: ["ci-medic"] })])
+      .hasOpenTrackingIssues([
+        issue({ number: 3, body: `other ${trackingMarker(".github/workflows/ci.yml", "dev")}`, labels: ["ci-medic"] }),
+      ])
       .hasLabel("ci-medic", false, { check: (body) => expect(body).toMatchObject({ name: "ci-medic" }) })
       .expectsIssue(
         (body) =>
-          expect(body).toEqual({ title: "CI failing: CI on main", body: `${args.body}\n\n${marker}`, labels: ["ci-medic"] }),
+          expect(body).toEqual({
+            title: "CI failing: CI on main",
+            body: `${args.body}\n\n${marker}`,
+            labels: ["ci-medic"],
+          }),
         { number: 4 },
       );
     await expect(upsertTrackingIssue(testOctokit(), args)).resolves.toEqual({ issueNumber: 4, created: true });
@@ -25,7 +37,10 @@ describe("upsertTrackingIssue", () => {
     expect(marker).toBe("<!-- ci-medic:tracking:.github%2Fworkflows%2Fci.yml:main -->");
 
     const gh2 = mockGitHub(repo).hasIssue(4, "open");
-    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({ issueNumber: 4, created: false });
+    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({
+      issueNumber: 4,
+      created: false,
+    });
     gh2.done();
     expect(gh2.requests).toHaveLength(1);
   });
@@ -34,7 +49,10 @@ describe("upsertTrackingIssue", () => {
     const gh = mockGitHub(repo)
       .hasIssue(4, "closed")
       .hasOpenTrackingIssues([issue({ number: 8, body: `${args.body}\n\n${marker}` })]);
-    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({ issueNumber: 8, created: false });
+    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({
+      issueNumber: 8,
+      created: false,
+    });
     gh.done();
   });
 
@@ -44,11 +62,16 @@ describe("upsertTrackingIssue", () => {
       .hasOpenTrackingIssues([])
       .hasLabel("ci-medic", false, { createStatus: 422 })
       .expectsIssue(undefined, { number: 9 });
-    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({ issueNumber: 9, created: true });
+    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({
+      issueNumber: 9,
+      created: true,
+    });
     gh.done();
   });
 
   it("keeps a branch name from breaking or forging the marker", () => {
-    expect(trackingMarker("ci.yml", "x-->y <!-- ci-medic:z -->")).toBe("<!-- ci-medic:tracking:ci.yml:x-%3Ey%20%3C_-%20ci-medic%3Az%20-%3E -->");
+    expect(trackingMarker("ci.yml", "x-->y <!-- ci-medic:z -->")).toBe(
+      "<!-- ci-medic:tracking:ci.yml:x-%3Ey%20%3C_-%20ci-medic%3Az%20-%3E -->",
+    );
   });
 });

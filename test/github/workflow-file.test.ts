@@ -5,7 +5,8 @@ import { mockGitHub, testOctokit } from "../helpers/github-mock.js";
 
 const repo = { owner: "Codertocat", repo: "Hello-World" };
 const sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
-const yaml = "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm test\n";
+const yaml =
+  "name: CI\non: [push, pull_request]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: npm test\n";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -13,14 +14,20 @@ afterEach(() => nock.cleanAll());
 describe("getWorkflowFile", () => {
   it("returns the decoded file at the head SHA", async () => {
     const gh = mockGitHub(repo).hasWorkflowFile(".github/workflows/ci.yml", yaml, sha);
-    await expect(getWorkflowFile(testOctokit(), { ...repo, path: ".github/workflows/ci.yml", ref: sha })).resolves.toBe(yaml);
+    await expect(getWorkflowFile(testOctokit(), { ...repo, path: ".github/workflows/ci.yml", ref: sha })).resolves.toBe(
+      yaml,
+    );
     gh.done();
-    expect(decodeURIComponent(gh.requests[0]!.path)).toBe(`/repos/Codertocat/Hello-World/contents/.github/workflows/ci.yml?ref=${sha}`);
+    expect(decodeURIComponent(gh.requests[0]!.path)).toBe(
+      `/repos/Codertocat/Hello-World/contents/.github/workflows/ci.yml?ref=${sha}`,
+    );
   });
 
   it("returns undefined when the file does not exist at that ref", async () => {
     const gh = mockGitHub(repo).hasNoWorkflowFile(".github/workflows/gone.yml", sha);
-    await expect(getWorkflowFile(testOctokit(), { ...repo, path: ".github/workflows/gone.yml", ref: sha })).resolves.toBeUndefined();
+    await expect(
+      getWorkflowFile(testOctokit(), { ...repo, path: ".github/workflows/gone.yml", ref: sha }),
+    ).resolves.toBeUndefined();
     gh.done();
   });
 

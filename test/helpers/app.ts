@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { Probot, ProbotOctokit } from "probot";
 import pino from "pino";
-import { createApp } from "../../src/index.js";
-import { createTestDb } from "./db.js";
+import { Probot, ProbotOctokit } from "probot";
 import type { LlmProvider } from "../../src/diagnosis/llm/provider.js";
+import { createApp } from "../../src/index.js";
 import type { Settings } from "../../src/runtime.js";
+import { createTestDb } from "./db.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -35,9 +35,19 @@ export async function testApp(opts: { llm?: LlmProvider | null; settings?: Parti
     secret: "test-secret",
     log,
     // The function form wins over the throttle options Probot adds per installation (writes 1 s apart otherwise).
-    Octokit: ProbotOctokit.defaults((options: object) => ({ ...options, retry: { enabled: false }, throttle: { enabled: false } })),
+    Octokit: ProbotOctokit.defaults((options: object) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    })),
   });
-  const handle = createApp({ db, databaseUrl: url, llm: opts.llm ?? null, settings: { appSlug: "ci-medic", ...opts.settings }, startWorker: false });
+  const handle = createApp({
+    db,
+    databaseUrl: url,
+    llm: opts.llm ?? null,
+    settings: { appSlug: "ci-medic", ...opts.settings },
+    startWorker: false,
+  });
   await probot.load(handle.appFn);
   const rt = () => handle.runtime();
   return {

@@ -57,7 +57,7 @@ export class FakeGitHub {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString("utf8");
-    let body: any = undefined;
+    let body: any;
     try {
       body = raw ? JSON.parse(raw) : undefined;
     } catch {
@@ -75,7 +75,11 @@ export class FakeGitHub {
     let m: RegExpMatchArray | null;
 
     if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
-      return send(201, { token: "ghs_faketoken0123456789", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} });
+      return send(201, {
+        token: "ghs_faketoken0123456789",
+        expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        permissions: {},
+      });
     }
     if (method === "GET" && path === "/app") return send(200, { id: 123, slug: "ci-medic", name: "ci-medic" });
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/actions/runs/(\\d+)/jobs$`)))) {
@@ -121,7 +125,10 @@ export class FakeGitHub {
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/issues/(\\d+)/comments$`)))) {
       const issue = Number(m[3]);
-      return send(200, [...this.state.comments.values()].filter((c) => c.issue === issue));
+      return send(
+        200,
+        [...this.state.comments.values()].filter((c) => c.issue === issue),
+      );
     }
     if (method === "POST" && (m = path.match(new RegExp(`^${repo}/issues/(\\d+)/comments$`)))) {
       const id = this.state.nextId++;
@@ -144,11 +151,21 @@ export class FakeGitHub {
       return send(200, existing);
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/issues$`)))) {
-      return send(200, [...this.state.issues.values()].filter((i) => i.state === "open"));
+      return send(
+        200,
+        [...this.state.issues.values()].filter((i) => i.state === "open"),
+      );
     }
     if (method === "POST" && (m = path.match(new RegExp(`^${repo}/issues$`)))) {
       const number = this.state.nextId++;
-      const issue = { number, id: number, state: "open", ...body, labels: (body.labels ?? []).map((name: string) => ({ name })), html_url: `https://github.com/${m[1]}/${m[2]}/issues/${number}` };
+      const issue = {
+        number,
+        id: number,
+        state: "open",
+        ...body,
+        labels: (body.labels ?? []).map((name: string) => ({ name })),
+        html_url: `https://github.com/${m[1]}/${m[2]}/issues/${number}`,
+      };
       this.state.issues.set(number, issue);
       return send(201, issue);
     }
@@ -156,7 +173,8 @@ export class FakeGitHub {
       const issue = this.state.issues.get(Number(m[3]));
       return issue ? send(200, issue) : send(404, { message: "Not Found" });
     }
-    if (method === "GET" && (m = path.match(new RegExp(`^${repo}/labels/(.+)$`)))) return send(200, { name: decodeURIComponent(m[3]!) });
+    if (method === "GET" && (m = path.match(new RegExp(`^${repo}/labels/(.+)$`))))
+      return send(200, { name: decodeURIComponent(m[3]!) });
     if (method === "POST" && (m = path.match(new RegExp(`^${repo}/labels$`)))) return send(201, body);
     send(404, { message: `fake GitHub has no route for ${method} ${path}` });
   }

@@ -68,7 +68,9 @@ export class GitHubMock {
   /** POST /app/installations/{id}/access_tokens → an installation token. */
   canGetToken(token = INSTALLATION_TOKEN): this {
     this.api
-      .post(`${new URL(this.baseUrl).pathname.replace(/\/$/, "")}/app/installations/${this.installationId}/access_tokens`)
+      .post(
+        `${new URL(this.baseUrl).pathname.replace(/\/$/, "")}/app/installations/${this.installationId}/access_tokens`,
+      )
       .reply(this.answer(201, { token, expires_at: "2099-01-01T00:00:00Z", permissions: {} }));
     return this;
   }
@@ -77,7 +79,9 @@ export class GitHubMock {
   hasNoConfig(): this {
     const path = `/contents/${encodeURIComponent(".github/ci-medic.yml")}`;
     this.api.get(`${this.repoPath}${path}`).reply(this.answer(404, { message: "Not Found" }));
-    this.api.get(`${this.repoPath.replace(/\/[^/]+$/, "/.github")}${path}`).reply(this.answer(404, { message: "Not Found" }));
+    this.api
+      .get(`${this.repoPath.replace(/\/[^/]+$/, "/.github")}${path}`)
+      .reply(this.answer(404, { message: "Not Found" }));
     return this;
   }
 
@@ -101,7 +105,9 @@ export class GitHubMock {
   hasJobLog(jobId: number, text: string | Buffer, opts: { chunkSize?: number } = {}): this {
     const blobPath = `/serviceHosts/7d3c/_apis/pipelines/1/runs/1/signedlogcontent/${jobId}`;
     const query = "urlExpires=2099-01-01T00%3A00%3A00Z&urlSigningMethod=HMACV1&urlSignature=c2lnbmF0dXJl";
-    this.api.get(`${this.repoPath}/actions/jobs/${jobId}/logs`).reply(this.answer(302, "", { location: `${LOG_HOST}${blobPath}?${query}` }));
+    this.api
+      .get(`${this.repoPath}/actions/jobs/${jobId}/logs`)
+      .reply(this.answer(302, "", { location: `${LOG_HOST}${blobPath}?${query}` }));
     const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
     this.logs
       .get(blobPath)
@@ -118,11 +124,22 @@ export class GitHubMock {
 
   /** GET …/contents/{path}?ref= → the file, base64 as the contents API sends it. */
   hasWorkflowFile(path: string, content: string, ref: string): this {
-    const encoded = Buffer.from(content, "utf8").toString("base64").replace(/(.{60})/g, "$1\n");
+    const encoded = Buffer.from(content, "utf8")
+      .toString("base64")
+      .replace(/(.{60})/g, "$1\n");
     this.api
       .get(this.contentsPath(path))
       .query({ ref })
-      .reply(this.answer(200, { type: "file", encoding: "base64", size: Buffer.byteLength(content), name: path.split("/").pop(), path, content: encoded }));
+      .reply(
+        this.answer(200, {
+          type: "file",
+          encoding: "base64",
+          size: Buffer.byteLength(content),
+          name: path.split("/").pop(),
+          path,
+          content: encoded,
+        }),
+      );
     return this;
   }
 
@@ -152,13 +169,20 @@ export class GitHubMock {
     const status = opts.status ?? 200;
     this.api
       .patch(`${this.repoPath}/check-runs/${id}`)
-      .reply(this.answer(status, (body: any) => (status < 400 ? { id, ...body } : { message: "Not Found" }), {}, check));
+      .reply(
+        this.answer(status, (body: any) => (status < 400 ? { id, ...body } : { message: "Not Found" }), {}, check),
+      );
     return this;
   }
 
   /** GET …/issues/{n}/comments, paged like GitHub. */
   hasComments(issueNumber: number, comments: object[], opts: { pageSize?: number } = {}): this {
-    return this.paged(`${this.repoPath}/issues/${issueNumber}/comments`, comments, opts.pageSize ?? 100, (items) => items);
+    return this.paged(
+      `${this.repoPath}/issues/${issueNumber}/comments`,
+      comments,
+      opts.pageSize ?? 100,
+      (items) => items,
+    );
   }
 
   /** POST …/issues/{n}/comments → 201 with `id`. */
@@ -174,21 +198,39 @@ export class GitHubMock {
   expectsCommentUpdate(commentId: number, check?: BodyCheck, opts: { gone?: boolean } = {}): this {
     this.api
       .patch(`${this.repoPath}/issues/comments/${commentId}`)
-      .reply(this.answer(opts.gone ? 404 : 200, (body: any) => (opts.gone ? { message: "Not Found" } : comment({ id: commentId, body: body.body })), {}, check));
+      .reply(
+        this.answer(
+          opts.gone ? 404 : 200,
+          (body: any) => (opts.gone ? { message: "Not Found" } : comment({ id: commentId, body: body.body })),
+          {},
+          check,
+        ),
+      );
     return this;
   }
 
   /** GET …/issues?state=open&labels=ci-medic → these issues. */
   hasOpenTrackingIssues(issues: object[], opts: { label?: string; pageSize?: number } = {}): this {
     const label = opts.label ?? "ci-medic";
-    return this.paged(`${this.repoPath}/issues`, issues, opts.pageSize ?? 100, (items) => items, (q) => q.state === "open" && q.labels === label);
+    return this.paged(
+      `${this.repoPath}/issues`,
+      issues,
+      opts.pageSize ?? 100,
+      (items) => items,
+      (q) => q.state === "open" && q.labels === label,
+    );
   }
 
   /** GET …/issues/{n} → the issue (404 when `state` is "deleted"). */
   hasIssue(number: number, state: "open" | "closed" | "deleted" = "open"): this {
     this.api
       .get(`${this.repoPath}/issues/${number}`)
-      .reply(this.answer(state === "deleted" ? 404 : 200, state === "deleted" ? { message: "Not Found" } : issue({ number, state })));
+      .reply(
+        this.answer(
+          state === "deleted" ? 404 : 200,
+          state === "deleted" ? { message: "Not Found" } : issue({ number, state }),
+        ),
+      );
     return this;
   }
 
@@ -199,16 +241,20 @@ export class GitHubMock {
       .reply(this.answer(exists ? 200 : 404, exists ? { name, color: "d93f0b" } : { message: "Not Found" }));
     if (!exists) {
       const status = opts.createStatus ?? 201;
-      this.api
-        .post(`${this.repoPath}/labels`)
-        .reply(
-          this.answer(
-            status,
-            (body: any) => (status === 201 ? body : { message: "Validation Failed", errors: [{ resource: "Label", code: "already_exists", field: "name" }] }),
-            {},
-            opts.check,
-          ),
-        );
+      this.api.post(`${this.repoPath}/labels`).reply(
+        this.answer(
+          status,
+          (body: any) =>
+            status === 201
+              ? body
+              : {
+                  message: "Validation Failed",
+                  errors: [{ resource: "Label", code: "already_exists", field: "name" }],
+                },
+          {},
+          opts.check,
+        ),
+      );
     }
     return this;
   }
@@ -216,13 +262,21 @@ export class GitHubMock {
   /** POST …/issues → 201 with `number`. */
   expectsIssue(check?: BodyCheck, opts: { number?: number } = {}): this {
     const number = opts.number ?? this.nextId++;
-    this.api.post(`${this.repoPath}/issues`).reply(this.answer(201, (body: any) => issue({ number, ...body, labels: body.labels }), {}, check));
+    this.api
+      .post(`${this.repoPath}/issues`)
+      .reply(this.answer(201, (body: any) => issue({ number, ...body, labels: body.labels }), {}, check));
     return this;
   }
 
   /** GET …/pulls?state=open&head=owner:branch → these pull requests. */
   hasOpenPulls(head: string, pulls: object[]): this {
-    return this.paged(`${this.repoPath}/pulls`, pulls, 100, (items) => items, (q) => q.state === "open" && q.head === head);
+    return this.paged(
+      `${this.repoPath}/pulls`,
+      pulls,
+      100,
+      (items) => items,
+      (q) => q.state === "open" && q.head === head,
+    );
   }
 
   /** GET …/commits/{sha}/pulls → these pull requests. */
@@ -232,9 +286,15 @@ export class GitHubMock {
   }
 
   /** Any request under the repository answered with a rate limit (403 with `x-ratelimit-*`, or 429 with `retry-after`). */
-  isRateLimited(method: "GET" | "POST" | "PATCH", subPath: string, headers: Record<string, string>, status: 403 | 429 = 403): this {
+  isRateLimited(
+    method: "GET" | "POST" | "PATCH",
+    subPath: string,
+    headers: Record<string, string>,
+    status: 403 | 429 = 403,
+  ): this {
     const path = `${this.repoPath}${subPath}`;
-    const interceptor = method === "GET" ? this.api.get(path) : method === "POST" ? this.api.post(path) : this.api.patch(path);
+    const interceptor =
+      method === "GET" ? this.api.get(path) : method === "POST" ? this.api.post(path) : this.api.patch(path);
     interceptor.query(true).reply(this.answer(status, { message: "API rate limit exceeded" }, headers));
     return this;
   }
@@ -248,7 +308,9 @@ export class GitHubMock {
 
   /** The captured requests for a method and a path pattern. */
   find(method: string, path: RegExp | string): CapturedRequest[] {
-    return this.requests.filter((r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path)));
+    return this.requests.filter(
+      (r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path)),
+    );
   }
 
   private paged(
@@ -276,10 +338,20 @@ export class GitHubMock {
   /** A nock reply function that records the request, runs the body check and answers. */
   private answer(status: number, data: unknown, headers: Record<string, string> = {}, check?: BodyCheck) {
     const self = this;
-    return function (this: { req: { method?: string; headers: Record<string, string | string[] | undefined> } }, uri: string, rawBody: unknown) {
+    return function (
+      this: { req: { method?: string; headers: Record<string, string | string[] | undefined> } },
+      uri: string,
+      rawBody: unknown,
+    ) {
       const body = parseBody(rawBody);
       const host = String(this.req.headers.host ?? "");
-      self.requests.push({ method: (this.req.method ?? "").toUpperCase(), path: uri, host, body, headers: { ...this.req.headers } });
+      self.requests.push({
+        method: (this.req.method ?? "").toUpperCase(),
+        path: uri,
+        host,
+        body,
+        headers: { ...this.req.headers },
+      });
       if (check) {
         try {
           check(body);
@@ -331,14 +403,17 @@ export function job(spec: JobSpec) {
   const repo = spec.repo ?? "Hello-World";
   const runId = spec.runId ?? 30433642;
   const conclusion = spec.conclusion ?? (spec.failedStep ? "failure" : "success");
-  const steps =
-    spec.steps ??
-    [
-      { name: "Set up job", conclusion: "success" },
-      { name: "Run actions/checkout@v4", conclusion: "success" },
-      ...(spec.failedStep ? [{ name: spec.failedStep, conclusion: "failure" }, { name: "Post Run actions/checkout@v4", conclusion: "success" }] : [{ name: "Run npm test", conclusion: "success" }]),
-      { name: "Complete job", conclusion: "success" },
-    ];
+  const steps = spec.steps ?? [
+    { name: "Set up job", conclusion: "success" },
+    { name: "Run actions/checkout@v4", conclusion: "success" },
+    ...(spec.failedStep
+      ? [
+          { name: spec.failedStep, conclusion: "failure" },
+          { name: "Post Run actions/checkout@v4", conclusion: "success" },
+        ]
+      : [{ name: "Run npm test", conclusion: "success" }]),
+    { name: "Complete job", conclusion: "success" },
+  ];
   return {
     id: spec.id,
     run_id: runId,
@@ -374,7 +449,13 @@ export function job(spec: JobSpec) {
 }
 
 /** An issue comment as `GET …/issues/{n}/comments` returns it; by default written by the app. */
-export function comment(spec: { id: number; body: string; login?: string; type?: "Bot" | "User"; appSlug?: string | null }) {
+export function comment(spec: {
+  id: number;
+  body: string;
+  login?: string;
+  type?: "Bot" | "User";
+  appSlug?: string | null;
+}) {
   const login = spec.login ?? "ci-medic[bot]";
   const type = spec.type ?? (login.endsWith("[bot]") ? "Bot" : "User");
   const appSlug = spec.appSlug === undefined ? (type === "Bot" ? login.replace(/\[bot\]$/, "") : null) : spec.appSlug;
@@ -393,7 +474,13 @@ export function comment(spec: { id: number; body: string; login?: string; type?:
 }
 
 /** An issue as the issues API returns it. */
-export function issue(spec: { number: number; state?: string; title?: string; body?: string; labels?: (string | { name: string })[] }) {
+export function issue(spec: {
+  number: number;
+  state?: string;
+  title?: string;
+  body?: string;
+  labels?: (string | { name: string })[];
+}) {
   return {
     id: 9_000_000 + spec.number,
     number: spec.number,
@@ -407,14 +494,31 @@ export function issue(spec: { number: number; state?: string; title?: string; bo
 }
 
 /** A pull request as `GET …/pulls` and `GET …/commits/{sha}/pulls` return it (the fields ci-medic reads). */
-export function pull(spec: { number: number; headSha: string; headRef: string; headRepo: string; baseRepo?: string; baseRef?: string; state?: string }) {
+export function pull(spec: {
+  number: number;
+  headSha: string;
+  headRef: string;
+  headRepo: string;
+  baseRepo?: string;
+  baseRef?: string;
+  state?: string;
+}) {
   const baseRepo = spec.baseRepo ?? "Codertocat/Hello-World";
   return {
     id: 1_000_000 + spec.number,
     number: spec.number,
     state: spec.state ?? "open",
     html_url: `https://github.com/${baseRepo}/pull/${spec.number}`,
-    head: { ref: spec.headRef, sha: spec.headSha, label: `${spec.headRepo.split("/")[0]}:${spec.headRef}`, repo: { full_name: spec.headRepo } },
-    base: { ref: spec.baseRef ?? "main", sha: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", repo: { full_name: baseRepo } },
+    head: {
+      ref: spec.headRef,
+      sha: spec.headSha,
+      label: `${spec.headRepo.split("/")[0]}:${spec.headRef}`,
+      repo: { full_name: spec.headRepo },
+    },
+    base: {
+      ref: spec.baseRef ?? "main",
+      sha: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+      repo: { full_name: baseRepo },
+    },
   };
 }

@@ -1,6 +1,6 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { migrateDeploy } from "../../src/db/migrate.js";
 

@@ -34,7 +34,10 @@ export interface RunOptions {
 }
 
 export function workflowRunCompleted(opts: RunOptions = {}): Json {
-  const payload = example("workflow_run", (p) => p.action === "completed" && (p.workflow_run?.pull_requests?.length ?? 0) > 0);
+  const payload = example(
+    "workflow_run",
+    (p) => p.action === "completed" && (p.workflow_run?.pull_requests?.length ?? 0) > 0,
+  );
   const run = payload.workflow_run;
   run.id = opts.runId ?? 1001;
   run.run_attempt = opts.attempt ?? 1;
@@ -49,10 +52,20 @@ export function workflowRunCompleted(opts: RunOptions = {}): Json {
   run.jobs_url = `https://api.github.com/repos/${OWNER}/${REPO}/actions/runs/${run.id}/jobs`;
   run.logs_url = `https://api.github.com/repos/${OWNER}/${REPO}/actions/runs/${run.id}/logs`;
   run.pull_requests = opts.pr
-    ? [{ ...run.pull_requests[0], number: opts.pr, head: { ...run.pull_requests[0].head, ref: run.head_branch, sha: run.head_sha } }]
+    ? [
+        {
+          ...run.pull_requests[0],
+          number: opts.pr,
+          head: { ...run.pull_requests[0].head, ref: run.head_branch, sha: run.head_sha },
+        },
+      ]
     : [];
   if (opts.forkOwner) {
-    run.head_repository = { ...run.head_repository, full_name: `${opts.forkOwner}/${REPO}`, owner: { ...run.head_repository.owner, login: opts.forkOwner } };
+    run.head_repository = {
+      ...run.head_repository,
+      full_name: `${opts.forkOwner}/${REPO}`,
+      owner: { ...run.head_repository.owner, login: opts.forkOwner },
+    };
   } else {
     run.head_repository = { ...run.head_repository, full_name: `${OWNER}/${REPO}` };
   }
@@ -60,8 +73,18 @@ export function workflowRunCompleted(opts: RunOptions = {}): Json {
     run.actor = { ...run.actor, ...opts.actor };
     run.triggering_actor = { ...run.triggering_actor, ...opts.actor };
   }
-  run.repository = { ...run.repository, full_name: `${OWNER}/${REPO}`, name: REPO, owner: { ...run.repository.owner, login: OWNER } };
-  payload.repository = { ...payload.repository, full_name: `${OWNER}/${REPO}`, name: REPO, owner: { ...payload.repository.owner, login: OWNER } };
+  run.repository = {
+    ...run.repository,
+    full_name: `${OWNER}/${REPO}`,
+    name: REPO,
+    owner: { ...run.repository.owner, login: OWNER },
+  };
+  payload.repository = {
+    ...payload.repository,
+    full_name: `${OWNER}/${REPO}`,
+    name: REPO,
+    owner: { ...payload.repository.owner, login: OWNER },
+  };
   payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
   return payload;
 }
@@ -82,23 +105,44 @@ export function issueComment(opts: CommentOptions): Json {
   const payload = example("issue_comment", (p) => p.action === (opts.action ?? "created"));
   payload.comment.body = opts.body;
   payload.comment.id = opts.commentId ?? 5001;
-  payload.comment.user = { ...payload.comment.user, login: opts.login ?? "maintainer", id: opts.userId ?? 9001, type: opts.userType ?? "User" };
+  payload.comment.user = {
+    ...payload.comment.user,
+    login: opts.login ?? "maintainer",
+    id: opts.userId ?? 9001,
+    type: opts.userType ?? "User",
+  };
   payload.comment.performed_via_github_app = null;
   payload.issue.number = opts.issue ?? 2;
   if (opts.isPr === false) delete payload.issue.pull_request;
-  else payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${payload.issue.number}` };
+  else
+    payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${payload.issue.number}` };
   payload.sender = payload.comment.user;
-  payload.repository = { ...payload.repository, full_name: `${OWNER}/${REPO}`, name: REPO, owner: { ...payload.repository.owner, login: OWNER } };
+  payload.repository = {
+    ...payload.repository,
+    full_name: `${OWNER}/${REPO}`,
+    name: REPO,
+    owner: { ...payload.repository.owner, login: OWNER },
+  };
   payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
   return payload;
 }
 
-export function checkRunRequestedAction(opts: { checkRunId: number; identifier?: string; login?: string; userId?: number }): Json {
+export function checkRunRequestedAction(opts: {
+  checkRunId: number;
+  identifier?: string;
+  login?: string;
+  userId?: number;
+}): Json {
   const payload = example("check_run", (p) => p.action === "requested_action");
   payload.check_run.id = opts.checkRunId;
   payload.requested_action = { identifier: opts.identifier ?? "open-fix-pr" };
   payload.sender = { ...payload.sender, login: opts.login ?? "maintainer", id: opts.userId ?? 9001, type: "User" };
-  payload.repository = { ...payload.repository, full_name: `${OWNER}/${REPO}`, name: REPO, owner: { ...payload.repository.owner, login: OWNER } };
+  payload.repository = {
+    ...payload.repository,
+    full_name: `${OWNER}/${REPO}`,
+    name: REPO,
+    owner: { ...payload.repository.owner, login: OWNER },
+  };
   payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
   return payload;
 }

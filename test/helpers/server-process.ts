@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
@@ -7,7 +7,10 @@ import path from "node:path";
 export const SERVER_ENTRY = path.resolve("lib", "server.js");
 
 /** The environment of a real server whose GitHub is `githubHost` (an HTTP fake on loopback) and whose database lives in `dir`. */
-export function serverEnv(opts: { dir: string; githubHost: string; secret: string; privateKey: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function serverEnv(
+  opts: { dir: string; githubHost: string; secret: string; privateKey: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     APP_ID: "123",
     PRIVATE_KEY: opts.privateKey,
@@ -41,7 +44,8 @@ export class ServerProcess {
   constructor(private readonly env: Record<string, string>) {}
 
   async start(port: number, timeoutMs = 60_000): Promise<void> {
-    if (!fs.existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
+    if (!fs.existsSync(SERVER_ENTRY))
+      throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
     this.child = spawn(process.execPath, [SERVER_ENTRY], {
       env: { PATH: process.env.PATH ?? "", ...this.env, PORT: String(port), HOST: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -91,7 +95,11 @@ export function deliverWebhook(port: number, secret: string, event: string, payl
   return fetch(`http://127.0.0.1:${port}/api/github/webhooks`, signedWebhook(secret, event, payload, randomUUID()));
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = "condition"): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = "condition",
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -18,7 +18,15 @@ parentPort.on("message", (message) => {
       parentPort.postMessage({
         type: "metrics",
         id: message.id,
-        metrics: [{ name: "ci_medic_fix_prs_opened_total", help: "Fix pull requests opened after an approval.", type: "counter", aggregator: "sum", values: [{ value: wakes, labels: {} }] }],
+        metrics: [
+          {
+            name: "ci_medic_fix_prs_opened_total",
+            help: "Fix pull requests opened after an approval.",
+            type: "counter",
+            aggregator: "sum",
+            values: [{ value: wakes, labels: {} }],
+          },
+        ],
       });
       return;
     case "stop":

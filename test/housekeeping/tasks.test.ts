@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDb } from "../helpers/db.js";
 import type { Db } from "../../src/db/client.js";
-import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
 import { expireApprovals, purgeExpiredData, requeueStuckJobs, vacuum } from "../../src/housekeeping/tasks.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
+import { createTestDb } from "../helpers/db.js";
 
 let db: Db;
 const DAY = 24 * 60 * 60 * 1000;
@@ -32,7 +32,17 @@ async function analysisWithJob(createdAt: Date, runId: number) {
     },
   });
   await db.failedJob.create({
-    data: { analysisId: analysis.id, jobId: BigInt(runId), name: "test", failedSteps: "[]", logStatus: "ok", excerpt: "secret-free excerpt", annotations: "[]", category: "test", createdAt },
+    data: {
+      analysisId: analysis.id,
+      jobId: BigInt(runId),
+      name: "test",
+      failedSteps: "[]",
+      logStatus: "ok",
+      excerpt: "secret-free excerpt",
+      annotations: "[]",
+      category: "test",
+      createdAt,
+    },
   });
   return analysis;
 }
@@ -41,8 +51,28 @@ describe("housekeeping", () => {
   it("purges excerpts and finished jobs (with their payloads) past the retention period, and nothing newer; twice is harmless", async () => {
     await analysisWithJob(old, 1);
     await analysisWithJob(recent, 2);
-    await db.job.create({ data: { kind: "diagnose-run", dedupeKey: "old", installationId: 1, repository: "o/r", payload: "{}", state: "done", updatedAt: old } });
-    await db.job.create({ data: { kind: "diagnose-run", dedupeKey: "queued-old", installationId: 1, repository: "o/r", payload: "{}", state: "queued", updatedAt: old } });
+    await db.job.create({
+      data: {
+        kind: "diagnose-run",
+        dedupeKey: "old",
+        installationId: 1,
+        repository: "o/r",
+        payload: "{}",
+        state: "done",
+        updatedAt: old,
+      },
+    });
+    await db.job.create({
+      data: {
+        kind: "diagnose-run",
+        dedupeKey: "queued-old",
+        installationId: 1,
+        repository: "o/r",
+        payload: "{}",
+        state: "queued",
+        updatedAt: old,
+      },
+    });
 
     expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 1, jobsDeleted: 1 });
     expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 0, jobsDeleted: 0 });
@@ -60,7 +90,11 @@ describe("housekeeping", () => {
     await db.approval.create({ data: { ...base, state: "pending", createdAt: new Date(now.getTime() - 60_000) } });
     expect(await expireApprovals(db, 24, now)).toEqual({ approvalsExpired: 1 });
     expect(await expireApprovals(db, 24, now)).toEqual({ approvalsExpired: 0 });
-    expect((await db.approval.findMany({ orderBy: { id: "asc" } })).map((a) => a.state)).toEqual(["expired", "opened", "pending"]);
+    expect((await db.approval.findMany({ orderBy: { id: "asc" } })).map((a) => a.state)).toEqual([
+      "expired",
+      "opened",
+      "pending",
+    ]);
   });
 
   it("re-queues jobs stuck in running, not those running now", async () => {

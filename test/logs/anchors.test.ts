@@ -22,7 +22,11 @@ describe("anchors: Maven Surefire/Failsafe test reports", () => {
 
   it("leaves passing class lines and mere mentions of the marker alone", () => {
     expect(anchorStrength("Tests run: 12, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.093 sec")).toBe(0);
-    expect(anchorStrength("[INFO] Tests run: 12, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.093 s - in com.acme.billing.TaxTableTest")).toBe(0);
+    expect(
+      anchorStrength(
+        "[INFO] Tests run: 12, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.093 s - in com.acme.billing.TaxTableTest",
+      ),
+    ).toBe(0);
     expect(isBlockStart("+ grep -l '<<< FAILURE!' target/surefire-reports/*.txt")).toBe(false);
   });
 });

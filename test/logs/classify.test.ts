@@ -4,7 +4,10 @@ import { classify } from "../../src/logs/classify.js";
 import type { FailureCategory } from "../../src/logs/types.js";
 
 const cases: [FailureCategory, string][] = [
-  ["timeout", "##[error]The job running on runner GitHub Actions 12 has exceeded the maximum execution time of 360 minutes."],
+  [
+    "timeout",
+    "##[error]The job running on runner GitHub Actions 12 has exceeded the maximum execution time of 360 minutes.",
+  ],
   ["oom", "<--- Last few GCs --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"],
   ["oom", "npm test\nKilled\n##[error]Process completed with exit code 137."],
   ["network", "npm ERR! code ECONNRESET\nnpm ERR! network aborted"],
@@ -13,12 +16,18 @@ const cases: [FailureCategory, string][] = [
   ["dependency", "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree"],
   ["dependency", "ERROR: Could not find a version that satisfies the requirement torch==9.9"],
   ["permissions", "HttpError: Resource not accessible by integration"],
-  ["permissions", "remote: Permission to o/r.git denied to github-actions[bot].\nfatal: unable to access: The requested URL returned error: 403"],
+  [
+    "permissions",
+    "remote: Permission to o/r.git denied to github-actions[bot].\nfatal: unable to access: The requested URL returned error: 403",
+  ],
   ["workflow-config", "Invalid workflow file: .github/workflows/ci.yml#L12\nUnrecognized named-value: 'secret'"],
   ["compile", "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'."],
   ["compile", "error[E0308]: mismatched types\n --> src/main.rs:4:18"],
   ["compile", "[ERROR] /w/src/main/java/A.java:[27,12] cannot find symbol"],
-  ["lint", "/w/src/a.js\n  3:1  error  'x' is defined but never used  no-unused-vars\n\n✖ 1 problem (1 error, 0 warnings)"],
+  [
+    "lint",
+    "/w/src/a.js\n  3:1  error  'x' is defined but never used  no-unused-vars\n\n✖ 1 problem (1 error, 0 warnings)",
+  ],
   ["lint", "src/app.py:1:1: F401 [*] `os` imported but unused\nFound 1 error.\nruff check failed"],
   ["test", " FAIL  src/sum.test.ts > adds\nAssertionError: expected 3 to be 4\n Tests  1 failed | 4 passed (5)"],
   ["test", "--- FAIL: TestParse (0.00s)\n    parse_test.go:12: got 1 want 2\nFAIL"],
@@ -32,19 +41,35 @@ describe("classify", () => {
   });
 
   it("lets runner-level signals win over the tool output they interrupted", () => {
-    expect(classify(" FAIL  src/a.test.ts\nAssertionError: x\n##[error]The job running on runner R has exceeded the maximum execution time of 10 minutes.")).toBe("timeout");
-    expect(classify("error TS2322: bad\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory")).toBe("oom");
+    expect(
+      classify(
+        " FAIL  src/a.test.ts\nAssertionError: x\n##[error]The job running on runner R has exceeded the maximum execution time of 10 minutes.",
+      ),
+    ).toBe("timeout");
+    expect(
+      classify("error TS2322: bad\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"),
+    ).toBe("oom");
   });
 
   it("uses the annotation tools when the text alone is not conclusive", () => {
-    const ann = (tool: string) => [{ path: "a.ts", startLine: 1, level: "failure" as const, title: "x", message: "y", tool }];
+    const ann = (tool: string) => [
+      { path: "a.ts", startLine: 1, level: "failure" as const, title: "x", message: "y", tool },
+    ];
     expect(classify("exit 1", ann("tsc"))).toBe("compile");
     expect(classify("exit 1", ann("eslint"))).toBe("lint");
     expect(classify("exit 1", ann("pytest"))).toBe("test");
   });
 
   it("classifies through analyzeLog", async () => {
-    const r = await analyzeLog(["##[group]Run npx tsc --noEmit", "npx tsc --noEmit", "##[endgroup]", "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.", "##[error]Process completed with exit code 2."].join("\n"));
+    const r = await analyzeLog(
+      [
+        "##[group]Run npx tsc --noEmit",
+        "npx tsc --noEmit",
+        "##[endgroup]",
+        "src/index.ts(3,7): error TS2322: Type 'string' is not assignable to type 'number'.",
+        "##[error]Process completed with exit code 2.",
+      ].join("\n"),
+    );
     expect(r.category).toBe("compile");
   });
 });

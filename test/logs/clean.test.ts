@@ -26,7 +26,7 @@ describe("cleanLineBytes", () => {
     `${TS}\x1b[32m✓\x1b[39m passes`,
     `${TS}10%\r50%\r100% done\r`,
     `${TS}${TS}twice stamped`,
-    "\uFEFF" + `${TS}##[group]Run npm ci`,
+    `\uFEFF${TS}##[group]Run npm ci`,
     "2024-05-06T07:08:09Z short form",
     "2024-05-06T07:08:09.12345Z shorter fraction",
     "2024-05-06T07:08:09.1234567Z",
@@ -39,7 +39,8 @@ describe("cleanLineBytes", () => {
   ];
 
   it("reads a line's bytes as cleanLine reads its text", () => {
-    for (const line of cases) expect(cleanLineBytes(Buffer.from(line), 0, Buffer.byteLength(line)), JSON.stringify(line)).toBe(cleanLine(line));
+    for (const line of cases)
+      expect(cleanLineBytes(Buffer.from(line), 0, Buffer.byteLength(line)), JSON.stringify(line)).toBe(cleanLine(line));
   });
 
   it("agrees with cleanLine on colour codes, redraws and a character split by a code", () => {
@@ -52,12 +53,28 @@ describe("cleanLineBytes", () => {
       // A character split by a colour code: not valid UTF-8, so decoded as it stands.
       Buffer.concat([Buffer.from(TS), Buffer.from([0xe2, 0x1b, 0x5b, 0x30, 0x6d, 0x9c, 0x93]), Buffer.from(" split")]),
     ];
-    for (const b of raw) expect(cleanLineBytes(b, 0, b.length), JSON.stringify(b.toString("latin1"))).toBe(cleanLine(b.toString("utf8")));
+    for (const b of raw)
+      expect(cleanLineBytes(b, 0, b.length), JSON.stringify(b.toString("latin1"))).toBe(cleanLine(b.toString("utf8")));
     expect(cleanLineBytes(raw[0]!, 0, raw[0]!.length)).toBe("✓ passes (3 ms)");
   });
 
   it("agrees with cleanLine on generated lines, inside a larger buffer", () => {
-    const pieces = [TS, "2024-05-06T07:08:09.12Z", "\r", "\x1b[1m", "\x1b]8;;x\x07", "é", "Z", " ", "text", "\uFEFF", "0", "-", "T", ":"];
+    const pieces = [
+      TS,
+      "2024-05-06T07:08:09.12Z",
+      "\r",
+      "\x1b[1m",
+      "\x1b]8;;x\x07",
+      "é",
+      "Z",
+      " ",
+      "text",
+      "\uFEFF",
+      "0",
+      "-",
+      "T",
+      ":",
+    ];
     for (const line of generated(pieces, 20_000, 6)) {
       const buf = Buffer.from(`prefix\n${line}\nsuffix`);
       const start = 7;
@@ -77,12 +94,34 @@ describe("normaliseKey", () => {
       .slice(0, 200);
 
   it("masks hex ids, numbers and whitespace runs", () => {
-    expect(normaliseKey("  Error: commit deadbeef1 failed after 1234 ms\t(attempt 2) ")).toBe("Error: commit H failed after N ms (attempt N)");
+    expect(normaliseKey("  Error: commit deadbeef1 failed after 1234 ms\t(attempt 2) ")).toBe(
+      "Error: commit H failed after N ms (attempt N)",
+    );
     expect(normaliseKey("id DEADBEEFCAFE vs deadbeefz and abc1234")).toBe("id H vs deadbeefz and H");
   });
 
   it("agrees with the regular expressions on generated lines, long ones included", () => {
-    const pieces = [" ", "\t", "\u00a0", "\u2028", "\uFEFF", "a", "F", "0", "9", "_", "-", "g", "é", "deadbeef", "1234567", "cafe", ".", "x".repeat(90)];
-    for (const line of generated(pieces, 50_000, 12)) expect(normaliseKey(line), JSON.stringify(line)).toBe(reference(line));
+    const pieces = [
+      " ",
+      "\t",
+      "\u00a0",
+      "\u2028",
+      "\uFEFF",
+      "a",
+      "F",
+      "0",
+      "9",
+      "_",
+      "-",
+      "g",
+      "é",
+      "deadbeef",
+      "1234567",
+      "cafe",
+      ".",
+      "x".repeat(90),
+    ];
+    for (const line of generated(pieces, 50_000, 12))
+      expect(normaliseKey(line), JSON.stringify(line)).toBe(reference(line));
   });
 });

@@ -33,14 +33,25 @@ describe("excerpt", () => {
     expect(r.excerpt).toMatch(/^… [\d,]+ lines omitted …$/m);
     expect(r.truncated).toBe(true);
     // The markers count what was cut: kept lines plus omitted lines add up to the whole log.
-    const omitted = lines.map((l) => /^… ([\d,]+) lines? omitted …$/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+    const omitted = lines
+      .map((l) => /^… ([\d,]+) lines? omitted …$/.exec(l)?.[1])
+      .filter((x): x is string => x !== undefined);
     const kept = lines.length - omitted.length;
     expect(kept + omitted.reduce((a, n) => a + Number(n.replace(/,/g, "")), 0)).toBe(r.lineCount);
   });
 
   it("prefers the failed step's late, distinctive error over early repeated noise", async () => {
     const noise = Array.from({ length: 400 }, (_, i) => `error: retrying download ${i}`);
-    const log = ["##[group]Run make", "make", "##[endgroup]", ...noise, ...Array.from({ length: 300 }, (_, i) => `compiling ${i}`), "src/a.c:3:5: error: unknown type name 'foo'", "make: *** [all] Error 1", "##[error]Process completed with exit code 2."].join("\n");
+    const log = [
+      "##[group]Run make",
+      "make",
+      "##[endgroup]",
+      ...noise,
+      ...Array.from({ length: 300 }, (_, i) => `compiling ${i}`),
+      "src/a.c:3:5: error: unknown type name 'foo'",
+      "make: *** [all] Error 1",
+      "##[error]Process completed with exit code 2.",
+    ].join("\n");
     const r = await analyzeLog(log, { maxExcerptChars: 1500 });
     expect(r.excerpt).toContain("src/a.c:3:5: error: unknown type name 'foo'");
     expect(r.excerpt).toContain("make: *** [all] Error 1");
@@ -61,8 +72,12 @@ describe("excerpt", () => {
   });
 
   it("does not mark a short log as truncated when all of the failed step fits", async () => {
-    const r = await analyzeLog(["##[group]Run false", "false", "##[endgroup]", "##[error]Process completed with exit code 1."].join("\n"));
+    const r = await analyzeLog(
+      ["##[group]Run false", "false", "##[endgroup]", "##[error]Process completed with exit code 1."].join("\n"),
+    );
     expect(r.truncated).toBe(false);
-    expect(r.excerpt).toBe(["##[group]Run false", "false", "##[endgroup]", "##[error]Process completed with exit code 1."].join("\n"));
+    expect(r.excerpt).toBe(
+      ["##[group]Run false", "false", "##[endgroup]", "##[error]Process completed with exit code 1."].join("\n"),
+    );
   });
 });

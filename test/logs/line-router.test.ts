@@ -1,20 +1,23 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AnnotationEngine } from "../../src/logs/annotations/engine.js";
 import { toRepoPath } from "../../src/logs/annotations/paths.js";
-import os from "node:os";
 import { readLogFile, readLogRegions } from "../../src/logs/byte-reader.js";
-import { readLogFileThreaded, threadedReadAvailable } from "../../src/logs/scan/file-scanner.js";
 import { LogCollector } from "../../src/logs/collector.js";
 import { LineRouter } from "../../src/logs/line-router.js";
 import { readLogLines } from "../../src/logs/reader.js";
 import { createCandidateScanner } from "../../src/logs/scan/candidate-scanner.js";
+import { readLogFileThreaded, threadedReadAvailable } from "../../src/logs/scan/file-scanner.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures");
 const fixtureFiles = [
-  ...fs.readdirSync(path.join(FIXTURES, "toolchains")).filter((f) => f.endsWith(".log")).map((f) => path.join(FIXTURES, "toolchains", f)),
+  ...fs
+    .readdirSync(path.join(FIXTURES, "toolchains"))
+    .filter((f) => f.endsWith(".log"))
+    .map((f) => path.join(FIXTURES, "toolchains", f)),
   ...fs.readdirSync(path.join(FIXTURES, "logs")).map((f) => path.join(FIXTURES, "logs", f)),
 ];
 
@@ -52,7 +55,12 @@ function newRouter(scanner: "simd" | "regex" = "simd") {
   const collector = new LogCollector();
   const engine = new AnnotationEngine((raw) => toRepoPath(raw));
   const router = new LineRouter(collector, engine, createCandidateScanner(scanner));
-  const result = () => ({ lineCount: router.lineCount, segments: collector.finish(), keys: [...collector.keyCounts], annotations: engine.finish() });
+  const result = () => ({
+    lineCount: router.lineCount,
+    segments: collector.finish(),
+    keys: [...collector.keyCounts],
+    annotations: engine.finish(),
+  });
   return { router, result };
 }
 
@@ -76,36 +84,121 @@ async function withFile<T>(fn: (file: string) => Promise<T>, make: (file: string
 
 /** Every word the anchors or the parsers key on, in the casings tools print, between quiet lines. */
 const KEYWORDS = [
-  "Error: boom", "ERROR boom", "error: boom", "stderr closed", "Exception in thread main", "EXCEPTION", "exit status 2",
-  "EXIT 3", "Expected 1 but got 2", "EXPECTED", "FAILED tests/x.py::t", "Failure", "fail", "fatal: not a git repository",
-  "FATAL", "panic: runtime error", "PANIC", "Assertion failed", "ASSERT", "Aborted", "ABORT", "npm warn deprecated",
-  "WARNING: x", "Traceback (most recent call last):", "  File \"app/x.py\", line 3, in f", "ValueError: bad", "Killed",
-  "permission denied", "No space left on device", "Segmentation fault (core dumped)", "Too many open files",
-  "-----BEGIN RSA PRIVATE KEY-----", "c2VjcmV0", "-----END RSA PRIVATE KEY-----", "✗ broken", "✖ 2 problems",
-  "× src/a.test.ts > a", "✘ [ERROR] Could not resolve \"x\"", "    src/a.ts:1:7:", "▲ [WARNING] odd",
-  "❯ src/a.test.ts:3:5", "● suite › case", "1) suite case:", "___ test_x ___", "E   assert 1 == 2",
-  "=== RUN   TestX", "--- FAIL: TestX (0.00s)", "ok  \tpkg\t0.1s", "Uncaught TypeError: x", "In ./run.sh line 3:",
-  "src/app.ts", "  3:1  error  Unexpected var  no-var", "",
+  "Error: boom",
+  "ERROR boom",
+  "error: boom",
+  "stderr closed",
+  "Exception in thread main",
+  "EXCEPTION",
+  "exit status 2",
+  "EXIT 3",
+  "Expected 1 but got 2",
+  "EXPECTED",
+  "FAILED tests/x.py::t",
+  "Failure",
+  "fail",
+  "fatal: not a git repository",
+  "FATAL",
+  "panic: runtime error",
+  "PANIC",
+  "Assertion failed",
+  "ASSERT",
+  "Aborted",
+  "ABORT",
+  "npm warn deprecated",
+  "WARNING: x",
+  "Traceback (most recent call last):",
+  '  File "app/x.py", line 3, in f',
+  "ValueError: bad",
+  "Killed",
+  "permission denied",
+  "No space left on device",
+  "Segmentation fault (core dumped)",
+  "Too many open files",
+  "-----BEGIN RSA PRIVATE KEY-----",
+  "c2VjcmV0",
+  "-----END RSA PRIVATE KEY-----",
+  "✗ broken",
+  "✖ 2 problems",
+  "× src/a.test.ts > a",
+  '✘ [ERROR] Could not resolve "x"',
+  "    src/a.ts:1:7:",
+  "▲ [WARNING] odd",
+  "❯ src/a.test.ts:3:5",
+  "● suite › case",
+  "1) suite case:",
+  "___ test_x ___",
+  "E   assert 1 == 2",
+  "=== RUN   TestX",
+  "--- FAIL: TestX (0.00s)",
+  "ok  \tpkg\t0.1s",
+  "Uncaught TypeError: x",
+  "In ./run.sh line 3:",
+  "src/app.ts",
+  "  3:1  error  Unexpected var  no-var",
+  "",
   // The same words inside a line, where neither the first token nor the line's start gives them away.
-  ...["stderr", "Exception", "EXCEPTION", "exit", "EXIT", "expect", "EXPECT", "fail", "FAIL", "Fail", "fatal", "FATAL", "panic",
-    "Panic", "PANIC", "assert", "ASSERT", "abort", "ABORT", "warn", "WARN", "Warn", "Traceback", "Killed", "denied",
-    "No space left", "Segmentation fault", "Too many open files", "✗", "✖", "×", "✘", "▲", "✕", "❯", "●"].map((w) => `note that ${w} here`),
+  ...[
+    "stderr",
+    "Exception",
+    "EXCEPTION",
+    "exit",
+    "EXIT",
+    "expect",
+    "EXPECT",
+    "fail",
+    "FAIL",
+    "Fail",
+    "fatal",
+    "FATAL",
+    "panic",
+    "Panic",
+    "PANIC",
+    "assert",
+    "ASSERT",
+    "abort",
+    "ABORT",
+    "warn",
+    "WARN",
+    "Warn",
+    "Traceback",
+    "Killed",
+    "denied",
+    "No space left",
+    "Segmentation fault",
+    "Too many open files",
+    "✗",
+    "✖",
+    "×",
+    "✘",
+    "▲",
+    "✕",
+    "❯",
+    "●",
+  ].map((w) => `note that ${w} here`),
   // Far enough apart that no window, stack-frame lookahead or block of the previous one still covers the next.
 ].join(`\n${Array.from({ length: 80 }, (_, i) => `step ${i} all good here`).join("\n")}\n`);
 
 describe("LineRouter", () => {
-  it.each(["simd", "regex"] as const)("keeps the same result as line-by-line analysis for every keyword and line shape it may skip (%s scanner)", async (scanner) => {
-    const text = asActionsLog(KEYWORDS);
-    const expected = await lineByLine(text);
-    expect(JSON.parse(JSON.stringify(await routed(text, 777, scanner)))).toEqual(JSON.parse(JSON.stringify(expected)));
-  });
+  it.each(["simd", "regex"] as const)(
+    "keeps the same result as line-by-line analysis for every keyword and line shape it may skip (%s scanner)",
+    async (scanner) => {
+      const text = asActionsLog(KEYWORDS);
+      const expected = await lineByLine(text);
+      expect(JSON.parse(JSON.stringify(await routed(text, 777, scanner)))).toEqual(
+        JSON.parse(JSON.stringify(expected)),
+      );
+    },
+  );
 
   it.each(fixtureFiles.flatMap((f) => (["simd", "regex"] as const).map((k) => [path.basename(f), k, f] as const)))(
     "keeps the same steps, windows, tails and annotations as line-by-line analysis (%s, %s scanner)",
     async (_name, scanner, file) => {
       const text = asActionsLog(fs.readFileSync(file, "utf8"));
       const expected = await lineByLine(text);
-      expect(JSON.parse(JSON.stringify(await routed(text, 4099, scanner)))).toEqual(JSON.parse(JSON.stringify(expected)));
+      expect(JSON.parse(JSON.stringify(await routed(text, 4099, scanner)))).toEqual(
+        JSON.parse(JSON.stringify(expected)),
+      );
     },
   );
 
@@ -120,7 +213,14 @@ describe("LineRouter", () => {
     expect(seg.tail.at(-2)).toEqual({ n: 120_002, text: "line 119999 ok", strength: 0 });
     expect(seg.tail[0]!.text).toBe("line 119801 ok");
     // The anchor's window starts with its context lines, decoded.
-    expect(seg.windows[0]!.lines.map((l) => l.text)).toEqual(["line 119995 ok", "line 119996 ok", "line 119997 ok", "line 119998 ok", "line 119999 ok", "npm ERR! code 1"]);
+    expect(seg.windows[0]!.lines.map((l) => l.text)).toEqual([
+      "line 119995 ok",
+      "line 119996 ok",
+      "line 119997 ok",
+      "line 119998 ok",
+      "line 119999 ok",
+      "npm ERR! code 1",
+    ]);
   });
 });
 
@@ -143,7 +243,10 @@ describe("log files", () => {
   // A log several regions long (1 MB each), with an over-long line across a region boundary and no final newline.
   const big = [
     asActionsLog(KEYWORDS),
-    ...Array.from({ length: 30_000 }, (_, i) => `2024-05-06T07:08:09.1234567Z \x1b[32m✓\x1b[39m case ${i} passes (${i % 17} ms)`),
+    ...Array.from(
+      { length: 30_000 },
+      (_, i) => `2024-05-06T07:08:09.1234567Z \x1b[32m✓\x1b[39m case ${i} passes (${i % 17} ms)`,
+    ),
     `2024-05-06T07:08:09.1234567Z ${"z".repeat(3_000_000)}`,
     // A step whose 200-line tail spans more than two 256 KB reads: its lines must be decoded before their buffer is reused.
     "##[group]Run make wide",
@@ -157,7 +260,9 @@ describe("log files", () => {
   // Exactly ten regions: more than the reader's slots, so slots are reused, and the last read comes back empty.
   const exact = (() => {
     const lines = Array.from({ length: 95_000 }, (_, i) =>
-      i % 5_000 === 4_999 ? `2024-05-06T07:08:09.1234567Z Error: flaky ${i}` : `2024-05-06T07:08:09.1234567Z   step ${i} ok`,
+      i % 5_000 === 4_999
+        ? `2024-05-06T07:08:09.1234567Z Error: flaky ${i}`
+        : `2024-05-06T07:08:09.1234567Z   step ${i} ok`,
     ).join("\n");
     const size = 10 * 1024 * 1024;
     const text = `${lines}\n${"w".repeat(size - Buffer.byteLength(lines) - 2)}\n`;
@@ -177,39 +282,50 @@ describe("log files", () => {
       }
       classified(...args);
     };
-    const stats = await withFile((file) => readLogFileThreaded(file, router), (file) => fs.writeFileSync(file, exact));
+    const stats = await withFile(
+      (file) => readLogFileThreaded(file, router),
+      (file) => fs.writeFileSync(file, exact),
+    );
     expect(stats.regions).toBe(11);
     expect(stats.threadReads).toBeGreaterThan(0);
     expect(stats.threadScans).toBeGreaterThan(0);
     expect(JSON.parse(JSON.stringify(result()))).toEqual(JSON.parse(JSON.stringify(await lineByLine(exact))));
   });
 
-  it.each(["file", "threaded"] as const)("reads a file (%s) with the same result as line-by-line analysis", async (how) => {
-    for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
-      const expected = await lineByLine(text);
-      expect(JSON.parse(JSON.stringify(await fromFile(text, how)))).toEqual(JSON.parse(JSON.stringify(expected)));
-    }
-  });
+  it.each(["file", "threaded"] as const)(
+    "reads a file (%s) with the same result as line-by-line analysis",
+    async (how) => {
+      for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
+        const expected = await lineByLine(text);
+        expect(JSON.parse(JSON.stringify(await fromFile(text, how)))).toEqual(JSON.parse(JSON.stringify(expected)));
+      }
+    },
+  );
 
-  it.skipIf(process.platform === "win32").each(["file", "threaded"] as const)("reads a named pipe (%s) in order, as `<(gh run view --log)` gives one", async (how) => {
-    const { router, result } = newRouter();
-    await withFile(
-      async (fifo) => {
-        // The writer's open waits for the reader's (on libuv's pool), then writes the whole log through the pipe.
-        const writing = fs.promises.writeFile(fifo, big);
-        await (how === "file" ? readLogFile(fifo, router) : readLogFileThreaded(fifo, router));
-        await writing;
-      },
-      (fifo) => execFileSync("mkfifo", [fifo]),
-    );
-    expect(JSON.parse(JSON.stringify(result()))).toEqual(JSON.parse(JSON.stringify(await lineByLine(big))));
-  });
+  it.skipIf(process.platform === "win32").each(["file", "threaded"] as const)(
+    "reads a named pipe (%s) in order, as `<(gh run view --log)` gives one",
+    async (how) => {
+      const { router, result } = newRouter();
+      await withFile(
+        async (fifo) => {
+          // The writer's open waits for the reader's (on libuv's pool), then writes the whole log through the pipe.
+          const writing = fs.promises.writeFile(fifo, big);
+          await (how === "file" ? readLogFile(fifo, router) : readLogFileThreaded(fifo, router));
+          await writing;
+        },
+        (fifo) => execFileSync("mkfifo", [fifo]),
+      );
+      expect(JSON.parse(JSON.stringify(result()))).toEqual(JSON.parse(JSON.stringify(await lineByLine(big))));
+    },
+  );
 
   it.each(["file", "threaded"] as const)("refuses a binary file (%s) and reports a missing one", async (how) => {
     await expect(fromFile(`\u0000\u0001${"x".repeat(100)}`, how)).rejects.toThrow(/binary/i);
     const router = new LineRouter(new LogCollector(), undefined);
     const read = how === "file" ? readLogFile : readLogFileThreaded;
-    await expect(read(path.join(os.tmpdir(), "ci-medic-no-such.log"), router)).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(read(path.join(os.tmpdir(), "ci-medic-no-such.log"), router)).rejects.toMatchObject({
+      code: "ENOENT",
+    });
   });
 });
 
@@ -219,7 +335,8 @@ describe("readLogRegions", () => {
     const long: [string, number][] = [];
     const sink = {
       region: (b: Buffer) => regions.push(b.toString("utf8")),
-      overlong: (head: Buffer, dropped: number) => long.push([head.toString("utf8").slice(0, 3), head.length + dropped]),
+      overlong: (head: Buffer, dropped: number) =>
+        long.push([head.toString("utf8").slice(0, 3), head.length + dropped]),
       end: () => undefined,
     };
     const endless = "x".repeat(3 << 20);

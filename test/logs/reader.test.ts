@@ -74,11 +74,15 @@ describe("readLogLines", () => {
 
 describe("analyzeLog input errors", () => {
   it("throws BinaryLogError on binary input", async () => {
-    await expect(analyzeLog(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]))).rejects.toBeInstanceOf(BinaryLogError);
+    await expect(analyzeLog(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 2, 3]))).rejects.toBeInstanceOf(
+      BinaryLogError,
+    );
   });
 
   it("throws EmptyLogError on empty and whitespace-only input", async () => {
     await expect(analyzeLog("")).rejects.toBeInstanceOf(EmptyLogError);
-    await expect(analyzeLog(chunks("\n", "  \r\n", "2024-01-02T03:04:05.1234567Z \n"))).rejects.toBeInstanceOf(EmptyLogError);
+    await expect(analyzeLog(chunks("\n", "  \r\n", "2024-01-02T03:04:05.1234567Z \n"))).rejects.toBeInstanceOf(
+      EmptyLogError,
+    );
   });
 });

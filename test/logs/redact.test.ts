@@ -8,27 +8,63 @@ const pemBody = [r("MIIEowIBAAKCAQEA", 64), r("q83Fz9Lk", 64), r("Zx0", 40)];
 const pem = ["-----BEGIN RSA PRIVATE KEY-----", ...pemBody, "-----END RSA PRIVATE KEY-----"].join("\n");
 
 const cases: { kind: string; input: string; secret: string; keep?: string }[] = [
-  { kind: "github-token", input: `token ${"ghp_" + r("a1B2c3", 36)} used`, secret: "ghp_" + r("a1B2c3", 36) },
-  { kind: "github-token", input: `GH=${"gho_" + r("Zz9", 36)}`, secret: "gho_" + r("Zz9", 36) },
-  { kind: "github-token", input: `x ${"ghu_" + r("Q1w", 36)} y`, secret: "ghu_" + r("Q1w", 36) },
-  { kind: "github-token", input: `installation ${"ghs_" + r("Kk7_", 92)} end`, secret: "ghs_" + r("Kk7_", 92) },
-  { kind: "github-token", input: `x ${"ghr_" + r("R2d", 76)}`, secret: "ghr_" + r("R2d", 76) },
-  { kind: "github-token", input: `pat ${"github_pat_" + r("11ABCD_ef", 82)}`, secret: "github_pat_" + r("11ABCD_ef", 82) },
+  { kind: "github-token", input: `token ${`ghp_${r("a1B2c3", 36)}`} used`, secret: `ghp_${r("a1B2c3", 36)}` },
+  { kind: "github-token", input: `GH=${`gho_${r("Zz9", 36)}`}`, secret: `gho_${r("Zz9", 36)}` },
+  { kind: "github-token", input: `x ${`ghu_${r("Q1w", 36)}`} y`, secret: `ghu_${r("Q1w", 36)}` },
+  { kind: "github-token", input: `installation ${`ghs_${r("Kk7_", 92)}`} end`, secret: `ghs_${r("Kk7_", 92)}` },
+  { kind: "github-token", input: `x ${`ghr_${r("R2d", 76)}`}`, secret: `ghr_${r("R2d", 76)}` },
+  {
+    kind: "github-token",
+    input: `pat ${`github_pat_${r("11ABCD_ef", 82)}`}`,
+    secret: `github_pat_${r("11ABCD_ef", 82)}`,
+  },
   { kind: "aws-access-key", input: `aws_access_key_id AKIA${r("Q7ZX", 16)}`, secret: `AKIA${r("Q7ZX", 16)}` },
   { kind: "aws-access-key", input: `temp ASIA${r("J3K9", 16)} here`, secret: `ASIA${r("J3K9", 16)}` },
   { kind: "google-api-key", input: `key=AIza${r("Sy-9_xQ", 35)}`, secret: `AIza${r("Sy-9_xQ", 35)}` },
   { kind: "slack-token", input: `slack xoxb-${r("1234567890-", 40)}`, secret: `xoxb-${r("1234567890-", 40)}` },
-  { kind: "slack-webhook", input: `POST https://hooks.slack.com/services/T0${r("AB12", 8)}/B0${r("CD34", 8)}/${r("xYz9", 24)}`, secret: `T0${r("AB12", 8)}/B0` },
-  { kind: "jwt", input: `id_token=eyJ${r("hbGciOi", 30)}.eyJ${r("zdWIiOi", 40)}.${r("SflKxw_R", 43)}`, secret: `eyJ${r("hbGciOi", 30)}` },
-  { kind: "authorization", input: `curl -H "Authorization: Bearer ${r("tok3n.", 40)}"`, secret: r("tok3n.", 40), keep: "Authorization: Bearer [REDACTED" },
-  { kind: "authorization", input: `Authorization: Basic ${r("dXNlcjpwYXNz", 24)}`, secret: r("dXNlcjpwYXNz", 24), keep: "Authorization: Basic [REDACTED" },
-  { kind: "url-credentials", input: "git fetch https://deploy:s3cr3tP4ss@github.com/o/r.git", secret: "s3cr3tP4ss", keep: "https://[REDACTED:url-credentials]@github.com/o/r.git" },
+  {
+    kind: "slack-webhook",
+    input: `POST https://hooks.slack.com/services/T0${r("AB12", 8)}/B0${r("CD34", 8)}/${r("xYz9", 24)}`,
+    secret: `T0${r("AB12", 8)}/B0`,
+  },
+  {
+    kind: "jwt",
+    input: `id_token=eyJ${r("hbGciOi", 30)}.eyJ${r("zdWIiOi", 40)}.${r("SflKxw_R", 43)}`,
+    secret: `eyJ${r("hbGciOi", 30)}`,
+  },
+  {
+    kind: "authorization",
+    input: `curl -H "Authorization: Bearer ${r("tok3n.", 40)}"`,
+    secret: r("tok3n.", 40),
+    keep: "Authorization: Bearer [REDACTED",
+  },
+  {
+    kind: "authorization",
+    input: `Authorization: Basic ${r("dXNlcjpwYXNz", 24)}`,
+    secret: r("dXNlcjpwYXNz", 24),
+    keep: "Authorization: Basic [REDACTED",
+  },
+  {
+    kind: "url-credentials",
+    input: "git fetch https://deploy:s3cr3tP4ss@github.com/o/r.git",
+    secret: "s3cr3tP4ss",
+    keep: "https://[REDACTED:url-credentials]@github.com/o/r.git",
+  },
   { kind: "assignment", input: "DB password=hunter2hunter2 connecting", secret: "hunter2hunter2", keep: "password=" },
   { kind: "assignment", input: "client_secret: abcDEF123456xyz", secret: "abcDEF123456xyz", keep: "client_secret: " },
-  { kind: "assignment", input: 'config {"password": "p@ssw0rd-very", "user": "me"}', secret: "p@ssw0rd-very", keep: '"user": "me"' },
+  {
+    kind: "assignment",
+    input: 'config {"password": "p@ssw0rd-very", "user": "me"}',
+    secret: "p@ssw0rd-very",
+    keep: '"user": "me"',
+  },
   { kind: "assignment", input: "export API_KEY=zz99yy88xx77", secret: "zz99yy88xx77", keep: "API_KEY=" },
   { kind: "assignment", input: "NPM token=abcd1234efgh", secret: "abcd1234efgh" },
-  { kind: "anthropic-key", input: `ANTHROPIC sk-ant-api03-${r("Ab9_-", 60)}`, secret: `sk-ant-api03-${r("Ab9_-", 60)}` },
+  {
+    kind: "anthropic-key",
+    input: `ANTHROPIC sk-ant-api03-${r("Ab9_-", 60)}`,
+    secret: `sk-ant-api03-${r("Ab9_-", 60)}`,
+  },
   { kind: "openai-key", input: `key sk-proj-${r("Xy7", 48)}`, secret: `sk-proj-${r("Xy7", 48)}` },
   { kind: "npm-token", input: `//registry.npmjs.org/:_authToken npm_${r("aB3", 36)}`, secret: `npm_${r("aB3", 36)}` },
   { kind: "gitlab-token", input: `glpat-${r("x9Y8-", 20)} pushed`, secret: `glpat-${r("x9Y8-", 20)}` },
@@ -42,7 +78,7 @@ const decoys = [
   "resolved sha256:2d1f0c5e6b7a8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f",
   "GITHUB_TOKEN: ***",
   "token: ${{ secrets.GITHUB_TOKEN }}",
-  "Error: password authentication failed for user \"postgres\"",
+  'Error: password authentication failed for user "postgres"',
 ];
 
 describe("redact", () => {
@@ -71,7 +107,15 @@ describe("redact", () => {
 
 describe("redaction in analyzeLog", () => {
   it("redacts a PEM block split across stream chunks and lines", async () => {
-    const log = ["##[group]Run ./deploy.sh", "./deploy.sh", "##[endgroup]", "writing key", ...pem.split("\n"), "error: deploy failed", "##[error]Process completed with exit code 1."].join("\n");
+    const log = [
+      "##[group]Run ./deploy.sh",
+      "./deploy.sh",
+      "##[endgroup]",
+      "writing key",
+      ...pem.split("\n"),
+      "error: deploy failed",
+      "##[error]Process completed with exit code 1.",
+    ].join("\n");
     const cut = log.indexOf(pemBody[1]!) + 10;
     async function* chunks() {
       yield Buffer.from(log.slice(0, cut));
@@ -84,8 +128,14 @@ describe("redaction in analyzeLog", () => {
   });
 
   it("redacts the failed command and the excerpt", async () => {
-    const token = "ghp_" + r("T0k", 36);
-    const log = ["##[group]Run curl -H \"Authorization: token " + token + "\" https://api.github.com", "curl -H \"Authorization: token " + token + "\" https://api.github.com", "##[endgroup]", `fatal: could not read from ${token}`, "##[error]Process completed with exit code 22."].join("\n");
+    const token = `ghp_${r("T0k", 36)}`;
+    const log = [
+      `##[group]Run curl -H "Authorization: token ${token}" https://api.github.com`,
+      `curl -H "Authorization: token ${token}" https://api.github.com`,
+      "##[endgroup]",
+      `fatal: could not read from ${token}`,
+      "##[error]Process completed with exit code 22.",
+    ].join("\n");
     const res = await analyzeLog(log);
     expect(res.failedCommand).not.toContain(token);
     expect(res.excerpt).not.toContain(token);

@@ -1,8 +1,8 @@
 import nock from "nock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ProbotOctokit } from "probot";
-import { createMetrics } from "../../src/observability/metrics.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { githubMetricsPlugin } from "../../src/observability/github-metrics.js";
+import { createMetrics } from "../../src/observability/metrics.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -10,7 +10,10 @@ afterEach(() => nock.cleanAll());
 describe("githubMetricsPlugin", () => {
   it("counts GitHub API errors by status and leaves successes and the errors themselves alone", async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    const Octokit = ProbotOctokit.plugin(githubMetricsPlugin(metrics)).defaults({ retry: { enabled: false }, throttle: { enabled: false } });
+    const Octokit = ProbotOctokit.plugin(githubMetricsPlugin(metrics)).defaults({
+      retry: { enabled: false },
+      throttle: { enabled: false },
+    });
     const octokit = new Octokit({ auth: { token: "ghs_test" } });
     nock("https://api.github.com")
       .get("/repos/o/r")
@@ -24,7 +27,9 @@ describe("githubMetricsPlugin", () => {
 
     expect((await octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" })).data).toEqual({ id: 1 });
     for (const id of [1, 2, 3]) {
-      await expect(octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", { owner: "o", repo: "r", job_id: id })).rejects.toMatchObject({
+      await expect(
+        octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", { owner: "o", repo: "r", job_id: id }),
+      ).rejects.toMatchObject({
         status: id === 1 ? 404 : 502,
       });
     }

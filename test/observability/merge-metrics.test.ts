@@ -13,7 +13,10 @@ describe("mergeMetrics", () => {
     thread.jobDuration.observe({ kind: "diagnose-run", outcome: "done" }, 0.7);
     thread.jobDuration.observe({ kind: "diagnose-run", outcome: "done" }, 3);
 
-    const text = await mergeMetrics([await main.registry.getMetricsAsJSON(), await thread.registry.getMetricsAsJSON()]).metrics();
+    const text = await mergeMetrics([
+      await main.registry.getMetricsAsJSON(),
+      await thread.registry.getMetricsAsJSON(),
+    ]).metrics();
     expect(text).toContain('ci_medic_github_api_errors_total{status="404"} 3');
     expect(text).toContain('ci_medic_github_api_errors_total{status="500"} 1');
     expect(text).toContain('ci_medic_job_duration_seconds_bucket{le="1",kind="diagnose-run",outcome="done"} 1');

@@ -1,20 +1,22 @@
-import fs from "node:fs";
-import path from "node:path";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Probot, Server } from "probot";
-import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
-import { registerRoutes, type RouteDeps } from "../../src/observability/routes.js";
-import { databaseCheck, migrationsCheck, queueCheck } from "../../src/observability/readiness.js";
-import { createDb } from "../../src/db/client.js";
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { Probot, Server } from "probot";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client.js";
 import { migrateDeploy } from "../../src/db/migrate.js";
+import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
+import { databaseCheck, migrationsCheck, queueCheck } from "../../src/observability/readiness.js";
+import { type RouteDeps, registerRoutes } from "../../src/observability/routes.js";
 import { freePort } from "../helpers/server-process.js";
 
 // The routes mounted the way the app mounts them: through `addHandler` on Probot's own HTTP server.
 
-const TEST_PRIVATE_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+const TEST_PRIVATE_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  .privateKey.export({ type: "pkcs1", format: "pem" })
+  .toString();
 const TOKEN = "0123456789abcdef0123456789abcdef";
 
 async function startServer(deps: RouteDeps) {
@@ -108,7 +110,9 @@ describe("the metrics token", () => {
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toContain("Bearer");
     expect(await none.text()).toBe("unauthorized");
-    expect((await fetch(`${running.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(401);
+    expect((await fetch(`${running.base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}x` } })).status).toBe(
+      401,
+    );
     expect((await fetch(`${running.base}/metrics`, { headers: { authorization: `Basic ${TOKEN}` } })).status).toBe(401);
   });
 
@@ -198,7 +202,10 @@ describe("readiness against a real SQLite database", () => {
     try {
       const res = await fetch(`${running.base}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: "not ready", checks: { database: "ok", migrations: "migrations not applied", queue: "ok" } });
+      expect(await res.json()).toEqual({
+        status: "not ready",
+        checks: { database: "ok", migrations: "migrations not applied", queue: "ok" },
+      });
     } finally {
       await running.server.stop();
       await db.$disconnect();
@@ -208,7 +215,14 @@ describe("readiness against a real SQLite database", () => {
   it("answers 503 naming the queue when a job has been due too long", async () => {
     const { db, url } = createTestDb();
     await db.job.create({
-      data: { kind: "diagnose-run", dedupeKey: "k1", installationId: 1, repository: "o/r", payload: "{}", runAt: new Date(Date.now() - 60 * 60_000) },
+      data: {
+        kind: "diagnose-run",
+        dedupeKey: "k1",
+        installationId: 1,
+        repository: "o/r",
+        payload: "{}",
+        runAt: new Date(Date.now() - 60 * 60_000),
+      },
     });
     const running = await startServer({
       ...okDeps(createMetrics({ defaultMetrics: false })),
@@ -219,7 +233,10 @@ describe("readiness against a real SQLite database", () => {
     try {
       const res = await fetch(`${running.base}/readyz`);
       expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({ status: "not ready", checks: { database: "ok", migrations: "ok", queue: "queue wedged: a job has been due for 60 min" } });
+      expect(await res.json()).toEqual({
+        status: "not ready",
+        checks: { database: "ok", migrations: "ok", queue: "queue wedged: a job has been due for 60 min" },
+      });
     } finally {
       await running.server.stop();
       await db.$disconnect();
@@ -235,7 +252,9 @@ describe("readiness against a real SQLite database", () => {
     try {
       const res = await fetch(`${running.base}/readyz`);
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { checks: { database: string } }).checks.database).toBe("database missing or unreachable");
+      expect(((await res.json()) as { checks: { database: string } }).checks.database).toBe(
+        "database missing or unreachable",
+      );
     } finally {
       await running.server.stop();
     }

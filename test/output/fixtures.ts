@@ -1,5 +1,5 @@
-import type { DiagnosisView } from "../../src/output/view.js";
 import type { JobEvidence } from "../../src/diagnosis/types.js";
+import type { DiagnosisView } from "../../src/output/view.js";
 
 export function evidence(over: Partial<JobEvidence> = {}): JobEvidence {
   return {
@@ -8,7 +8,17 @@ export function evidence(over: Partial<JobEvidence> = {}): JobEvidence {
     failedSteps: ["Run npm test"],
     failedCommand: "npm test",
     excerpt: " FAIL  src/sum.test.ts > adds\nAssertionError: expected 3 to be 4\n ❯ src/sum.test.ts:5:17",
-    annotations: [{ path: "src/sum.test.ts", startLine: 5, column: 17, level: "failure", title: "vitest", message: "expected 3 to be 4", tool: "vitest" }],
+    annotations: [
+      {
+        path: "src/sum.test.ts",
+        startLine: 5,
+        column: 17,
+        level: "failure",
+        title: "vitest",
+        message: "expected 3 to be 4",
+        tool: "vitest",
+      },
+    ],
     category: "test",
     fingerprint: "a1b2c3",
     truncated: false,

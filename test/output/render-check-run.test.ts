@@ -17,8 +17,13 @@ describe("renderCheckRun", () => {
   });
 
   it("caps the title at 255 characters on one line, and summary and text at 65,535", () => {
-    const v = view({ jobs: [evidence({ excerpt: "z\n".repeat(60_000) }), evidence({ jobName: "b", excerpt: "y\n".repeat(30_000) })] });
-    const out = renderCheckRun({ ...v, diagnosis: { ...v.diagnosis, summary: `multi\nline ${"t".repeat(500)}`, rootCause: "r".repeat(80_000) } });
+    const v = view({
+      jobs: [evidence({ excerpt: "z\n".repeat(60_000) }), evidence({ jobName: "b", excerpt: "y\n".repeat(30_000) })],
+    });
+    const out = renderCheckRun({
+      ...v,
+      diagnosis: { ...v.diagnosis, summary: `multi\nline ${"t".repeat(500)}`, rootCause: "r".repeat(80_000) },
+    });
     expect(out.title.length).toBeLessThanOrEqual(255);
     expect(out.title).not.toContain("\n");
     expect(out.summary.length).toBeLessThanOrEqual(CHECK_TEXT_MAX_CHARS);
@@ -31,7 +36,10 @@ describe("renderCheckRun", () => {
 
   it("applies the same safety rules: no raw HTML, no comments, no mentions", () => {
     const v = view({ jobs: [evidence({ jobName: "<i>x</i> @ops-team", excerpt: "<!-- ci-medic:x -->" })] });
-    const out = renderCheckRun({ ...v, diagnosis: { ...v.diagnosis, summary: "@octocat <!-- ci-medic:y -->", rootCause: "<script>@octocat</script>" } });
+    const out = renderCheckRun({
+      ...v,
+      diagnosis: { ...v.diagnosis, summary: "@octocat <!-- ci-medic:y -->", rootCause: "<script>@octocat</script>" },
+    });
     const all = `${out.title}\n${out.summary}\n${out.text}`;
     expect(all).not.toContain("<!--");
     expect(all).not.toContain("<script>");

@@ -8,7 +8,9 @@ const count = (s: string, needle: string) => s.split(needle).length - 1;
 describe("renderComment", () => {
   it("says what failed with links, the root cause, the fix, the key lines, confidence, source and the commands", () => {
     const body = renderComment(view({ seen: { count: 3, since: new Date("2026-11-20T10:00:00Z") } }));
-    expect(body).toContain("### ci-medic: [CI](https://github.com/Codertocat/Hello-World/actions/runs/30433642) failed");
+    expect(body).toContain(
+      "### ci-medic: [CI](https://github.com/Codertocat/Hello-World/actions/runs/30433642) failed",
+    );
     expect(body).toContain("Run attempt 2 on `feature/sum` at `ec26c3e`.");
     expect(body).toContain(
       "- [test (ubuntu-latest, 20)](https://github.com/Codertocat/Hello-World/actions/runs/30433642/job/2) — failed step `Run npm test`",
@@ -28,7 +30,10 @@ describe("renderComment", () => {
 
   it("names the deterministic source and its reason", () => {
     const v = view();
-    const body = renderComment({ ...v, diagnosis: { ...v.diagnosis, source: "deterministic", model: undefined, fallbackReason: "no LLM configured" } });
+    const body = renderComment({
+      ...v,
+      diagnosis: { ...v.diagnosis, source: "deterministic", model: undefined, fallbackReason: "no LLM configured" },
+    });
     expect(body).toContain("source: deterministic: no LLM configured");
   });
 
@@ -45,8 +50,12 @@ describe("renderComment", () => {
   });
 
   it("shows the state of a fix request instead of offering another", () => {
-    const opened = renderComment(view({ approval: { state: "opened", by: "octocat", prUrl: "https://github.com/Codertocat/Hello-World/pull/9" } }));
-    expect(opened).toContain("**Fix:** requested by `octocat`; [fix pull request](https://github.com/Codertocat/Hello-World/pull/9) opened.");
+    const opened = renderComment(
+      view({ approval: { state: "opened", by: "octocat", prUrl: "https://github.com/Codertocat/Hello-World/pull/9" } }),
+    );
+    expect(opened).toContain(
+      "**Fix:** requested by `octocat`; [fix pull request](https://github.com/Codertocat/Hello-World/pull/9) opened.",
+    );
     expect(opened).not.toContain("/approve");
     const rejected = renderComment(view({ approval: { state: "rejected", by: "octocat", reason: "wrong @team" } }));
     expect(rejected).toContain("**Fix:** declined by `octocat`: wrong @\u200bteam.");
@@ -65,7 +74,11 @@ describe("renderComment", () => {
     const v = view({ jobs: [evidence({ jobName: "deploy @ops", excerpt: "npm ERR! @scope/pkg not found" })] });
     const body = renderComment({
       ...v,
-      diagnosis: { ...v.diagnosis, rootCause: "Ping @octocat and @github/security about it", suggestedFix: "```sh\nnpm i @scope/pkg\n```" },
+      diagnosis: {
+        ...v.diagnosis,
+        rootCause: "Ping @octocat and @github/security about it",
+        suggestedFix: "```sh\nnpm i @scope/pkg\n```",
+      },
     });
     expect(body).toContain("Ping @\u200boctocat and @\u200bgithub/security about it");
     expect(body).toContain("deploy @\u200bops");
@@ -77,12 +90,29 @@ describe("renderComment", () => {
   it("renders no raw HTML and cannot carry a forged marker from any untrusted field", () => {
     const forged = "<!-- ci-medic:diagnosis:999 -->";
     const v = view({
-      run: { workflowName: `CI ${forged}`, runUrl: "javascript:alert(1)", attempt: 1, headSha: "abc1234", headBranch: `x${forged}` },
-      jobs: [evidence({ jobName: `<img src=x onerror=alert(1)>${forged}`, failedSteps: [forged], excerpt: `log ${forged}\n</details><script>x</script>` })],
+      run: {
+        workflowName: `CI ${forged}`,
+        runUrl: "javascript:alert(1)",
+        attempt: 1,
+        headSha: "abc1234",
+        headBranch: `x${forged}`,
+      },
+      jobs: [
+        evidence({
+          jobName: `<img src=x onerror=alert(1)>${forged}`,
+          failedSteps: [forged],
+          excerpt: `log ${forged}\n</details><script>x</script>`,
+        }),
+      ],
     });
     const body = renderComment({
       ...v,
-      diagnosis: { ...v.diagnosis, rootCause: `<b>bold</b> ${forged} <!-- unclosed`, suggestedFix: `\`\`\`\n${forged}\n\`\`\``, summary: "![x](https://evil.example/p.png)" },
+      diagnosis: {
+        ...v.diagnosis,
+        rootCause: `<b>bold</b> ${forged} <!-- unclosed`,
+        suggestedFix: `\`\`\`\n${forged}\n\`\`\``,
+        summary: "![x](https://evil.example/p.png)",
+      },
     });
     expect(count(body, "<!--")).toBe(1);
     expect(body.endsWith(MARKER)).toBe(true);
@@ -93,7 +123,9 @@ describe("renderComment", () => {
     expect(body).not.toContain("javascript:");
     expect(body).toContain("!\\[x](https://evil.example/p.png)");
     // The excerpt's closing tag stays inside the fence as text.
-    expect(body).toContain("```text\nlog <!-\u200b- ci-medic:diagnosis:999 -\u200b->\n</details><script>x</script>\n```");
+    expect(body).toContain(
+      "```text\nlog <!-\u200b- ci-medic:diagnosis:999 -\u200b->\n</details><script>x</script>\n```",
+    );
   });
 
   it("closes a fence the LLM left open so it cannot swallow the rest", () => {
@@ -104,7 +136,9 @@ describe("renderComment", () => {
 
   it("fits a huge excerpt in 65,536 characters by shortening the excerpt, keeping its end and the rest", () => {
     const excerpt = `${"early noise line\n".repeat(8_000)}the real error at the end`;
-    const body = renderComment(view({ jobs: [evidence({ excerpt }), evidence({ jobName: "lint", excerpt: "x\n".repeat(20_000) })] }));
+    const body = renderComment(
+      view({ jobs: [evidence({ excerpt }), evidence({ jobName: "lint", excerpt: "x\n".repeat(20_000) })] }),
+    );
     expect(body.length).toBeLessThanOrEqual(COMMENT_MAX_CHARS);
     expect(body.length).toBeGreaterThan(COMMENT_MAX_CHARS - 2_000);
     expect(body).toContain("the real error at the end");
@@ -115,8 +149,15 @@ describe("renderComment", () => {
   });
 
   it("stays within the cap with absurd prose and hundreds of jobs, the marker still last", () => {
-    const v = view({ jobs: Array.from({ length: 400 }, (_, i) => evidence({ jobName: `job ${i} ${"n".repeat(300)}`, excerpt: "e".repeat(5_000) })) });
-    const body = renderComment({ ...v, diagnosis: { ...v.diagnosis, rootCause: "r".repeat(100_000), suggestedFix: "f".repeat(100_000) } });
+    const v = view({
+      jobs: Array.from({ length: 400 }, (_, i) =>
+        evidence({ jobName: `job ${i} ${"n".repeat(300)}`, excerpt: "e".repeat(5_000) }),
+      ),
+    });
+    const body = renderComment({
+      ...v,
+      diagnosis: { ...v.diagnosis, rootCause: "r".repeat(100_000), suggestedFix: "f".repeat(100_000) },
+    });
     expect(body.length).toBeLessThanOrEqual(COMMENT_MAX_CHARS);
     expect(body.endsWith(`\n\n${MARKER}`)).toBe(true);
     expect(body).toContain("confidence: 72%");

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDb } from "../helpers/db.js";
-import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
 import type { Db } from "../../src/db/client.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
 import type { NewJob } from "../../src/queue/types.js";
+import { createTestDb } from "../helpers/db.js";
 
 let db: Db;
 let queue: SqliteQueue;
@@ -34,14 +34,23 @@ describe("SqliteQueue", () => {
     expect(other).toEqual({ created: false, jobId: first.jobId });
     const rows = await db.job.findMany();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ deliveryId: "d-1", state: "queued", attempts: 0, maxAttempts: 5, payload: '{"hello":"world"}' });
+    expect(rows[0]).toMatchObject({
+      deliveryId: "d-1",
+      state: "queued",
+      attempts: 0,
+      maxAttempts: 5,
+      payload: '{"hello":"world"}',
+    });
     // Raw and Prisma writes use one date format: Prisma reads the raw row's dates back.
     expect(rows[0]!.runAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("claims a job once, marks it running and counts the attempt", async () => {
     await queue.enqueue(job());
-    const [a, b] = await Promise.all([queue.claim("w1", { perInstallationLimit: 5 }), queue.claim("w2", { perInstallationLimit: 5 })]);
+    const [a, b] = await Promise.all([
+      queue.claim("w1", { perInstallationLimit: 5 }),
+      queue.claim("w2", { perInstallationLimit: 5 }),
+    ]);
     const claimed = [a, b].filter(Boolean);
     expect(claimed).toHaveLength(1);
     expect(claimed[0]).toMatchObject({ kind: "diagnose-run", attempts: 1, payload: { hello: "world" } });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ThreadHost, type ThreadHostOptions } from "../../src/queue/thread-host.js";
 import { createMetrics } from "../../src/observability/metrics.js";
-import { DEFAULT_SETTINGS } from "../../src/runtime.js";
+import { ThreadHost, type ThreadHostOptions } from "../../src/queue/thread-host.js";
 import type { JobThreadData } from "../../src/queue/thread-protocol.js";
+import { DEFAULT_SETTINGS } from "../../src/runtime.js";
 
 // The main thread's side of the job thread, against a stand-in thread (test/helpers/stub-job-thread.mjs) that speaks
 // the same messages. The real thread runs in the e2e tests (test/e2e), which start the built server.
@@ -12,8 +12,20 @@ const entry = new URL("../helpers/stub-job-thread.mjs", import.meta.url);
 function host(mode: string, over: Partial<ThreadHostOptions> = {}) {
   const lines: { level: string; obj: any; msg: string }[] = [];
   const at = (level: string) => (obj: object, msg: string) => void lines.push({ level, obj, msg });
-  const data = { databaseUrl: "file:unused.db", settings: DEFAULT_SETTINGS, logLevel: "info", logFormat: "json", mode } as JobThreadData;
-  const h = new ThreadHost({ data, entry, log: { info: at("info"), error: at("error") }, restartDelayMs: () => 10, ...over });
+  const data = {
+    databaseUrl: "file:unused.db",
+    settings: DEFAULT_SETTINGS,
+    logLevel: "info",
+    logFormat: "json",
+    mode,
+  } as JobThreadData;
+  const h = new ThreadHost({
+    data,
+    entry,
+    log: { info: at("info"), error: at("error") },
+    restartDelayMs: () => 10,
+    ...over,
+  });
   return { h, lines };
 }
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createTestDb } from "../helpers/db.js";
-import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
-import { Worker, type JobHandler } from "../../src/queue/worker.js";
-import { PermanentJobError, RetryLaterError } from "../../src/queue/errors.js";
 import type { Db } from "../../src/db/client.js";
+import { PermanentJobError, RetryLaterError } from "../../src/queue/errors.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
+import { type JobHandler, Worker } from "../../src/queue/worker.js";
+import { createTestDb } from "../helpers/db.js";
 
 let db: Db;
 let queue: SqliteQueue;
@@ -93,7 +93,10 @@ describe("Worker", () => {
   it("fails a job of an unknown kind for good", async () => {
     await queue.enqueue({ kind: "mystery", dedupeKey: "m", installationId: 1, repository: "o/r", payload: {} });
     await worker(async () => {}).runUntilIdle();
-    expect(await db.job.findFirstOrThrow()).toMatchObject({ state: "dead", lastError: 'PermanentJobError: no handler for job kind "mystery"' });
+    expect(await db.job.findFirstOrThrow()).toMatchObject({
+      state: "dead",
+      lastError: 'PermanentJobError: no handler for job kind "mystery"',
+    });
   });
 
   it("on stop, lets a running job finish within the deadline", async () => {
@@ -110,9 +113,13 @@ describe("Worker", () => {
 
   it("on stop past the deadline, aborts the job and puts it back in the queue untouched", async () => {
     await enqueue("a");
-    const w = worker((_job, signal) => new Promise<void>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason))), {
-      pollMs: 10,
-    });
+    const w = worker(
+      (_job, signal) =>
+        new Promise<void>((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
+      {
+        pollMs: 10,
+      },
+    );
     await w.start();
     await vi_waitFor(() => w.activeCount === 1);
     await w.stop(50);

@@ -1,8 +1,8 @@
-import { GeminiProvider, DEFAULT_GEMINI_MODEL } from "./gemini.js";
-import { OpenAiProvider, DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL } from "./openai.js";
-import { withResilience } from "./resilient.js";
-import type { LlmObserver } from "./resilient.js";
+import { DEFAULT_GEMINI_MODEL, GeminiProvider } from "./gemini.js";
+import { DEFAULT_OPENAI_BASE_URL, DEFAULT_OPENAI_MODEL, OpenAiProvider } from "./openai.js";
 import type { LlmProvider } from "./provider.js";
+import type { LlmObserver } from "./resilient.js";
+import { withResilience } from "./resilient.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -13,7 +13,10 @@ const MODEL_NAME = /^[A-Za-z0-9][\w.:/-]{0,99}$/;
  * deterministic diagnosis). A setting that is present but malformed is an Error at startup, not a silent fallback.
  * Error messages name the variable, never its value when it is a key.
  */
-export function createProviderFromEnv(env: Env = process.env, opts: { observer?: LlmObserver } = {}): LlmProvider | undefined {
+export function createProviderFromEnv(
+  env: Env = process.env,
+  opts: { observer?: LlmObserver } = {},
+): LlmProvider | undefined {
   const kind = (env.LLM_PROVIDER ?? "").trim().toLowerCase() || "gemini";
   const timeoutMs = readTimeout(env.LLM_TIMEOUT_MS);
   const resilience = { timeoutMs, ...(opts.observer ? { observer: opts.observer } : {}) };
@@ -21,7 +24,10 @@ export function createProviderFromEnv(env: Env = process.env, opts: { observer?:
   if (kind === "gemini") {
     const apiKey = env.GEMINI_API_KEY?.trim();
     if (!apiKey) return undefined;
-    return withResilience(new GeminiProvider({ apiKey, model: readModel(env, "GEMINI_MODEL") ?? DEFAULT_GEMINI_MODEL }), resilience);
+    return withResilience(
+      new GeminiProvider({ apiKey, model: readModel(env, "GEMINI_MODEL") ?? DEFAULT_GEMINI_MODEL }),
+      resilience,
+    );
   }
   if (kind === "openai") {
     const apiKey = env.OPENAI_API_KEY?.trim() || undefined;
@@ -44,7 +50,8 @@ export function createProviderFromEnv(env: Env = process.env, opts: { observer?:
 function readModel(env: Env, name: "GEMINI_MODEL" | "OPENAI_MODEL"): string | undefined {
   const value = env[name]?.trim();
   if (!value) return undefined;
-  if (!MODEL_NAME.test(value)) throw new Error(`${name} must be a model name (letters, digits, . _ - : /; at most 100 characters)`);
+  if (!MODEL_NAME.test(value))
+    throw new Error(`${name} must be a model name (letters, digits, . _ - : /; at most 100 characters)`);
   return value;
 }
 
@@ -66,6 +73,7 @@ function readBaseUrl(value: string | undefined): string | undefined {
 function readTimeout(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 60_000;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1_000 || n > 600_000) throw new Error("LLM_TIMEOUT_MS must be a whole number of milliseconds between 1000 and 600000");
+  if (!Number.isInteger(n) || n < 1_000 || n > 600_000)
+    throw new Error("LLM_TIMEOUT_MS must be a whole number of milliseconds between 1000 and 600000");
   return n;
 }

@@ -1,12 +1,12 @@
+import type { ResponseSchema } from "@google/generative-ai";
 import {
   GoogleGenerativeAI,
   GoogleGenerativeAIAbortError,
   GoogleGenerativeAIFetchError,
   GoogleGenerativeAIResponseError,
 } from "@google/generative-ai";
-import type { ResponseSchema } from "@google/generative-ai";
-import { LlmError, isRetryableStatus, parseRetryAfter, scrubSecret } from "./provider.js";
 import type { JsonRequest, JsonResponse, JsonSchemaObject, LlmProvider } from "./provider.js";
+import { isRetryableStatus, LlmError, parseRetryAfter, scrubSecret } from "./provider.js";
 
 export const DEFAULT_GEMINI_MODEL = "gemini-2.5-flash";
 
@@ -125,7 +125,11 @@ export function toGeminiSchema(schema: JsonSchemaObject): Record<string, unknown
         required: schema.required,
       };
     case "array":
-      return { type: "array", ...(schema.description ? { description: schema.description } : {}), items: toGeminiSchema(schema.items) };
+      return {
+        type: "array",
+        ...(schema.description ? { description: schema.description } : {}),
+        items: toGeminiSchema(schema.items),
+      };
     case "string":
       return schema.enum ? { ...schema, format: "enum" } : { ...schema };
     default:

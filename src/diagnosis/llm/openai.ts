@@ -1,6 +1,6 @@
 import OpenAI from "openai";
-import { LlmError, isRetryableStatus, parseRetryAfter, scrubSecret } from "./provider.js";
 import type { JsonRequest, JsonResponse, LlmProvider } from "./provider.js";
+import { isRetryableStatus, LlmError, parseRetryAfter, scrubSecret } from "./provider.js";
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
 export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
@@ -42,7 +42,11 @@ export class OpenAiProvider implements LlmProvider {
     const started = performance.now();
     // api.openai.com rejects max_tokens for its newer models; compatible servers mostly know only max_tokens.
     const official = (this.#opts.baseURL ?? DEFAULT_OPENAI_BASE_URL).startsWith(DEFAULT_OPENAI_BASE_URL);
-    const limit = req.maxOutputTokens ? (official ? { max_completion_tokens: req.maxOutputTokens } : { max_tokens: req.maxOutputTokens }) : {};
+    const limit = req.maxOutputTokens
+      ? official
+        ? { max_completion_tokens: req.maxOutputTokens }
+        : { max_tokens: req.maxOutputTokens }
+      : {};
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
       completion = await this.#client.chat.completions.create(
@@ -54,7 +58,11 @@ export class OpenAiProvider implements LlmProvider {
           ],
           response_format: {
             type: "json_schema",
-            json_schema: { name: req.schemaName ?? "answer", schema: req.schema as unknown as Record<string, unknown>, strict: true },
+            json_schema: {
+              name: req.schemaName ?? "answer",
+              schema: req.schema as unknown as Record<string, unknown>,
+              strict: true,
+            },
           },
           ...limit,
         },
@@ -64,7 +72,8 @@ export class OpenAiProvider implements LlmProvider {
       throw toLlmError(error, this.#opts.apiKey);
     }
     const message = completion.choices?.[0]?.message;
-    if (message?.refusal) throw new LlmError(`openai: the model refused (${scrubSecret(message.refusal, this.#opts.apiKey, 200)})`);
+    if (message?.refusal)
+      throw new LlmError(`openai: the model refused (${scrubSecret(message.refusal, this.#opts.apiKey, 200)})`);
     const text = message?.content ?? "";
     if (!text.trim()) throw new LlmError("openai: empty response (no content)");
     return {
@@ -78,7 +87,8 @@ export class OpenAiProvider implements LlmProvider {
 
 function toLlmError(error: unknown, apiKey: string | undefined): LlmError {
   if (error instanceof OpenAI.APIUserAbortError) return new LlmError("openai: request aborted");
-  if (error instanceof OpenAI.APIConnectionTimeoutError) return new LlmError("openai: request timed out", { retryable: true });
+  if (error instanceof OpenAI.APIConnectionTimeoutError)
+    return new LlmError("openai: request timed out", { retryable: true });
   if (error instanceof OpenAI.APIConnectionError) return new LlmError("openai: connection error", { retryable: true });
   if (error instanceof OpenAI.APIError) {
     const status = error.status;

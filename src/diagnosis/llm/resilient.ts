@@ -1,7 +1,7 @@
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from "cockatiel";
 import type { CircuitBreakerPolicy } from "cockatiel";
-import { LlmError } from "./provider.js";
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from "cockatiel";
 import type { JsonRequest, JsonResponse, LlmProvider } from "./provider.js";
+import { LlmError } from "./provider.js";
 
 export type CallOutcome = "ok" | "error" | "timeout" | "circuit-open";
 export type BreakerState = "closed" | "open" | "half-open";
@@ -71,7 +71,12 @@ export class ResilientProvider implements LlmProvider {
       const started = performance.now();
       try {
         const res = await breaker.execute(() => this.#attempt(req));
-        notify(() => opts.observer?.onCall?.(this.model, "ok", res.latencyMs, { prompt: res.promptTokens, output: res.outputTokens }));
+        notify(() =>
+          opts.observer?.onCall?.(this.model, "ok", res.latencyMs, {
+            prompt: res.promptTokens,
+            output: res.outputTokens,
+          }),
+        );
         return res;
       } catch (raw) {
         const latency = Math.round(performance.now() - started);
@@ -81,7 +86,9 @@ export class ResilientProvider implements LlmProvider {
         }
         const error = raw instanceof LlmError ? raw : new LlmError("LLM call failed", { retryable: false });
         const timedOut = error.message.includes("timed out");
-        notify(() => opts.observer?.onCall?.(this.model, timedOut ? "timeout" : "error", latency, { prompt: 0, output: 0 }));
+        notify(() =>
+          opts.observer?.onCall?.(this.model, timedOut ? "timeout" : "error", latency, { prompt: 0, output: 0 }),
+        );
         if (!error.retryable || attempt >= opts.maxRetries || req.signal?.aborted) throw error;
         const backoff = opts.baseDelayMs * 2 ** attempt * (0.5 + opts.random());
         const delay = Math.round(Math.max(backoff, error.retryAfterMs ?? 0));

@@ -2,8 +2,16 @@
 // eslint stylish, rustc, esbuild, test runners, node and Python stack traces, pytest, go test and shellcheck's tty
 // output need.
 import type { Annotation } from "../types.js";
+import {
+  levelOf,
+  parseColonForm,
+  parseEslintCompact,
+  parseKotlin,
+  parseMaven,
+  parseParenForm,
+  parseWorkflowCommand,
+} from "./single-line.js";
 import { AnnotationSink, MAX_MESSAGE_CHARS, type PathResolver, type RawAnnotation } from "./sink.js";
-import { levelOf, parseEslintCompact, parseKotlin, parseMaven, parseColonForm, parseParenForm, parseWorkflowCommand } from "./single-line.js";
 
 // Longer lines are minified bundles or dumps; parsing only their head keeps regex time bounded.
 const MAX_LINE_CHARS = 4000;
@@ -13,11 +21,13 @@ const RUST_LOOKAHEAD = 3;
 const FRAME_LOOKAHEAD = 60;
 const MAX_CONTEXT_LINES = 5;
 
-const ESLINT_HEADER = /^(?:[A-Za-z]:[\\/]|\/|\.{0,2}\/)?[^\s:]*?[^\s:/\\]\.[A-Za-z0-9]+$|^[A-Za-z]:[\\/][^:]+\.[A-Za-z0-9]+$/;
+const ESLINT_HEADER =
+  /^(?:[A-Za-z]:[\\/]|\/|\.{0,2}\/)?[^\s:]*?[^\s:/\\]\.[A-Za-z0-9]+$|^[A-Za-z]:[\\/][^:]+\.[A-Za-z0-9]+$/;
 const ESLINT_ROW = /^\s+(\d+):(\d+)\s+(error|warning)\s+(.*?)(?:\s{2,}([@a-z0-9/_-]+))?\s*$/;
 const RUST_HEADER = /^(error|warning)(?:\[([A-Za-z0-9]+)\])?: (.*)$/;
 const RUST_ARROW = /^\s*--> (.+?):(\d+):(\d+)\s*$/;
-const VITEST_FAIL = /^\s*(?:FAIL|×|✕|✗)\s+(\S+?\.[A-Za-z0-9]+)(?:\s+>\s+(.*?))?(?:\s+\[[^\]]*\])?(?:\s+\(\d+(?:\.\d+)?\s*m?s\))?\s*$/;
+const VITEST_FAIL =
+  /^\s*(?:FAIL|×|✕|✗)\s+(\S+?\.[A-Za-z0-9]+)(?:\s+>\s+(.*?))?(?:\s+\[[^\]]*\])?(?:\s+\(\d+(?:\.\d+)?\s*m?s\))?\s*$/;
 const JEST_BULLET = /^\s*● (.+)$/;
 const STACK_AT = /^\s*at (?:.*? \()?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\)?\s*$/;
 const VITEST_FRAME = /^\s*❯ (?:\S+ )?((?:file:\/\/)?[^\s()]+?):(\d+):(\d+)\s*$/;
@@ -65,7 +75,13 @@ export class AnnotationEngine {
   get busy(): boolean {
     // A shellcheck block waits for its source line; after that only `^-- SC…` carets, `In …` and `For more information`
     // lines matter to it, which callers must not skip (see LineRouter).
-    return this.rust !== null || this.frames !== null || this.esbuild !== null || this.traceback !== null || (this.shellcheck !== null && this.shellcheck.source === null);
+    return (
+      this.rust !== null ||
+      this.frames !== null ||
+      this.esbuild !== null ||
+      this.traceback !== null ||
+      (this.shellcheck !== null && this.shellcheck.source === null)
+    );
   }
 
   /** After an eslint file header, indented lines can be its rows. */
@@ -174,7 +190,8 @@ export class AnnotationEngine {
       }
       const kotlin = (first === 101 || first === 119) && line.charCodeAt(1) === 58;
       const eslintCompact = line.charCodeAt(tokenEnd - 1) === 58 && line.startsWith(" line ", tokenEnd);
-      const maven = first === 91 && (line.startsWith("[ERROR] ") || line.startsWith("[WARNING] ") || line.startsWith("[WARN] "));
+      const maven =
+        first === 91 && (line.startsWith("[ERROR] ") || line.startsWith("[WARNING] ") || line.startsWith("[WARN] "));
       if (maven || kotlin || eslintCompact) {
         const b = maven ? parseMaven(line) : kotlin ? parseKotlin(line) : parseEslintCompact(line);
         if (b) {
@@ -420,7 +437,10 @@ export class AnnotationEngine {
         const test = (f[2] as string).split("::").pop() ?? "";
         const base = test.replace(/\[.*$/, "");
         const path = this.resolve(f[1] as string);
-        const stored = path === null ? undefined : this.pytestByTest.get(`${path}::${test}`) ?? this.pytestByTest.get(`${path}::${base}`);
+        const stored =
+          path === null
+            ? undefined
+            : (this.pytestByTest.get(`${path}::${test}`) ?? this.pytestByTest.get(`${path}::${base}`));
         if (stored && f[3] && f[3].length > stored.message.length) stored.message = f[3].slice(0, MAX_MESSAGE_CHARS);
         return true;
       }
@@ -432,7 +452,11 @@ export class AnnotationEngine {
         return true;
       }
     }
-    if ((first === 70 && line.startsWith("FAIL")) || (first === 111 && line.startsWith("ok ")) || (first === 61 && line.startsWith("=== RUN"))) {
+    if (
+      (first === 70 && line.startsWith("FAIL")) ||
+      (first === 111 && line.startsWith("ok ")) ||
+      (first === 61 && line.startsWith("=== RUN"))
+    ) {
       this.goTest = null;
     }
     return false;

@@ -72,7 +72,8 @@ export function parseWorkflowCommand(line: string): RawAnnotation | null {
 
 // ---------- `file(line,col): level CODE: message` (tsc, csc/msbuild) ----------
 
-const PAREN_FORM = /^\s*(?:\d+>)?(\S+?)\((\d+)(?:,(\d+))?(?:,\d+,\d+)?\)\s*: *(error|warning|info|fatal error) +([A-Za-z]+\d+) *: *(.*?)(?: \[[^\]]+\])?$/;
+const PAREN_FORM =
+  /^\s*(?:\d+>)?(\S+?)\((\d+)(?:,(\d+))?(?:,\d+,\d+)?\)\s*: *(error|warning|info|fatal error) +([A-Za-z]+\d+) *: *(.*?)(?: \[[^\]]+\])?$/;
 const TSC_PRETTY = /^\s*(\S.*?):(\d+):(\d+) - (error|warning) (TS\d+): (.*)$/;
 
 export function parseParenForm(line: string): RawAnnotation | null {
@@ -166,7 +167,8 @@ export function parseEslintCompact(line: string): RawAnnotation | null {
 // A path: optional drive letter, no whitespace/colon/brackets, must end in a name with an extension or sit in a directory.
 const COLON_FORM =
   /^(\s*)((?:[A-Za-z]:[\\/])?[^\s:()[\]<>"'`|*?]*?[^\s:()[\]<>"'`|*?/\\.]\.[A-Za-z0-9_+-]+|(?:[A-Za-z]:[\\/])?[^\s:()[\]<>"'`|*?]*[\\/][^\s:()[\]<>"'`|*?/\\]+):(\d+)(?::(\d+))?(?::|\s+-)\s+(\S.*)$/;
-const LEVEL_PREFIX = /^(fatal error|error|warning|note|info|information|style|hint|remark)(?:\[([A-Za-z0-9_-]+)\])?\s*:\s*(.*)$/i;
+const LEVEL_PREFIX =
+  /^(fatal error|error|warning|note|info|information|style|hint|remark)(?:\[([A-Za-z0-9_-]+)\])?\s*:\s*(.*)$/i;
 const BRACKET_LEVEL = /^\[(error|warning|info|notice)\]\s*(.*)$/i;
 const LINT_CODE = /^([A-Z]{1,4}\d{2,5}|[A-Z]{1,3}-[a-z-]+)\b:?\s+(.*)$/;
 const TRAILING_RULE = /\s+(?:\[([A-Za-z]+)\/([^\]\s]+)\]|\[([A-Za-z0-9_./@-]+)\]|\(([A-Za-z0-9_./@-]+)\))$/;

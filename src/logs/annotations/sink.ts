@@ -53,7 +53,8 @@ export class AnnotationSink {
       if (existing.level !== "failure" && raw.level === "failure") existing.level = "failure";
       return existing;
     }
-    if (this.items.length >= MAX_ANNOTATIONS && !(raw.level === "failure" && this.evictLastNonFailure())) return undefined;
+    if (this.items.length >= MAX_ANNOTATIONS && !(raw.level === "failure" && this.evictLastNonFailure()))
+      return undefined;
     const annotation: Annotation = { path, startLine: raw.line, level: raw.level, title, message, tool: raw.tool };
     if (raw.endLine !== undefined && raw.endLine >= raw.line) annotation.endLine = raw.endLine;
     if (column !== undefined) annotation.column = column;

@@ -2,13 +2,23 @@
 // decodes and inspects only those lines. The SIMD module (teddy.wat) scans about 1 GB/s more than the regular
 // expression it replaces; the regular expression stays as the fallback for runtimes without WebAssembly SIMD.
 
-import { LEAD, LEAD_WORDS, classifyLines } from "../line-shape.js";
 import { MAX_LINE_CHARS } from "../clean.js";
-import { LITERALS, buildTables } from "./literals.js";
+import { classifyLines, LEAD, LEAD_WORDS } from "../line-shape.js";
+import { buildTables, LITERALS } from "./literals.js";
+import {
+  type CandidateScanner,
+  type Candidates,
+  PAGE,
+  SCAN_MEMORY_START,
+  type ScannedLines,
+  SimdScanner,
+  type WasmMemory,
+  type WasmModule,
+  wasmApi,
+} from "./simd-scanner.js";
 import { TEDDY_WASM_BASE64 } from "./teddy-wasm.js";
-import { PAGE, SCAN_MEMORY_START, SimdScanner, wasmApi, type Candidates, type CandidateScanner, type ScannedLines, type WasmMemory, type WasmModule } from "./simd-scanner.js";
 
-export type { Candidates, CandidateScanner, WasmMemory } from "./simd-scanner.js";
+export type { CandidateScanner, Candidates, WasmMemory } from "./simd-scanner.js";
 
 /** teddy.wat's memory: its literal tables at 0, line-shape.ts's LEAD table at 128 and its lead words from 384. */
 const LEAD_AT = 128;
@@ -60,7 +70,6 @@ export function createScanMemory(bytes: number): WasmMemory {
   return memory;
 }
 
-
 function escapeLatin1(literal: string): string {
   // The buffer is read as latin1, one char per byte: multi-byte symbols are matched as their UTF-8 bytes.
   return [...Buffer.from(literal, "utf8")].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
@@ -77,7 +86,13 @@ function withRoom(a: Int32Array, i: number): Int32Array {
 class RegexScanner implements CandidateScanner {
   readonly kind = "regex" as const;
   private readonly re = new RegExp(LITERALS.map(escapeLatin1).join("|"), "gi");
-  private readonly result: Candidates = { positions: new Int32Array(1024), count: 0, newlines: new Int32Array(1024), newlineCount: 0, base: 0 };
+  private readonly result: Candidates = {
+    positions: new Int32Array(1024),
+    count: 0,
+    newlines: new Int32Array(1024),
+    newlineCount: 0,
+    base: 0,
+  };
 
   scan(buf: Uint8Array): Candidates {
     const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("latin1");

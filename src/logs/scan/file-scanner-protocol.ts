@@ -4,7 +4,14 @@
 
 import fs from "node:fs";
 import { MAX_PENDING } from "../limits.js";
-import { SCAN_MEMORY_START, SCAN_PAD, scratchBytes, type SimdScanner, type WasmMemory, type WasmModule } from "./simd-scanner.js";
+import {
+  SCAN_MEMORY_START,
+  SCAN_PAD,
+  type SimdScanner,
+  scratchBytes,
+  type WasmMemory,
+  type WasmModule,
+} from "./simd-scanner.js";
 
 /** Bytes read at a time: one region. */
 export const REGION_BYTES = 1024 * 1024;
@@ -84,7 +91,17 @@ export const CONTROL_WORDS = HEADER + SLOTS * FIELDS;
  * thread cuts it, in order, into whole lines (READ); whichever thread swaps the state first scans it (SCANNING, or
  * TAKEN); then analyzeLog's thread routes it and, two regions later, frees the slot.
  */
-export const State = { FREE: 0, ASSIGNED: 1, READING: 2, OWN_READ: 3, FILLED: 4, READ: 5, SCANNING: 6, SCANNED: 7, TAKEN: 8 } as const;
+export const State = {
+  FREE: 0,
+  ASSIGNED: 1,
+  READING: 2,
+  OWN_READ: 3,
+  FILLED: 4,
+  READ: 5,
+  SCANNING: 6,
+  SCANNED: 7,
+  TAKEN: 8,
+} as const;
 
 // The steps both threads take on a slot.
 
@@ -111,7 +128,12 @@ export function readRegion(fd: number, memory: WasmMemory, control: Int32Array, 
 
 /** Scans the slot's cut region (Field.FROM, Field.LENGTH) where it lies, into the slot's outputs; returns its lines. */
 export function scanRegion(scanner: SimdScanner, control: Int32Array, slot: number): number {
-  const lines = scanner.linesAt(Atomics.load(control, word(slot, Field.FROM)), Atomics.load(control, word(slot, Field.LENGTH)), endsAt(slot), codesAt(slot));
+  const lines = scanner.linesAt(
+    Atomics.load(control, word(slot, Field.FROM)),
+    Atomics.load(control, word(slot, Field.LENGTH)),
+    endsAt(slot),
+    codesAt(slot),
+  );
   Atomics.store(control, word(slot, Field.LINES), lines);
   return lines;
 }

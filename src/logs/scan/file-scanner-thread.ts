@@ -6,8 +6,18 @@
 import fs from "node:fs";
 import { workerData } from "node:worker_threads";
 import { MAX_LINE_CHARS } from "../limits.js";
+import {
+  Control,
+  Field,
+  oldestIn,
+  readRegion,
+  type ScannerData,
+  State,
+  scanRegion,
+  scratchAt,
+  word,
+} from "./file-scanner-protocol.js";
 import { SimdScanner } from "./simd-scanner.js";
-import { Control, Field, State, oldestIn, readRegion, scanRegion, scratchAt, word, type ScannerData } from "./file-scanner-protocol.js";
 
 const { file, module, memory, control: shared } = workerData as ScannerData;
 const control = new Int32Array(shared);
@@ -44,12 +54,14 @@ for (;;) {
   if (Atomics.load(control, Control.STOP) !== 0) break;
   const toRead = Atomics.load(control, Control.NO_READS) === 0 ? oldestIn(control, State.ASSIGNED) : -1;
   if (toRead >= 0) {
-    if (Atomics.compareExchange(control, word(toRead, Field.STATE), State.ASSIGNED, State.READING) === State.ASSIGNED) read(toRead);
+    if (Atomics.compareExchange(control, word(toRead, Field.STATE), State.ASSIGNED, State.READING) === State.ASSIGNED)
+      read(toRead);
     continue;
   }
   const toScan = oldestIn(control, State.READ);
   if (toScan >= 0) {
-    if (Atomics.compareExchange(control, word(toScan, Field.STATE), State.READ, State.SCANNING) === State.READ) scan(toScan);
+    if (Atomics.compareExchange(control, word(toScan, Field.STATE), State.READ, State.SCANNING) === State.READ)
+      scan(toScan);
     continue;
   }
   // VERSION was read before the slots were looked at: a change since makes the wait return at once.

@@ -10,29 +10,35 @@ import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { FileLineCutter, readLogFile, type ReadCut, type RegionSink } from "../byte-reader.js";
+import { FileLineCutter, type ReadCut, type RegionSink, readLogFile } from "../byte-reader.js";
 import { BinaryLogError } from "../errors.js";
 import { looksBinary, MAX_PENDING } from "../reader.js";
-import { createScanMemory, createSharedScanner, simdAvailable, teddyModule, type WasmMemory } from "./candidate-scanner.js";
+import {
+  createScanMemory,
+  createSharedScanner,
+  simdAvailable,
+  teddyModule,
+  type WasmMemory,
+} from "./candidate-scanner.js";
 import {
   CONTROL_WORDS,
   Control,
-  Field,
-  MEMORY_BYTES,
-  READ_AT,
-  REGION_BYTES,
-  SLOTS,
-  SLOT_DATA_BYTES,
-  State,
   codesAt,
   dataAt,
   endsAt,
+  Field,
+  MEMORY_BYTES,
   oldestIn,
+  READ_AT,
+  REGION_BYTES,
   readRegion,
+  type ScannerData,
+  SLOT_DATA_BYTES,
+  SLOTS,
+  State,
   scanRegion,
   scratchAt,
   word,
-  type ScannerData,
 } from "./file-scanner-protocol.js";
 
 /** A RegionSink that also takes regions scanned already, and must let go of a region before it is overwritten. */
@@ -50,7 +56,8 @@ function threadScript(): string | undefined {
   if (script === undefined) {
     const here = fileURLToPath(import.meta.url);
     const candidates = [path.join(path.dirname(here), "file-scanner-thread.js")];
-    if (here.endsWith(".ts")) candidates.push(path.resolve(path.dirname(here), "../../../lib/logs/scan/file-scanner-thread.js"));
+    if (here.endsWith(".ts"))
+      candidates.push(path.resolve(path.dirname(here), "../../../lib/logs/scan/file-scanner-thread.js"));
     script = candidates.find((f) => fs.existsSync(f)) ?? null;
   }
   return script ?? undefined;
@@ -62,7 +69,11 @@ export function threadedReadAvailable(): boolean {
 }
 
 // Atomics.waitAsync is in Node 16 and later; TypeScript declares it from lib es2024 on.
-const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string };
+  }
+).waitAsync;
 
 /** A region cut from a read, waiting for its turn to be routed. */
 interface Region {
@@ -97,7 +108,14 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
   const memory = createScanMemory(MEMORY_BYTES);
   const scanner = createSharedScanner(memory, scratchAt(0));
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-  const worker = new Worker(threadFile, { workerData: { file, module: teddyModule()!, memory, control: control.buffer as SharedArrayBuffer } satisfies ScannerData });
+  const worker = new Worker(threadFile, {
+    workerData: {
+      file,
+      module: teddyModule()!,
+      memory,
+      control: control.buffer as SharedArrayBuffer,
+    } satisfies ScannerData,
+  });
   const threads = new Threads(worker, control);
   const reader = new SlotReader(fh.fd, memory, threads);
   // Regions the ring may still point into: the last two routed.
@@ -116,7 +134,11 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
         if (threads.take(slot, State.READ, State.TAKEN)) lines = scanRegion(scanner, control, slot);
         else {
           // While the other thread scans this region, the next one waiting is scanned here rather than nothing done.
-          for (let ahead = oldestIn(control, State.READ, index); threads.state(slot) === State.SCANNING && ahead >= 0; ahead = oldestIn(control, State.READ, index)) {
+          for (
+            let ahead = oldestIn(control, State.READ, index);
+            threads.state(slot) === State.SCANNING && ahead >= 0;
+            ahead = oldestIn(control, State.READ, index)
+          ) {
             if (!threads.take(ahead, State.READ, State.TAKEN)) continue;
             scanRegion(scanner, control, ahead);
             threads.set(ahead, State.SCANNED);
@@ -124,7 +146,12 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
           await threads.whileIn(slot, State.SCANNING);
           lines = Atomics.load(control, word(slot, Field.LINES));
         }
-        sink.classified(region.buf, new Int32Array(memory.buffer, endsAt(slot), lines), new Uint8Array(memory.buffer, codesAt(slot), lines), lines);
+        sink.classified(
+          region.buf,
+          new Int32Array(memory.buffer, endsAt(slot), lines),
+          new Uint8Array(memory.buffer, codesAt(slot), lines),
+          lines,
+        );
       }
       if (region.after) sink.overlong(region.after.head, region.after.dropped);
       held.push(region);
@@ -139,7 +166,11 @@ export async function readLogFileThreaded(file: string, sink: ClassifiedSink): P
     await fh.close();
   }
   sink.end();
-  return { regions: index, threadReads: Atomics.load(control, Control.READS), threadScans: Atomics.load(control, Control.SCANS) };
+  return {
+    regions: index,
+    threadReads: Atomics.load(control, Control.READS),
+    threadScans: Atomics.load(control, Control.SCANS),
+  };
 }
 
 /** This thread's side of the control words (file-scanner-protocol.ts). */
@@ -254,7 +285,8 @@ class SlotReader {
     while (!this.cut.has(index)) {
       if (index >= this.end) return undefined;
       const slot = this.slotOf.get(this.nextCut)!;
-      if (this.threads.take(slot, State.ASSIGNED, State.OWN_READ)) this.cutNext(slot, readRegion(this.fd, this.memory, this.threads.control, slot));
+      if (this.threads.take(slot, State.ASSIGNED, State.OWN_READ))
+        this.cutNext(slot, readRegion(this.fd, this.memory, this.threads.control, slot));
       else {
         await this.threads.whileIn(slot, State.READING);
         this.pump();

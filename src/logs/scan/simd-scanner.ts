@@ -48,7 +48,19 @@ interface TeddyExports {
   newlines: { value: number };
   crs: { value: number };
   scan(p: number, end: number, out: number, nl: number, cr: number): number;
-  classify(at: number, len: number, nl: number, lines: number, cand: number, cands: number, crList: number, crCount: number, codes: number, ends: number, maxLine: number): number;
+  classify(
+    at: number,
+    len: number,
+    nl: number,
+    lines: number,
+    cand: number,
+    cands: number,
+    crList: number,
+    crCount: number,
+    codes: number,
+    ends: number,
+    maxLine: number,
+  ): number;
 }
 export type WasmModule = object;
 export interface WasmApi {
@@ -63,7 +75,13 @@ export const wasmApi = () => (globalThis as { WebAssembly?: WasmApi }).WebAssemb
 export class SimdScanner implements CandidateScanner {
   readonly kind = "simd" as const;
   private readonly exports: TeddyExports;
-  private readonly result: Candidates = { positions: new Int32Array(0), count: 0, newlines: new Int32Array(0), newlineCount: 0, base: 0 };
+  private readonly result: Candidates = {
+    positions: new Int32Array(0),
+    count: 0,
+    newlines: new Int32Array(0),
+    newlineCount: 0,
+    base: 0,
+  };
   private readonly scanned: ScannedLines = { ends: new Int32Array(0), codes: new Uint8Array(0), count: 0 };
 
   /**
@@ -139,7 +157,19 @@ export class SimdScanner implements CandidateScanner {
   private classify(at: number, len: number, out: number, codes: number, ends: number): number {
     const c = this.scanAt(at, len, out);
     const crList = c.newlines.byteOffset + 4 * (len + 16);
-    return this.exports.classify(at, len, c.newlines.byteOffset, c.newlineCount, out, c.count, crList, this.exports.crs.value, codes, ends, this.maxLine);
+    return this.exports.classify(
+      at,
+      len,
+      c.newlines.byteOffset,
+      c.newlineCount,
+      out,
+      c.count,
+      crList,
+      this.exports.crs.value,
+      codes,
+      ends,
+      this.maxLine,
+    );
   }
 }
 

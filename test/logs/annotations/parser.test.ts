@@ -4,7 +4,9 @@ import { MAX_ANNOTATIONS, MAX_MESSAGE_CHARS } from "../../../src/logs/annotation
 
 describe("workflow commands", () => {
   it("decodes %-escaped properties and data", () => {
-    const [a] = parseAnnotations("::error file=src/a%2Cb.ts,line=3,col=4,endLine=5,title=T%3A x %25::50%25 done%0Dok%0Anext");
+    const [a] = parseAnnotations(
+      "::error file=src/a%2Cb.ts,line=3,col=4,endLine=5,title=T%3A x %25::50%25 done%0Dok%0Anext",
+    );
     expect(a).toEqual({
       path: "src/a,b.ts",
       startLine: 3,
@@ -30,10 +32,28 @@ describe("workflow commands", () => {
 
 describe("problem-matcher cases (actions/setup-node, setup-dotnet tests)", () => {
   it.each([
-    ["lib/index.js:23:42 - error TS2345: Argument of type 'A' is not assignable to parameter of type 'B'.", "lib/index.js", 23, 42, "TS2345"],
-    ["lib/index.js(23,42): error TS2345: Argument of type 'A' is not assignable to parameter of type 'B'.", "lib/index.js", 23, 42, "TS2345"],
+    [
+      "lib/index.js:23:42 - error TS2345: Argument of type 'A' is not assignable to parameter of type 'B'.",
+      "lib/index.js",
+      23,
+      42,
+      "TS2345",
+    ],
+    [
+      "lib/index.js(23,42): error TS2345: Argument of type 'A' is not assignable to parameter of type 'B'.",
+      "lib/index.js",
+      23,
+      42,
+      "TS2345",
+    ],
     ["Program.cs(10,79): error CS1002: ; expected [/Users/z/repo/sample.csproj]", "Program.cs", 10, 79, "CS1002"],
-    ["    20>src/SomeFile.cs(8,2): error CS1014: A get or set accessor expected [C:\\r\\SomeProject.csproj]", "src/SomeFile.cs", 8, 2, "CS1014"],
+    [
+      "    20>src/SomeFile.cs(8,2): error CS1014: A get or set accessor expected [C:\\r\\SomeProject.csproj]",
+      "src/SomeFile.cs",
+      8,
+      2,
+      "CS1014",
+    ],
   ])("%s", (line, path, startLine, column, title) => {
     expect(parseAnnotations(line)).toMatchObject([{ path, startLine, column, title, level: "failure" }]);
   });
@@ -106,23 +126,45 @@ describe("stack traces", () => {
       "    at main (/home/runner/work/app/app/src/main.js:2:1)",
     ].join("\n");
     expect(parseAnnotations(log, { repository: "octo/app" })).toEqual([
-      { path: "src/run.js", startLine: 10, column: 3, level: "failure", title: "Error", message: "Error: boom", tool: "node" },
+      {
+        path: "src/run.js",
+        startLine: 10,
+        column: 3,
+        level: "failure",
+        title: "Error",
+        message: "Error: boom",
+        tool: "node",
+      },
     ]);
   });
 
   it("ignores frames without a preceding failure context", () => {
-    expect(parseAnnotations("    at run (/home/runner/work/app/app/src/run.js:10:3)", { repository: "octo/app" })).toEqual([]);
+    expect(
+      parseAnnotations("    at run (/home/runner/work/app/app/src/run.js:10:3)", { repository: "octo/app" }),
+    ).toEqual([]);
   });
 });
 
 describe("test runners", () => {
   it("does not annotate jest console output frames", () => {
-    const log = ["  ● Console", "", "    console.log", "      hello", "", "      at Object.log (src/setup.js:3:11)"].join("\n");
+    const log = [
+      "  ● Console",
+      "",
+      "    console.log",
+      "      hello",
+      "",
+      "      at Object.log (src/setup.js:3:11)",
+    ].join("\n");
     expect(parseAnnotations(log)).toEqual([]);
   });
 
   it("names a go test failure after its --- FAIL line and forgets it after the package result", () => {
-    const log = ["--- FAIL: TestA (0.00s)", "    a_test.go:5: bad", "FAIL\tex.com/p\t0.01s", "./b.go:3:1: undefined: y"].join("\n");
+    const log = [
+      "--- FAIL: TestA (0.00s)",
+      "    a_test.go:5: bad",
+      "FAIL\tex.com/p\t0.01s",
+      "./b.go:3:1: undefined: y",
+    ].join("\n");
     expect(parseAnnotations(log).map((a) => [a.path, a.title, a.tool])).toEqual([
       ["a_test.go", "TestA", "go test"],
       ["b.go", "error", "go"],
@@ -156,7 +198,15 @@ describe("##[error]-wrapped tool output", () => {
       "##[error]Process completed with exit code 1.",
     ].join("\n");
     expect(parseAnnotations(log)).toEqual([
-      { path: "src/main.go", startLine: 12, column: 5, level: "failure", title: "error", message: "undefined: x", tool: "go" },
+      {
+        path: "src/main.go",
+        startLine: 12,
+        column: 5,
+        level: "failure",
+        title: "error",
+        message: "undefined: x",
+        tool: "go",
+      },
     ]);
   });
 });
@@ -172,12 +222,9 @@ describe("runner path prefixes through the parsers", () => {
       "C:\\Program Files\\dotnet\\sdk\\Microsoft.targets(10,5): warning MSB3277: six",
       "/home/runner/work/app/app/node_modules/x/y.ts(11,1): error TS2307: seven",
     ].join("\n");
-    expect(parseAnnotations(log, { repository: "octo/app" }).map((a) => `${a.path}:${a.startLine}:${a.column}`)).toEqual([
-      "src/a.c:1:2",
-      "src/b.c:3:4",
-      "src/C.cs:5:6",
-      "src/D.kt:7:8",
-    ]);
+    expect(
+      parseAnnotations(log, { repository: "octo/app" }).map((a) => `${a.path}:${a.startLine}:${a.column}`),
+    ).toEqual(["src/a.c:1:2", "src/b.c:3:4", "src/C.cs:5:6", "src/D.kt:7:8"]);
   });
 });
 
@@ -197,9 +244,24 @@ describe("cap priorities", () => {
 
 describe("esbuild headers with a one-word title", () => {
   it("takes the explanation from the next line", () => {
-    const log = ["▲ [WARNING] Deprecation [plugin angular-sass]", "", "    src/app/x.scss:8:0:", "      8 │ @import 'y';"].join("\n");
-    const log2 = ["▲ [WARNING] Deprecation [plugin angular-sass]", "    Sass @import rules are deprecated.", "", "    src/app/x.scss:8:1:"].join("\n");
-    expect(parseAnnotations(log)[0]).toMatchObject({ path: "src/app/x.scss", startLine: 8, message: "Deprecation", level: "warning" });
+    const log = [
+      "▲ [WARNING] Deprecation [plugin angular-sass]",
+      "",
+      "    src/app/x.scss:8:0:",
+      "      8 │ @import 'y';",
+    ].join("\n");
+    const log2 = [
+      "▲ [WARNING] Deprecation [plugin angular-sass]",
+      "    Sass @import rules are deprecated.",
+      "",
+      "    src/app/x.scss:8:1:",
+    ].join("\n");
+    expect(parseAnnotations(log)[0]).toMatchObject({
+      path: "src/app/x.scss",
+      startLine: 8,
+      message: "Deprecation",
+      level: "warning",
+    });
     expect(parseAnnotations(log2)[0]?.message).toBe("Deprecation: Sass @import rules are deprecated.");
   });
 });

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createCandidateScanner, type CandidateScanner } from "../../../src/logs/scan/candidate-scanner.js";
+import { type CandidateScanner, createCandidateScanner } from "../../../src/logs/scan/candidate-scanner.js";
 import { assembleTeddy, renderModule } from "../../../src/logs/scan/compile-wat.js";
 import { LITERALS } from "../../../src/logs/scan/literals.js";
 
@@ -32,14 +32,41 @@ describe.each(["simd", "regex"] as const)("candidate scanner (%s)", (kind) => {
   });
 
   it("flags the words the anchors key on, and not a passing test line", () => {
-    for (const line of ["npm ERR! code 1", "Error: boom", "Exception in thread", "exit status 2", "Expected 1", "FAILED", "fatal: x", "panic: y", "AssertionError", "Aborted", "WARNING: z", "Traceback (most recent call last):", "Killed", "Permission denied", "No space left on device", "Segmentation fault", "Too many open files", "-----BEGIN RSA PRIVATE KEY-----", "✗ broken", "× src/a.test.ts", "● suite › case", "❯ src/a.ts:3:5", "▲ [WARNING]", "✘ [ERROR]", "✖ 2 problems", "✕ case"]) {
+    for (const line of [
+      "npm ERR! code 1",
+      "Error: boom",
+      "Exception in thread",
+      "exit status 2",
+      "Expected 1",
+      "FAILED",
+      "fatal: x",
+      "panic: y",
+      "AssertionError",
+      "Aborted",
+      "WARNING: z",
+      "Traceback (most recent call last):",
+      "Killed",
+      "Permission denied",
+      "No space left on device",
+      "Segmentation fault",
+      "Too many open files",
+      "-----BEGIN RSA PRIVATE KEY-----",
+      "✗ broken",
+      "× src/a.test.ts",
+      "● suite › case",
+      "❯ src/a.ts:3:5",
+      "▲ [WARNING]",
+      "✘ [ERROR]",
+      "✖ 2 problems",
+      "✕ case",
+    ]) {
       expect(offsets(scanner, line).length, line).toBeGreaterThan(0);
     }
     expect(offsets(scanner, "2024-05-06T07:08:09.1234567Z  ✓ src/a.test.ts (3 tests) 12ms")).toEqual([]);
   });
 
   it("lists the newlines of the buffer, wherever they fall", () => {
-    const buf = Buffer.from(Array.from({ length: 300 }, (_, i) => "y".repeat(i % 37)).join("\n") + "\n");
+    const buf = Buffer.from(`${Array.from({ length: 300 }, (_, i) => "y".repeat(i % 37)).join("\n")}\n`);
     const expected: number[] = [];
     for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) expected.push(i);
     expect(newlines(scanner, buf)).toEqual(expected);
@@ -55,7 +82,10 @@ describe.each(["simd", "regex"] as const)("candidate scanner (%s)", (kind) => {
 
 describe("teddy.wat", () => {
   it("is what teddy-wasm.ts carries (run `npm run build:wasm` after editing it)", async () => {
-    const committed = fs.readFileSync(path.resolve(import.meta.dirname, "../../../src/logs/scan/teddy-wasm.ts"), "utf8");
+    const committed = fs.readFileSync(
+      path.resolve(import.meta.dirname, "../../../src/logs/scan/teddy-wasm.ts"),
+      "utf8",
+    );
     expect(committed).toBe(renderModule(await assembleTeddy()));
   });
 
