@@ -4,14 +4,14 @@ import { enableWal } from "./db/client.js";
 import { migrateDeploy } from "./db/migrate.js";
 import { effectiveEnv, readDotEnv, validateEnv } from "./env.js";
 import { githubClientOptions } from "./github/client.js";
-import { createApp } from "./index.js";
+import { createApp } from "./app/index.js";
 import { createMetrics } from "./observability/metrics.js";
 import { type RecoverySchedule, scheduleDeliveryRecovery } from "./recovery/schedule.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
 // and shut down gracefully on SIGTERM/SIGINT: let running jobs finish while webhooks are still recorded, then close.
 // This thread acknowledges webhooks and serves /metrics and the health routes; the jobs run in a worker thread of
-// their own (src/queue/job-thread.ts) unless WORKER_MODE=in-process.
+// their own (src/app/job-thread.ts) unless WORKER_MODE=in-process.
 
 async function main(): Promise<void> {
   // The process environment wins and `.env` fills the gaps (the convention of dotenv, Docker and systemd); matching

@@ -1,4 +1,5 @@
 import { asUnreachable } from "../github/errors.js";
+import { JOB_KIND, type JobKind } from "../job-kinds.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { commandJob } from "./command-job.js";
@@ -6,14 +7,13 @@ import { diagnoseRunJob } from "./diagnose-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
 import { recoverDeliveriesJob } from "./recover-deliveries.js";
 
-export function jobHandlers(rt: Runtime): Record<string, JobHandler> {
-  const handlers: Record<string, JobHandler> = {
-    "diagnose-run": diagnoseRunJob(rt),
-    "mark-flaky": markFlakyJob(rt),
-    command: commandJob(rt),
-    "recover-deliveries": recoverDeliveriesJob(rt),
+export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
+  return {
+    [JOB_KIND.diagnoseRun]: namingUnreachable(diagnoseRunJob(rt)),
+    [JOB_KIND.markFlaky]: namingUnreachable(markFlakyJob(rt)),
+    [JOB_KIND.command]: namingUnreachable(commandJob(rt)),
+    [JOB_KIND.recoverDeliveries]: namingUnreachable(recoverDeliveriesJob(rt)),
   };
-  return Object.fromEntries(Object.entries(handlers).map(([kind, handler]) => [kind, namingUnreachable(handler)]));
 }
 
 /** A job that failed because GitHub could not be reached says so (log line, Job.lastError); it retries as usual. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { JOB_KIND } from "../job-kinds.js";
 import type { JobQueue } from "../queue/types.js";
 
 // When delivery recovery runs: once at each start (deliveries that failed while this server was down or restarting),
@@ -8,7 +9,7 @@ import type { JobQueue } from "../queue/types.js";
 // GitHub for the same event, whose second delivery is then a duplicate that enqueues nothing.
 
 export const RECOVERY_INTERVAL_MS = 10 * 60_000;
-export const RECOVERY_JOB_KIND = "recover-deliveries";
+const RECOVERY_JOB_KIND = JOB_KIND.recoverDeliveries;
 /** Recovery is the App's own work, not an installation's: its job rows use installation 0. */
 const APP_INSTALLATION = 0;
 
