@@ -1,10 +1,10 @@
 import type { ApplicationFunction } from "probot";
 import { run } from "probot";
+import { createApp } from "./app/index.js";
 import { enableWal } from "./db/client.js";
 import { migrateDeploy } from "./db/migrate.js";
 import { effectiveEnv, readDotEnv, validateEnv } from "./env.js";
 import { githubClientOptions } from "./github/client.js";
-import { createApp } from "./app/index.js";
 import { createMetrics } from "./observability/metrics.js";
 import { type RecoverySchedule, scheduleDeliveryRecovery } from "./recovery/schedule.js";
 
