@@ -22,7 +22,7 @@ export function renderEnvTable(): string {
 const SECTIONS: Record<EnvSection, string> = {
   "GitHub App":
     "Leave APP_ID, PRIVATE_KEY and WEBHOOK_SECRET empty on a first `npm start`: Probot's manifest flow at\n# http://localhost:3000 registers the App from app.yml and writes them here. Required when NODE_ENV=production.",
-  Server: "Defaults are left out on purpose: `docker run --env-file .env` must not override the image's settings.",
+  Server: "Commented out on purpose: the Docker image and the systemd unit set these, and .env must not override them.",
   LLM: "Optional: without a provider ci-medic posts its rule-based diagnosis.",
   Operations: "",
 };
@@ -30,8 +30,8 @@ const SECTIONS: Record<EnvSection, string> = {
 export function renderEnvExample(): string {
   const out = [
     "# ci-medic configuration (generated from src/env-schema.ts by `npm run docs:env`; do not edit by hand).",
-    "# Copy to .env and fill in. The process environment wins over .env, which only fills gaps. An empty value means",
-    '# "not set" (the default applies). Never commit .env: it holds the App\'s private key and secrets.',
+    "# Copy to .env and fill in; uncomment a setting to change it. The process environment wins over .env, which only",
+    '# fills gaps. An empty value means "not set". Never commit .env: it holds the App\'s private key and secrets.',
     "# Start-up checks every variable and stops with one message per problem (values of secrets are never printed).",
   ];
   let section: EnvSection | undefined;
@@ -42,7 +42,9 @@ export function renderEnvExample(): string {
       out.push("", `# --- ${section} ${"-".repeat(Math.max(3, 112 - section.length))}`);
       if (SECTIONS[section]) out.push(`# ${SECTIONS[section]}`);
     }
-    out.push(...comment(name), `${name}=`);
+    // Commented out unless every installation sets it: an empty `NAME=` is still a value for `docker run --env-file`
+    // (and systemd), which would override the image's or the unit's setting.
+    out.push(...comment(name), `${meta.fillIn ? "" : "# "}${name}=`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -16,6 +16,8 @@ export interface EnvMeta {
   range?: { min: number; max: number; unit?: string };
   /** Allowed values, for the message. */
   values?: readonly string[];
+  /** Left uncommented (and empty) in .env.example: what every installation fills in. */
+  fillIn?: boolean;
 }
 
 const text = (meta: EnvMeta) => z.string().meta({ ...meta });
@@ -34,11 +36,13 @@ export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] a
 export const ENV_SCHEMA = z.object({
   APP_ID: text({
     section: "GitHub App",
+    fillIn: true,
     default: "(manifest flow)",
     doc: "The App's numeric id (App settings → General → App ID). Leave it unset only to register a new App through the manifest flow. Required when `NODE_ENV=production`.",
   }),
   PRIVATE_KEY: text({
     section: "GitHub App",
+    fillIn: true,
     doc: "The App's private key: the whole PEM (`-----BEGIN RSA PRIVATE KEY-----` or `-----BEGIN PRIVATE KEY-----`), possibly on one line with `\\n` escapes, base64-encoded, or in matching quotes. Parsed at start-up. Required with `APP_ID` unless `PRIVATE_KEY_PATH` is set.",
   }),
   PRIVATE_KEY_PATH: text({
@@ -47,6 +51,7 @@ export const ENV_SCHEMA = z.object({
   }),
   WEBHOOK_SECRET: text({
     section: "GitHub App",
+    fillIn: true,
     doc: "The webhook secret from the App's settings. Required with `APP_ID`.",
   }),
   WEBHOOK_PROXY_URL: text({
