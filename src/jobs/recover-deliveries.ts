@@ -20,7 +20,7 @@ export function recoverDeliveriesJob(rt: Runtime): JobHandler {
     const log = rt.log.child({ jobId: job.id, kind: job.kind });
     // Not older than the finished jobs ci-medic keeps: a purged job must not look unrecorded.
     const maxAgeMs = Math.min(RECOVERY_LIMITS.maxAgeMs, rt.settings.retentionDays * 86_400_000);
-    const octokit = (await rt.app.auth()) as unknown as Octokit; // the App's JWT: no installation
+    const octokit: Octokit = await rt.app.auth(); // the App's JWT: no installation
     const since = new Date(Date.now() - maxAgeMs);
     const { deliveries, complete } = await recentDeliveries(octokit, { since, maxPages: RECOVERY_LIMITS.maxPages });
     const failed = failedGuids(deliveries);
@@ -32,7 +32,9 @@ export function recoverDeliveriesJob(rt: Runtime): JobHandler {
           ),
     );
     const plan = planRedeliveries(deliveries, recorded, RECOVERY_LIMITS);
-    const count = (outcome: string, n = 1) => n > 0 && rt.metrics.webhookRedeliveries.inc({ outcome }, n);
+    const count = (outcome: string, n = 1) => {
+      if (n > 0) rt.metrics.webhookRedeliveries.inc({ outcome }, n);
+    };
     count("recorded", plan.recorded.length);
     count("given_up", plan.givenUp.length);
     count("over_limit", plan.overLimit.length);

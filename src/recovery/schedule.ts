@@ -40,7 +40,9 @@ export function scheduleDeliveryRecovery(deps: {
         payload: {},
         maxAttempts: 3,
       })
-      .then((result) => result.created && deps.wake())
+      .then((result) => {
+        if (result.created) deps.wake();
+      })
       .catch((error: unknown) => deps.log.error({ err: error }, "could not queue delivery recovery"));
   void enqueue(`start:${new Date(now()).toISOString()}:${randomUUID().slice(0, 8)}`);
   const timer = setInterval(() => void enqueue(`every:${Math.floor(now() / interval)}`), interval);
