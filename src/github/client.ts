@@ -9,11 +9,16 @@ import { type NetworkFailure, networkFailureOf } from "./errors.js";
 //   as long as it needs);
 // - Octokit's retry plugin no longer retries a status 500: that is how Octokit reports a request that got no answer,
 //   and retried inside retried token requests it took 16 attempts and 2.5 minutes per call. The job fails at once and
-//   the queue retries it on its normal backoff. 502, 503 and 504 (GitHub's own transient answers) are still retried.
+//   the queue retries it on its normal backoff. 502, 503 and 504 (GitHub's own transient answers) are retried once.
 
 export const GITHUB_ANSWER_TIMEOUT_MS = 20_000;
 
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 451, 500];
+/**
+ * One retry, not Octokit's three: an installation-token request is retried inside the retried request that needed it,
+ * so three became 16 attempts over minutes (measured, for a 502 or a network failure).
+ */
+const RETRIES = 1;
 
 type Fetch = typeof globalThis.fetch;
 
@@ -57,7 +62,7 @@ export function githubClientOptions(metrics: Pick<Metrics, "githubApiErrors" | "
   const Octokit = ProbotOctokit.plugin(githubMetricsPlugin(metrics)).defaults(
     (options: { retry?: object; request?: { fetch?: Fetch } }) => ({
       ...options,
-      retry: { doNotRetry: DO_NOT_RETRY, ...options.retry },
+      retry: { doNotRetry: DO_NOT_RETRY, retries: RETRIES, ...options.retry },
       request: { ...options.request, fetch: options.request?.fetch ?? fetch },
     }),
   );

@@ -97,6 +97,31 @@ describe("an unreachable GitHub", () => {
     }
   });
 
+  it("GitHub's own 502 is retried once; its 500 and a network failure are not retried", async () => {
+    let hits = 0;
+    let status = 502;
+    const answering = http.createServer((_req, res) => {
+      hits++;
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end('{"message":"x"}');
+    });
+    await new Promise<void>((resolve) => answering.listen(0, "127.0.0.1", resolve));
+    const { port } = answering.address() as net.AddressInfo;
+    try {
+      const { Octokit } = githubClientOptions(createMetrics({ defaultMetrics: false }));
+      const octokit = new Octokit({ auth: { token: "ghs_test" }, baseUrl: `http://127.0.0.1:${port}/api/v3` });
+      const get = () => octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" }).catch((e) => e);
+      expect(await get()).toMatchObject({ status: 502 });
+      expect(hits).toBe(2);
+      status = 500;
+      hits = 0;
+      expect(await get()).toMatchObject({ status: 500 });
+      expect(hits).toBe(1);
+    } finally {
+      answering.close();
+    }
+  });
+
   it("an answer GitHub sent, even a 500, is not a network failure; the words name the cause", () => {
     expect(networkFailureOf({ status: 500, response: { status: 500, headers: {} } })).toBeUndefined();
     expect(networkFailureOf(new Error("boom"))).toBeUndefined();
