@@ -1,9 +1,10 @@
-import { ProbotOctokit, run } from "probot";
+import { run } from "probot";
 import { createApp } from "./app/index.js";
 import { enableWal } from "./db/client.js";
 import { migrateDeploy } from "./db/migrate.js";
 import { readDotEnv, validateEnv } from "./env.js";
-import { githubMetricsPlugin } from "./observability/github-metrics.js";
+import { githubOctokit } from "./github/octokit.js";
+import { countGitHubErrors } from "./observability/github-metrics.js";
 import { createMetrics } from "./observability/metrics.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
       ? { jobThread: { logLevel, logFormat, onGiveUp: () => void shutdown("job thread crash loop", 1) } }
       : {}),
   });
-  const server = await run(handle.appFn, { Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) });
+  const server = await run(handle.appFn, { Octokit: githubOctokit(countGitHubErrors(metrics)) });
   const runtime = () => {
     try {
       return handle.runtime();
