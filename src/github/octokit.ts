@@ -23,6 +23,6 @@ export function githubErrorHook(onError?: (error: unknown) => void) {
 }
 
 /** The Octokit class ci-medic hands to Probot (server, job thread, tests): Probot's, with the error hook. */
-export function githubOctokit(onError?: (error: unknown) => void) {
+export function githubOctokit(onError?: (error: unknown) => void): typeof ProbotOctokit {
   return ProbotOctokit.plugin(githubErrorHook(onError));
 }
