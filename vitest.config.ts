@@ -11,7 +11,18 @@ export default defineConfig({
     hookTimeout: 60_000,
     globalSetup: ["test/helpers/global-setup.ts"],
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"] } },
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          // Files share their workers' module cache: loading Probot, Prisma and Octokit once per worker instead of
+          // once per file halves the suite's CPU time. fresh-file.ts resets what a file may leave behind.
+          isolate: false,
+          setupFiles: ["test/helpers/fresh-file.ts"],
+        },
+      },
       { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"] } },
     ],
   },
