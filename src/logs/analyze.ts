@@ -37,6 +37,12 @@ function errorLinesFor(failed: Segment[]): string[] {
   return lines.length > 0 ? lines : failed.flatMap((s) => s.lastStrong);
 }
 
+function lineTotal(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
 function redactAnnotation(a: Annotation): Annotation {
   return { ...a, title: redactStrict(a.title), message: redactStrict(a.message) };
 }
@@ -63,6 +69,7 @@ export async function analyzeLog(input: LogInput | LogFile, opts: AnalyzeOptions
     maxChars: maxExcerptChars,
     lineCount,
     keyCounts: collector.keyCounts,
+    ...(opts.baseline ? { seen: (text: string) => opts.baseline!.has(text) } : {}),
   });
   const annotations = parser.finish().map(redactAnnotation);
   const redactedExcerpt = redactStrict(excerpt.text);
@@ -84,5 +91,7 @@ export async function analyzeLog(input: LogInput | LogFile, opts: AnalyzeOptions
     lineCount,
   };
   if (command !== undefined) result.failedCommand = redactStrict(command);
+  // Redaction rewrites within lines; should it ever join or split lines, the marks would point at the wrong ones.
+  if (excerpt.seen && lineTotal(redactedExcerpt) === lineTotal(excerpt.text)) result.seenInBaseline = excerpt.seen;
   return result;
 }

@@ -61,6 +61,8 @@ export interface AnalyzeOptions {
   repository?: string;
   /** For a log file: scan it on a second thread while this one routes its lines (default true). */
   scannerThread?: boolean;
+  /** The lines of the job's last passing run: the failed log's other lines rank first (see baseline.ts). */
+  baseline?: { has(cleanedLine: string): boolean };
 }
 
 export interface LogAnalysis {
@@ -79,4 +81,9 @@ export interface LogAnalysis {
   failedCommand?: string;
   /** Total lines read. */
   lineCount: number;
+  /**
+   * With a baseline: 0-based indexes of the excerpt's lines that the passing run printed too; every other line
+   * (cut markers aside) is new since the last green run.
+   */
+  seenInBaseline?: number[];
 }
