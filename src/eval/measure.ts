@@ -129,10 +129,25 @@ export function foldTable(
   ];
   for (let f = 0; f < folds.count; f++) {
     const role = folds.heldOut.includes(f) ? "held out" : "tuning";
-    out.push(line(`${f} (${role})`, rows.filter((r) => r.fold === f)));
+    out.push(
+      line(
+        `${f} (${role})`,
+        rows.filter((r) => r.fold === f),
+      ),
+    );
   }
-  out.push(line(`**tuning ${folds.tuning.join("+")}**`, rows.filter((r) => folds.tuning.includes(r.fold))));
-  out.push(line(`**held out ${folds.heldOut.join("+")}**`, rows.filter((r) => folds.heldOut.includes(r.fold))));
+  out.push(
+    line(
+      `**tuning ${folds.tuning.join("+")}**`,
+      rows.filter((r) => folds.tuning.includes(r.fold)),
+    ),
+  );
+  out.push(
+    line(
+      `**held out ${folds.heldOut.join("+")}**`,
+      rows.filter((r) => folds.heldOut.includes(r.fold)),
+    ),
+  );
   out.push(line("**all**", rows));
   return out.join("\n");
 }

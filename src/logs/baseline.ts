@@ -7,7 +7,7 @@ import { cleanLine } from "./clean.js";
 export const MAX_BASELINE_LINES = 500_000;
 
 // What changes between two runs of the same job without meaning anything: clock times, durations, ids, temporary
-// paths, random ports, memory addresses. Masked before lines are compared, so `Took 3.2s` and `Took 2.9s` are the same
+// paths, random ports, process ids, memory addresses. Masked before lines are compared, so `Took 3.2s` and `Took 2.9s` are the same
 // line. Small numbers stay (`Failures: 1` is not `Failures: 0`, `file.ts:72` is not `file.ts:73`).
 const MASKS: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?/g, "T"],
@@ -16,7 +16,11 @@ const MASKS: [RegExp, string][] = [
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "U"],
   [/\b0x[0-9a-f]+\b/gi, "A"],
   [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b/gi, "H"],
-  [/(?:\/tmp|\/var\/folders|\/private\/var|[A-Za-z]:\\(?:Users\\[^\\\s]+\\AppData\\Local\\)?Temp|\/home\/runner\/work\/_temp)[\\/][^\s'"`:)]*/g, "P"],
+  [
+    /(?:\/tmp|\/var\/folders|\/private\/var|[A-Za-z]:\\(?:Users\\[^\\\s]+\\AppData\\Local\\)?Temp|\/home\/runner\/work\/_temp)[\\/][^\s'"`:)]*/g,
+    "P",
+  ],
+  [/\b(node|pid|PID|process)([:= ])\d+\b/g, "$1$2N"],
   [/\b(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1?\]):\d{2,5}\b/g, "$1:N"],
   [/\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|µs|us|ns)\b/g, "N"],
   [/\b\d+(?:\.\d+)?\s?(?:[kKMG]i?B|bytes?|kB\/s|MB\/s|[kKMG]i?B\/s)\b/g, "N"],
