@@ -84,7 +84,8 @@ class Selection {
   }
 }
 
-function windowScore(w: Window, seg: Segment, keyCounts: Map<string, number>): number {
+/** How much a window explains the failure (see buildExcerpt); also ranks the key lines (key-lines.ts). */
+export function windowScore(w: Window, seg: Segment, keyCounts: Map<string, number>): number {
   const last = w.lines[w.lines.length - 1]!.n;
   const span = Math.max(1, seg.endLine - seg.startLine);
   // Later errors usually explain the exit; early ones are often retried or tolerated noise. Position weighs more than

@@ -27,6 +27,9 @@ export type FailureCategory =
   | "oom"
   | "permissions"
   | "workflow-config"
+  | "git"
+  | "tool-config"
+  | "runtime"
   | "unknown";
 
 export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
@@ -39,6 +42,9 @@ export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   "oom",
   "permissions",
   "workflow-config",
+  "git",
+  "tool-config",
+  "runtime",
   "unknown",
 ];
 
@@ -81,6 +87,8 @@ export interface LogAnalysis {
   failedCommand?: string;
   /** Total lines read. */
   lineCount: number;
+  /** The error line(s) a person would quote (at most 3, redacted), without the runner's `##[error]` prefix. */
+  keyLines: string[];
   /**
    * With a baseline: 0-based indexes of the excerpt's lines that the passing run printed too; every other line
    * (cut markers aside) is new since the last green run.
