@@ -116,6 +116,21 @@ export async function runEvaluation(dataRoot: string): Promise<string> {
       "|---|---|---|---|---|",
       `| ${gha.jobs} | ${gha.stepNamed}/${gha.jobs} | ${gha.lastLinesKept}/${gha.jobs} | ${pct(gha.meanShareInFailedStep)} | ${kb(gha.medianBytes)} |`,
     );
+    parts.push(
+      "",
+      "### Annotations and categories (gha-logs)",
+      "",
+      `Jobs with at least one annotation: ${gha.withAnnotation}/${gha.jobs} (${pct(gha.withAnnotation / Math.max(1, gha.jobs))}); with category \`unknown\`: ${gha.categories.get("unknown")?.count ?? 0}/${gha.jobs} (${pct((gha.categories.get("unknown")?.count ?? 0) / Math.max(1, gha.jobs))}).`,
+      "Most of these jobs fail before any tool prints a file and line (installs, git, Dependabot, scripts), so they",
+      "have nothing to annotate. Per category, up to three examples (one per workflow) with the first key line, to check",
+      "by hand under `../shared/data/gha-logs/`:",
+      "",
+      "| category | jobs | examples (job folder: key line) |",
+      "|---|---|---|",
+    );
+    const cell = (t: string) => t.replace(/\|/g, "\\|").replace(/`/g, "'").slice(0, 140);
+    for (const [cat, { count, examples }] of [...gha.categories].sort((a, b) => b[1].count - a[1].count))
+      parts.push(`| ${cat} | ${count} | ${examples.map((e) => `\`${e.job}\`: ${cell(e.keyLine)}`).join("<br>")} |`);
   } else parts.push("_gha-logs not found._");
   parts.push("", "## Annotation parsers (errorformat)", "", await errorformatSection(dataRoot), "");
   if (verbose) {

@@ -58,9 +58,10 @@ const MEDIUM: RegExp[] = [
 
 const WEAK = /\bwarn(?:ing)?s?\b|\bdeprecat|\bWARN\b|\babort/i;
 
-// Lines that mention an error word but report success or a zero count; they would only add noise.
+// Lines that mention an error word but report success or a zero count, or describe a setting (`sudo -V` prints
+// "Allow some information gathering to give useful error messages"); they would only add noise.
 const NEGATIVE =
-  /\b(?:0|no) (?:errors?|failures?|failed|failing)\b|\berrors?: 0\b|\bfailures?: 0\b|\bfailed: 0\b|-Werror|error_reporting|errorprone|\bonerror|\bErrors?: 0\b|\bFailures: 0, Errors: 0\b|continue-on-error|ignore[-_]?errors?|allow[-_]failures?|if-no-files-found/i;
+  /\b(?:0|no) (?:errors?|failures?|failed|failing)\b|\berrors?: 0\b|\bfailures?: 0\b|\bfailed: 0\b|-Werror|error_reporting|errorprone|\bonerror|\bErrors?: 0\b|\bFailures: 0, Errors: 0\b|continue-on-error|ignore[-_]?errors?|allow[-_]failures?|if-no-files-found|\b(?:useful|helpful|better|verbose|detailed) error messages\b|\berror (?:handling|reporting) (?:is|was|enabled|disabled)\b/i;
 
 // A runner's or test framework's own failure verdict wins over a zero count on the same line: Surefire's class line
 // `Tests run: 3, Failures: 0, Errors: 2, … <<< FAILURE!` failed although it says `Failures: 0`.

@@ -45,6 +45,17 @@ const BASELINE_GAP = 3;
 /** With a baseline: the failed step's last lines kept whether or not the passing run printed them. */
 const BASELINE_TAIL = 5;
 
+/** A long step's first lines hold system information and tool banners (`sudo -V`, `zip -v`, licence texts). */
+const PREAMBLE_SHARE = 0.05;
+const PREAMBLE_MIN_LINES = 500;
+
+/** Whether a window without an unmistakable error lies in the preamble of a long step, where vague words are noise. */
+function inPreamble(w: Window, seg: Segment): boolean {
+  const span = seg.endLine - seg.startLine;
+  if (span < PREAMBLE_MIN_LINES) return false;
+  return w.lastAnchor - seg.startLine < span * PREAMBLE_SHARE;
+}
+
 /** Plain markers a reader (human or LLM) understands; the count lets them judge what was cut. */
 export function cutMarker(lines: number): string {
   return `… ${groupThousands(lines)} line${lines === 1 ? "" : "s"} omitted …`;
@@ -160,7 +171,12 @@ export function buildExcerpt(segments: Segment[], failed: Segment[], opts: Excer
  * the last lines of the failed step stay whole), then, within a small budget, the best windows' other lines, as
  * context. Returns which excerpt lines were seen in the passing run, for the prompt to say so.
  */
-function buildWithBaseline(segments: Segment[], failed: Segment[], opts: ExcerptOptions, nov: Novelty): Excerpt {
+function buildWithBaseline(allSegments: Segment[], allFailed: Segment[], opts: ExcerptOptions, nov: Novelty): Excerpt {
+  const failed = allFailed.map(withoutSettings);
+  const segments = allSegments.map((s) => {
+    const i = allFailed.indexOf(s);
+    return i >= 0 ? failed[i]! : s;
+  });
   const reduce = (seg: Segment): Segment => ({
     ...seg,
     windows: seg.windows.map((w) => nov.window(w)).filter((w): w is Window => w !== undefined),
@@ -223,11 +239,32 @@ function select(segments: Segment[], failed: Segment[], opts: ExcerptOptions): O
   return { text: render(kept, opts.lineCount), truncated };
 }
 
+/**
+ * A step without its runner settings block (`shell:`, `env:` and its variables, `with:` inputs): an environment
+ * dump is noise a person skips, and must never head an excerpt or take the place of output.
+ */
+function withoutSettings(seg: Segment): Segment {
+  const s = seg.settings;
+  if (!s) return seg;
+  const keep = (l: KeptLine) => l.n < s.from || l.n > s.to;
+  return {
+    ...seg,
+    header: seg.header.filter(keep),
+    tail: seg.tail.filter(keep),
+    windows: seg.windows.map((w) => ({ ...w, lines: w.lines.filter(keep) })).filter((w) => w.lines.length > 0),
+  };
+}
+
 function selectLines(
-  segments: Segment[],
-  failed: Segment[],
+  allSegments: Segment[],
+  allFailed: Segment[],
   opts: ExcerptOptions,
 ): { kept: Map<number, string>; truncated: boolean } {
+  const failed = allFailed.map(withoutSettings);
+  const segments = allSegments.map((s) => {
+    const i = allFailed.indexOf(s);
+    return i >= 0 ? failed[i]! : withoutSettings(s);
+  });
   const sel = new Selection(opts.maxChars);
 
   // 1. Always: the failing command and the last lines of each failed step.
@@ -242,9 +279,9 @@ function selectLines(
   // 2. Error windows of the failed steps, best first, up to most of the budget; then the lines before the end,
   //    where most failures explain themselves; then the remaining windows and weak anchors.
   const ranked = failed
-    .flatMap((seg) => seg.windows.map((w) => ({ w, score: windowScore(w, seg, opts.keyCounts) })))
+    .flatMap((seg) => seg.windows.map((w) => ({ w, seg, score: windowScore(w, seg, opts.keyCounts) })))
     .sort((a, b) => b.score - a.score);
-  const strong = ranked.filter(({ w }) => w.maxStrength >= 2);
+  const strong = ranked.filter(({ w, seg }) => w.maxStrength === 3 || (w.maxStrength === 2 && !inPreamble(w, seg)));
   const phase = new Selection(Math.floor(opts.maxChars * WINDOW_SHARE));
   phase.used = sel.used;
   let next = 0;
@@ -262,7 +299,7 @@ function selectLines(
     const { w } = strong[next]!;
     if (sel.used < soft || (w.maxStrength === 3 && isDistinct(w, opts.keyCounts))) fitWindow(sel, w);
   }
-  for (const { w } of ranked) if (w.maxStrength < 2 && sel.used < soft) fitWindow(sel, w);
+  for (const { w, seg } of ranked) if (w.maxStrength < 2 && sel.used < soft && !inPreamble(w, seg)) fitWindow(sel, w);
   // Some failures have no error words at all (a link checker's report, a size limit); when the budget allows, the
   // step's last lines explain them. Capped at half the budget so excerpts stay short.
   for (const seg of failed) sel.addWhileFits(seg.tail.slice().reverse(), Math.floor(opts.maxChars / 2));
