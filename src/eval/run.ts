@@ -90,6 +90,15 @@ export async function runEvaluation(dataRoot: string): Promise<string> {
     "in ../shared/data and could not be scored here.",
     "",
   );
+  parts.push(
+    "The baseline rows read each CiDiff case's `pass.log` as the last green run (src/logs/baseline.ts): the excerpt is",
+    "built from the lines the passing log did not print, then lines it printed too are added as context (short gaps",
+    "between kept lines, then the best windows) within 4,000 characters. That budget was picked among 1,500–5,000 for a",
+    "median near 6 KB; the tuning folds did not tell the choices apart, so it was chosen on the overall size, with the",
+    "held-out figure only watched not to drop. For reference, keeping only the lines absent from pass.log keeps ~91% at",
+    "~3 KB here.",
+    "",
+  );
   if (lc) parts.push(foldTable("LogChunks", lc.rows, folds), "");
   if (cd) parts.push(foldTable("CiDiff", cd.rows, folds), "");
   if (cdBase) parts.push(foldTable("CiDiff + baseline", cdBase.rows, folds), "");

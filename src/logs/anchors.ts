@@ -42,7 +42,7 @@ const STRONG: RegExp[] = [
   /^\s*(?:not ok|FAILED|ERRORED)\b|\bTests?:?\s+\d+ failed|\d+ (?:failing|failed|errors?)\b/,
   // Node's `Error [ERR_CODE]: message` and `TypeError [ERR_X]: …`; the shells' own report of a missing command (exit
   // status 127): `sh: 1: husky: not found`, `bash: line 1: tsc: command not found`, `make: gcc: No such file`.
-  /^\s*[A-Za-z_$][\w$.]*(?:Error|Exception) \[[A-Z][\w-]*\]:|^(?:\/\S+\/)?(?:sh|bash|zsh|dash|\/bin\/sh)(?:: line \d+| ?: ?\d+)?: \S+: (?:command )?not found$|: command not found$/,
+  /^\s*(?:[A-Za-z_$][\w$.]*)?(?:Error|Exception) \[[A-Z][\w-]*\]:|^(?:\/\S+\/)?(?:sh|bash|zsh|dash|\/bin\/sh)(?:: line \d+| ?: ?\d+)?: \S+: (?:command )?not found$|: command not found$/,
   // Test-result lines: `test_x (mod.Case) ... FAIL`, `selections-trim FAIL`, `Time elapsed: 0.2 sec  <<< ERROR!`.
   /\s(?:FAIL|FAILED|ERROR|FAILURE|ERRORED)!?$/,
 ];

@@ -11,9 +11,10 @@ interface Rule {
 // 1. workflow-config: the workflow never ran as written; every other signal in the log is incidental.
 // 2. timeout, oom: the runner killed the job; the tool output before the kill (a test, a compile) was a victim, not the cause.
 // 3. permissions: a token/secret problem stops publishing or checkout steps; the tools' messages only echo it.
-// 4. network: transient transport failures (reset, DNS, 502/503) often surface as "install failed"; retrying fixes them,
+// 4. git: a pull, rebase, push or checkout that git refused; whatever the step ran before or after is incidental, and
+//    a script that retries or reports network trouble around its git commands must not hide it.
+// 5. network: transient transport failures (reset, DNS, 502/503) often surface as "install failed"; retrying fixes them,
 //    so they must win over dependency, which needs a code change.
-// 5. git: a pull, rebase, push or checkout that git refused; whatever the step ran before or after is incidental.
 // 6. tool-config: a tool that stopped on its own configuration (a plugin, target, script or option that does not
 //    exist) never got to compile, lint or test anything.
 // 7. dependency: resolution failures (ERESOLVE, no matching version) stop the build before compilers or tests run.
@@ -38,12 +39,12 @@ const SIGNALS: Rule[] = [
     re: /Resource not accessible by integration|\b403\b.*(?:GITHUB_TOKEN|Forbidden|permission)|Permission to .* denied|denied to github-actions|Bad credentials|\bsecret\b.*(?:not (?:set|found)|missing|is empty)|Input required and not supplied: (?:token|.*key)|requires? (?:the )?['`"]?\w+['`"]? permission|HttpError: (?:Not Found|Forbidden)|EACCES: permission denied|Permission denied \(publickey\)|unauthorized: authentication required|401 Unauthorized/i,
   },
   {
-    category: "network",
-    re: /\bECONNRESET\b|\bETIMEDOUT\b|\bEAI_AGAIN\b|\bENOTFOUND\b|\bECONNREFUSED\b.*(?:registry|npmjs|pypi|maven|github\.com|:443)|Could not resolve host|Temporary failure in name resolution|Connection reset by peer|Connection timed out|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)|socket hang up|TLS handshake timeout|network is unreachable|Failed to connect to .* port \d+|Read timed out|Could not transfer artifact|getaddrinfo|API rate limit exceeded|secondary rate limit/i,
-  },
-  {
     category: "git",
     re: /cannot (?:pull|rebase) with rebase|failed to push some refs|Updates were rejected because|\[rejected\].*\((?:fetch first|non-fast-forward)\)|Automatic merge failed; fix conflicts|CONFLICT \((?:content|modify\/delete|add\/add)\)|Your local changes to the following files would be overwritten|There is no tracking information for the current branch|could not apply [0-9a-f]{7,}|fatal: (?:not a git repository|couldn't find remote ref|refusing to merge unrelated histories|repository '.*' not found|ambiguous argument|reference is not a tree|Needed a single revision|could not read Username|Authentication failed for|unable to access '.*': The requested URL returned error)|error: pathspec '.*' did not match|The process '\/usr\/bin\/git' failed with exit code|fatal: unable to auto-detect email address|Please tell me who you are/i,
+  },
+  {
+    category: "network",
+    re: /\bECONNRESET\b|\bETIMEDOUT\b|\bEAI_AGAIN\b|\bENOTFOUND\b|\bECONNREFUSED\b.*(?:registry|npmjs|pypi|maven|github\.com|:443)|Could not resolve host|Temporary failure in name resolution|Connection reset by peer|Connection timed out|\b(?:502|503|504) (?:Bad Gateway|Service Unavailable|Gateway Time-?out)|socket hang up|TLS handshake timeout|network is unreachable|Failed to connect to .* port \d+|Read timed out|Could not transfer artifact|getaddrinfo|API rate limit exceeded|secondary rate limit/i,
   },
   {
     category: "tool-config",
