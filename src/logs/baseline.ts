@@ -5,6 +5,8 @@ import { cleanLine } from "./clean.js";
 
 /** Most lines of a passing log remembered; a longer log's later lines are not (their fingerprints cost 8 bytes each). */
 export const MAX_BASELINE_LINES = 500_000;
+/** A line longer than this is compared by its head only (the reader cuts such lines too), so memory stays bounded. */
+const MAX_PENDING_CHARS = 100_000;
 
 // What changes between two runs of the same job without meaning anything: clock times, durations, ids, temporary
 // paths, random ports, process ids, memory addresses. Masked before lines are compared, so `Took 3.2s` and `Took 2.9s` are the same
@@ -87,21 +89,27 @@ export class Baseline {
     const b = new Baseline();
     const decoder = new TextDecoder("utf-8", { fatal: false });
     let pending = "";
+    // Inside an overlong line whose head was added already: the rest, up to its newline, is dropped.
+    let skipping = false;
     for await (const chunk of chunks) {
       pending += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
       let nl = pending.indexOf("\n");
       let start = 0;
       while (nl >= 0) {
-        b.add(pending.slice(start, nl));
+        if (!skipping) b.add(pending.slice(start, nl));
+        skipping = false;
         start = nl + 1;
         nl = pending.indexOf("\n", start);
       }
       pending = pending.slice(start);
-      // A line longer than any kept line is cut like the reader cuts it; its remainder is not compared.
-      if (pending.length > 1_000_000) pending = pending.slice(0, 100_000);
+      if (!skipping && pending.length > MAX_PENDING_CHARS) {
+        b.add(pending);
+        skipping = true;
+      }
+      if (skipping) pending = "";
     }
     pending += decoder.decode();
-    if (pending.length > 0) b.add(pending);
+    if (pending.length > 0 && !skipping) b.add(pending);
     return b;
   }
 }

@@ -78,3 +78,17 @@ describe("markNewLines", () => {
     expect(markNewLines({ excerpt })).toBe(excerpt);
   });
 });
+
+describe("Baseline.fromChunks on an overlong line", () => {
+  it("holds at most the line's head and still reads the lines after it", async () => {
+    const long = "x".repeat(250_000);
+    const b = await Baseline.fromChunks(
+      (async function* () {
+        for (let i = 0; i < long.length; i += 64_000) yield long.slice(i, i + 64_000);
+        yield "\nafter the long line\n";
+      })(),
+    );
+    expect(b.lines).toBe(2);
+    expect(b.has("after the long line")).toBe(true);
+  });
+});
