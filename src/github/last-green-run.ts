@@ -1,4 +1,3 @@
-import { github } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 /** The most recent successful run of a workflow on a branch. */
@@ -23,17 +22,15 @@ export async function findLastGreenRun(
   octokit: Octokit,
   args: { owner: string; repo: string; workflowId: number; branch: string },
 ): Promise<GreenRun | undefined> {
-  const { data } = await github(() =>
-    octokit.rest.actions.listWorkflowRuns({
-      owner: args.owner,
-      repo: args.repo,
-      workflow_id: args.workflowId,
-      branch: args.branch,
-      status: "success",
-      exclude_pull_requests: true,
-      per_page: 1,
-    }),
-  );
+  const { data } = await octokit.rest.actions.listWorkflowRuns({
+    owner: args.owner,
+    repo: args.repo,
+    workflow_id: args.workflowId,
+    branch: args.branch,
+    status: "success",
+    exclude_pull_requests: true,
+    per_page: 1,
+  });
   const run = data.workflow_runs[0];
   return run ? { id: run.id, headSha: run.head_sha, htmlUrl: run.html_url } : undefined;
 }
@@ -46,15 +43,13 @@ export async function listGreenJobs(
   octokit: Octokit,
   args: { owner: string; repo: string; runId: number },
 ): Promise<Map<string, GreenJob>> {
-  const { data } = await github(() =>
-    octokit.rest.actions.listJobsForWorkflowRun({
-      owner: args.owner,
-      repo: args.repo,
-      run_id: args.runId,
-      filter: "latest",
-      per_page: 100,
-    }),
-  );
+  const { data } = await octokit.rest.actions.listJobsForWorkflowRun({
+    owner: args.owner,
+    repo: args.repo,
+    run_id: args.runId,
+    filter: "latest",
+    per_page: 100,
+  });
   const out = new Map<string, GreenJob>();
   for (const j of data.jobs)
     if (j.conclusion === "success") out.set(j.name, { id: j.id, name: j.name, htmlUrl: j.html_url ?? null });
