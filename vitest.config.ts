@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     globalSetup: ["test/helpers/global-setup.ts"],
+    // Every GitHub exchange a test mocks is checked against GitHub's API description (test/helpers/github-conformance.ts).
+    setupFiles: ["test/helpers/conformance-setup.ts"],
   },
 });

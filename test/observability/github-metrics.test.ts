@@ -3,6 +3,7 @@ import { ProbotOctokit } from "probot";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { githubMetricsPlugin } from "../../src/observability/github-metrics.js";
 import { createMetrics } from "../../src/observability/metrics.js";
+import { basicError, label } from "../helpers/github-objects.js";
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -16,16 +17,21 @@ describe("githubMetricsPlugin", () => {
     });
     const octokit = new Octokit({ auth: { token: "ghs_test" } });
     nock("https://api.github.com")
-      .get("/repos/o/r")
-      .reply(200, { id: 1 })
+      .get("/repos/o/r/labels/bug")
+      .reply(200, label("bug", { repo: "o/r" }))
       .get("/repos/o/r/actions/jobs/1/logs")
-      .reply(404, { message: "Not Found" })
+      .reply(404, basicError("Not Found"))
       .get("/repos/o/r/actions/jobs/2/logs")
-      .reply(502, { message: "Bad Gateway" })
+      .reply(502, basicError("Bad Gateway"))
       .get("/repos/o/r/actions/jobs/3/logs")
-      .reply(502, { message: "Bad Gateway" });
+      .reply(502, basicError("Bad Gateway"));
 
-    expect((await octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" })).data).toEqual({ id: 1 });
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/labels/{name}", {
+      owner: "o",
+      repo: "r",
+      name: "bug",
+    });
+    expect(data).toEqual(label("bug", { repo: "o/r" }));
     for (const id of [1, 2, 3]) {
       await expect(
         octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", { owner: "o", repo: "r", job_id: id }),
