@@ -22,7 +22,7 @@ export async function collectEvidence(
   const stored = await rt.db.failedJob.findMany({ where: { analysisId }, orderBy: { jobId: "asc" } });
   if (stored.length > 0) return stored.map(storedEvidence);
 
-  const jobs = await listFailedJobs(context.octokit, { owner, repo, runId: run.id });
+  const jobs = await listFailedJobs(context.octokit, { owner, repo, runId: run.id, attempt: run.run_attempt ?? 1 });
   if (jobs.length === 0) context.log.info("no failed jobs in the run (a workflow-level failure)");
   const evidence: JobEvidence[] = [];
   for (const job of jobs) {

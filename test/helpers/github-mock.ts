@@ -115,9 +115,13 @@ export class GitHubMock {
     return this;
   }
 
-  /** GET …/actions/runs/{id}/jobs, split into pages of `pageSize` linked with `Link` headers as GitHub does. */
-  hasRunJobs(runId: number, jobs: object[], opts: { pageSize?: number } = {}): this {
-    return this.paged(`${this.repoPath}/actions/runs/${runId}/jobs`, jobs, opts.pageSize ?? 100, (items) => ({
+  /**
+   * GET …/actions/runs/{id}/attempts/{n}/jobs (attempt 1 unless given), split into pages of `pageSize` linked with
+   * `Link` headers as GitHub does.
+   */
+  hasRunJobs(runId: number, jobs: object[], opts: { pageSize?: number; attempt?: number } = {}): this {
+    const path = `${this.repoPath}/actions/runs/${runId}/attempts/${opts.attempt ?? 1}/jobs`;
+    return this.paged(path, jobs, opts.pageSize ?? 100, (items) => ({
       total_count: jobs.length,
       jobs: items,
     }));
@@ -469,6 +473,8 @@ export interface JobSpec {
   failedStep?: string;
   conclusion?: "success" | "failure" | "timed_out" | "cancelled" | "skipped";
   runId?: number;
+  /** The run attempt the job belongs to (1 by default). */
+  runAttempt?: number;
   steps?: { name: string; conclusion: string | null }[];
   owner?: string;
   repo?: string;
@@ -498,7 +504,7 @@ export function job(spec: JobSpec) {
     workflow_name: "CI",
     head_branch: "main",
     run_url: `https://api.github.com/repos/${owner}/${repo}/actions/runs/${runId}`,
-    run_attempt: 1,
+    run_attempt: spec.runAttempt ?? 1,
     node_id: `CR_kwDO${spec.id}`,
     head_sha: spec.headSha ?? "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
     url: `https://api.github.com/repos/${owner}/${repo}/actions/jobs/${spec.id}`,

@@ -372,3 +372,71 @@ export function contentDirectory(entries: { path: string; content?: string }[], 
     return entry;
   });
 }
+
+/**
+ * A workflow run as `GET …/actions/runs/{id}` returns it. Its `repository` and `head_repository` are "minimal
+ * repositories"; `pull_requests` lists same-repository pull requests only (GitHub leaves forks out).
+ */
+export function workflowRun(spec: {
+  id: number;
+  repo: string;
+  attempt?: number;
+  name?: string;
+  path?: string;
+  workflowId?: number;
+  headBranch?: string;
+  headSha: string;
+  headRepo?: string;
+  event?: string;
+  conclusion?: string | null;
+  pullRequests?: { number: number; baseRef?: string }[];
+  actor?: string;
+}): Json {
+  const base = specExample("workflow-run");
+  const headRepo = spec.headRepo ?? spec.repo;
+  const runUrl = `${API}/repos/${spec.repo}/actions/runs/${spec.id}`;
+  const repoOf = (fullName: string) => repository(base.repository, fullName);
+  return {
+    ...base,
+    id: spec.id,
+    node_id: `WFR_kwDO${spec.id}`,
+    name: spec.name ?? "CI",
+    path: spec.path ?? ".github/workflows/ci.yml",
+    workflow_id: spec.workflowId ?? 2823525,
+    run_attempt: spec.attempt ?? 1,
+    run_number: spec.id,
+    head_branch: spec.headBranch ?? "main",
+    head_sha: spec.headSha,
+    event: spec.event ?? "push",
+    status: "completed",
+    conclusion: spec.conclusion === undefined ? "failure" : spec.conclusion,
+    url: runUrl,
+    html_url: `https://github.com/${spec.repo}/actions/runs/${spec.id}`,
+    jobs_url: `${runUrl}/jobs`,
+    logs_url: `${runUrl}/logs`,
+    check_suite_url: `${API}/repos/${spec.repo}/check-suites/1`,
+    artifacts_url: `${runUrl}/artifacts`,
+    cancel_url: `${runUrl}/cancel`,
+    rerun_url: `${runUrl}/rerun`,
+    workflow_url: `${API}/repos/${spec.repo}/actions/workflows/${spec.workflowId ?? 2823525}`,
+    actor: user(spec.actor ?? "octocat"),
+    triggering_actor: user(spec.actor ?? "octocat"),
+    pull_requests: (spec.pullRequests ?? []).map((pr) => ({
+      id: 1_000_000 + pr.number,
+      number: pr.number,
+      url: `${API}/repos/${spec.repo}/pulls/${pr.number}`,
+      head: {
+        ref: spec.headBranch ?? "main",
+        sha: spec.headSha,
+        repo: { id: 1296269, url: `${API}/repos/${headRepo}`, name: headRepo.split("/")[1] },
+      },
+      base: {
+        ref: pr.baseRef ?? "main",
+        sha: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+        repo: { id: 1296269, url: `${API}/repos/${spec.repo}`, name: spec.repo.split("/")[1] },
+      },
+    })),
+    repository: repoOf(spec.repo),
+    head_repository: repoOf(headRepo),
+  };
+}

@@ -112,6 +112,19 @@ export function issueComment(opts: CommentOptions): Json {
     type: opts.userType ?? "User",
   };
   payload.comment.performed_via_github_app = null;
+  // The example predates `reactions`, which the webhook schema requires on every comment.
+  payload.comment.reactions ??= {
+    url: `https://api.github.com/repos/${OWNER}/${REPO}/issues/comments/${payload.comment.id}/reactions`,
+    total_count: 0,
+    "+1": 0,
+    "-1": 0,
+    laugh: 0,
+    hooray: 0,
+    confused: 0,
+    heart: 0,
+    rocket: 0,
+    eyes: 0,
+  };
   payload.issue.number = opts.issue ?? 2;
   if (opts.isPr === false) delete payload.issue.pull_request;
   else
