@@ -484,7 +484,7 @@ describe("/reject, /diagnose and help", () => {
     const replies = repliesInThread();
     // The second pass: config, jobs, log, model, check run update, comment update.
     gh.hasNoConfig();
-    gh.api.get(`${R}/actions/runs/${RUN_ID}/jobs`).query(true).reply(200, { total_count: 0, jobs: [] });
+    gh.hasRunJobs(RUN_ID, []);
     gh.api
       .get(`${R}/contents/${encodeURIComponent(".github/workflows/ci.yml")}`)
       .query(true)

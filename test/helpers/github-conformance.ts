@@ -15,6 +15,8 @@ import addFormatsModule from "ajv-formats";
 // unless one of them allows more (`additionalProperties` other than false, `patternProperties`) or none names any
 // property at all (a free-form object). Union over branches is lenient for oneOf, on purpose: no false alarms.
 //
+// ajv stops at the first error of a body; GH_ALL_ERRORS=1 in the environment makes it report (up to five of) all.
+//
 // Cost: the description is 13 MB. It is parsed once per test file (vitest isolates files) on the first exchange, and
 // each operation's validators are compiled on first use and cached.
 
@@ -84,6 +86,7 @@ export const PERMISSIONS: Record<string, Record<string, "read" | "write">[] | nu
   "issues/create-label": [{ issues: "write" }, { pull_requests: "write" }],
   "issues/list-comments": [{ issues: "read" }, { pull_requests: "read" }],
   "issues/create-comment": [{ issues: "write" }, { pull_requests: "write" }],
+  "issues/get-comment": [{ issues: "read" }, { pull_requests: "read" }],
   "issues/update-comment": [{ issues: "write" }, { pull_requests: "write" }],
   "reactions/create-for-issue-comment": [{ issues: "write" }, { pull_requests: "write" }],
   "pulls/get": [{ pull_requests: "read" }],
@@ -124,7 +127,13 @@ function load(): Loaded {
   fromOpenApiNullable(spec);
   const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: Ajv) => void;
   const make = (coerceTypes: boolean) => {
-    const ajv = new Ajv({ strict: false, validateSchema: false, logger: false, allErrors: false, coerceTypes });
+    const ajv = new Ajv({
+      strict: false,
+      validateSchema: false,
+      logger: false,
+      allErrors: !!process.env.GH_ALL_ERRORS,
+      coerceTypes,
+    });
     addFormats(ajv);
     ajv.addSchema(spec, "gh");
     return ajv;
@@ -141,7 +150,8 @@ function load(): Loaded {
             const m = /^\{(.+)\}$/.exec(s);
             if (!m) return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
             if (!loose) names.push(m[1]!);
-            return loose ? "(.+)" : "([^/]+)";
+            // Only a file path or a git ref may span segments (`contents/{path}`, `git/ref/{ref}`).
+            return loose && (m[1] === "path" || m[1] === "ref") ? "(.+)" : "([^/]+)";
           })
           .join("/");
       const strict = new RegExp(`^/${part(false)}$`);
@@ -284,7 +294,7 @@ function pointerOf(schema: Schema, base: string): string {
 
 function ajvErrors(v: ValidateFunction, pointer: string): string {
   return (v.errors ?? [])
-    .slice(0, 3)
+    .slice(0, 5)
     .map((e) => {
       const where = e.schemaPath.startsWith("gh#")
         ? e.schemaPath.slice(2)
@@ -445,13 +455,12 @@ export function unknownFields(data: unknown, schemas: Schema[], path: string): s
   return out;
 }
 
-/** Whether the App (app.yml's default_permissions) may call this operation. */
-export function checkPermission(operationId: string): string[] {
+/** Whether the App (app.yml's default_permissions, or `have`) may call this operation. */
+export function checkPermission(operationId: string, have: Record<string, string> = load().appPermissions): string[] {
   if (!(operationId in PERMISSIONS))
     return [`no permission known for this operation: add GitHub's documented permission to PERMISSIONS`];
   const needs = PERMISSIONS[operationId];
   if (needs === null || needs === undefined) return [];
-  const have = load().appPermissions;
   const rank = (level: string | undefined) => (level === "write" ? 2 : level === "read" ? 1 : 0);
   const ok = needs.some((alt) => Object.entries(alt).every(([name, level]) => rank(have[name]) >= rank(level)));
   if (ok) return [];
