@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   checkExchange,
   checkPermission,
   checkWebhook,
+  PERMISSIONS,
   readAppPermissions,
   takeViolations,
 } from "../helpers/github-conformance.js";
@@ -138,5 +140,21 @@ describe("the conformance layer", () => {
         /webhook issue-comment-created: payload invalid: \/comment must have required property 'reactions'/,
       ),
     ]);
+  });
+
+  it("app.yml asks for exactly the permissions the README lists, each needed by an operation ci-medic calls", () => {
+    const granted = readAppPermissions(readFileSync("app.yml", "utf8"));
+    const readme = readFileSync("README.md", "utf8");
+    const table = readme.slice(readme.indexOf("## Permissions"), readme.indexOf("## Environment variables"));
+    const listed = Object.fromEntries(
+      [...table.matchAll(/^\| `([a-z_]+)`[^|]*\| (read|write) +\|/gm)].map((m) => [m[1]!, m[2]!]),
+    );
+    expect(listed).toEqual(granted);
+    for (const [name, level] of Object.entries(granted)) {
+      const needed = Object.values(PERMISSIONS).some((alts) =>
+        (alts ?? []).some((alt) => alt[name] === level || (level === "read" && alt[name] === "write")),
+      );
+      expect({ name, level, needed }).toEqual({ name, level, needed: true });
+    }
   });
 });
