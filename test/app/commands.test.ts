@@ -297,6 +297,25 @@ describe("/approve", () => {
     expect(replies).toEqual([expect.stringContaining("looks flaky")]);
   });
 
+  it("a team on the allow-list the App may not read (no members: read): the reply and the log say it is a configuration problem", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasConfig('approval:\n  allowList: ["octo-org/maintainers"]\n');
+    hasPermission("maintainer", "write");
+    gh.hasTeamMembership("octo-org", "maintainers", "maintainer", "forbidden");
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve" }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([
+      expect.stringMatching(
+        /^@maintainer sorry, ci-medic could not check your membership of `octo-org\/maintainers`: .*This is a configuration problem/,
+      ),
+    ]);
+    expect(app.logs.text).toContain("configuration problem: the App may not read team membership");
+    expect(await app.db.approval.count()).toBe(0);
+  });
+
   it("when the permission API fails: refused", async () => {
     await seedDiagnosis();
     gh.canGetToken();
