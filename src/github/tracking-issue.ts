@@ -1,5 +1,5 @@
 import { headOf } from "../output/cut-text.js";
-import { github, statusOf } from "./errors.js";
+import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 import { commentMarker } from "./sticky-comment.js";
 
@@ -41,30 +41,26 @@ export async function upsertTrackingIssue(
   if (args.issueNumber !== undefined && (await isOpenHere(octokit, owner, repo, args.issueNumber)))
     return { issueNumber: args.issueNumber, created: false };
 
-  const open: ApiIssue[] = await github(() =>
-    octokit.paginate(octokit.rest.issues.listForRepo, {
-      owner,
-      repo,
-      state: "open",
-      labels: TRACKING_LABEL,
-      per_page: 100,
-    }),
-  );
+  const open: ApiIssue[] = await octokit.paginate(octokit.rest.issues.listForRepo, {
+    owner,
+    repo,
+    state: "open",
+    labels: TRACKING_LABEL,
+    per_page: 100,
+  });
   // Only people with triage rights can label an issue, so the label plus the marker is hard to forge.
   const found = open.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
   if (found) return { issueNumber: found.number, created: false };
 
   await ensureLabel(octokit, owner, repo);
   const title = `CI failing: ${oneLine(args.workflowName)} on ${oneLine(args.branch)}`;
-  const { data } = await github(() =>
-    octokit.rest.issues.create({
-      owner,
-      repo,
-      title: title.length > TITLE_MAX_CHARS ? `${headOf(title, TITLE_MAX_CHARS - 1)}…` : title,
-      body: `${args.body}\n\n${marker}`,
-      labels: [TRACKING_LABEL],
-    }),
-  );
+  const { data } = await octokit.rest.issues.create({
+    owner,
+    repo,
+    title: title.length > TITLE_MAX_CHARS ? `${headOf(title, TITLE_MAX_CHARS - 1)}…` : title,
+    body: `${args.body}\n\n${marker}`,
+    labels: [TRACKING_LABEL],
+  });
   return { issueNumber: data.number, created: true };
 }
 
@@ -76,9 +72,12 @@ export async function upsertTrackingIssue(
 async function isOpenHere(octokit: Octokit, owner: string, repo: string, issueNumber: number): Promise<boolean> {
   let response;
   try {
-    response = await github(() =>
-      octokit.rest.issues.get({ owner, repo, issue_number: issueNumber, request: { redirect: "manual" } }),
-    );
+    response = await octokit.rest.issues.get({
+      owner,
+      repo,
+      issue_number: issueNumber,
+      request: { redirect: "manual" },
+    });
   } catch (error) {
     const status = statusOf(error);
     if (status === 404 || status === 410) return false;
@@ -94,21 +93,19 @@ async function isOpenHere(octokit: Octokit, owner: string, repo: string, issueNu
 
 async function ensureLabel(octokit: Octokit, owner: string, repo: string): Promise<void> {
   try {
-    await github(() => octokit.rest.issues.getLabel({ owner, repo, name: TRACKING_LABEL }));
+    await octokit.rest.issues.getLabel({ owner, repo, name: TRACKING_LABEL });
     return;
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
   }
   try {
-    await github(() =>
-      octokit.rest.issues.createLabel({
-        owner,
-        repo,
-        name: TRACKING_LABEL,
-        color: "d93f0b",
-        description: "CI failures tracked by ci-medic",
-      }),
-    );
+    await octokit.rest.issues.createLabel({
+      owner,
+      repo,
+      name: TRACKING_LABEL,
+      color: "d93f0b",
+      description: "CI failures tracked by ci-medic",
+    });
   } catch (error) {
     if (statusOf(error) !== 422) throw error; // created meanwhile by a concurrent job
   }
