@@ -116,12 +116,14 @@ export class GitHubMock {
   }
 
   /**
-   * GET …/actions/runs/{id}/attempts/{n}/jobs (attempt 1 unless given), split into pages of `pageSize` linked with
-   * `Link` headers as GitHub does.
+   * The jobs of a run, split into pages of `pageSize` linked with `Link` headers as GitHub does: answered for
+   * `GET …/actions/runs/{id}/attempts/{n}/jobs` (attempt 1 unless given) and, without `attempt`, for the run's plain
+   * list `GET …/actions/runs/{id}/jobs` too.
    */
   hasRunJobs(runId: number, jobs: object[], opts: { pageSize?: number; attempt?: number } = {}): this {
-    const path = `${this.repoPath}/actions/runs/${runId}/attempts/${opts.attempt ?? 1}/jobs`;
-    return this.paged(path, jobs, opts.pageSize ?? 100, (items) => ({
+    const run = `${this.repoPath}/actions/runs/${runId}`;
+    const paths = [`${run}/attempts/${opts.attempt ?? 1}/jobs`, ...(opts.attempt === undefined ? [`${run}/jobs`] : [])];
+    return this.paged(paths, jobs, opts.pageSize ?? 100, (items) => ({
       total_count: jobs.length,
       jobs: items,
     }));
@@ -395,22 +397,27 @@ export class GitHubMock {
     );
   }
 
+  /** `paths`: the path, or several spellings of one list (the link to the next page follows the one asked for). */
   private paged(
-    path: string,
+    paths: string | string[],
     items: object[],
     pageSize: number,
     wrap: (items: object[]) => unknown,
     matches: (q: Record<string, string>) => boolean = () => true,
   ): this {
+    const accepted = new Set(typeof paths === "string" ? [paths] : paths);
+    const basePath = new URL(this.baseUrl).pathname.replace(/\/$/, "");
     const pages = Math.max(1, Math.ceil(items.length / pageSize));
     for (let page = 1; page <= pages; page++) {
       const slice = items.slice((page - 1) * pageSize, page * pageSize);
-      const headers: Record<string, string> = {};
-      if (page < pages) {
-        headers.link = `<${this.baseUrl.replace(/\/$/, "")}${path.replace(new URL(this.baseUrl).pathname.replace(/\/$/, ""), "")}?per_page=100&page=${page + 1}>; rel="next"`;
-      }
+      const headers = (uri: string): Record<string, string> =>
+        page < pages
+          ? {
+              link: `<${this.baseUrl.replace(/\/$/, "")}${uri.split("?")[0]!.replace(basePath, "")}?per_page=100&page=${page + 1}>; rel="next"`,
+            }
+          : {};
       this.api
-        .get(path)
+        .get((uri) => accepted.has(uri.split("?")[0]!))
         .query((q) => (q.page ?? "1") === String(page) && (page > 1 || matches(q as Record<string, string>)))
         .reply(this.answer(200, wrap(slice), headers));
     }
@@ -418,7 +425,12 @@ export class GitHubMock {
   }
 
   /** A nock reply function that records the request, runs the body check and answers. */
-  private answer(status: number, data: unknown, headers: Record<string, string> = {}, check?: BodyCheck) {
+  private answer(
+    status: number,
+    data: unknown,
+    headers: Record<string, string> | ((uri: string) => Record<string, string>) = {},
+    check?: BodyCheck,
+  ) {
     const self = this;
     return function (
       this: { req: { method?: string; headers: Record<string, string | string[] | undefined> } },
@@ -442,7 +454,8 @@ export class GitHubMock {
         }
       }
       const payload = typeof data === "function" ? (data as (b: any) => unknown)(body) : data;
-      return [status, payload as nock.Body, headers] as [number, nock.Body, Record<string, string>];
+      const replyHeaders = typeof headers === "function" ? headers(uri) : headers;
+      return [status, payload as nock.Body, replyHeaders] as [number, nock.Body, Record<string, string>];
     };
   }
 }
