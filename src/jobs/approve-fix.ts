@@ -3,6 +3,7 @@ import { proposeFix } from "../diagnosis/propose-fix.js";
 import { headMoved } from "../fix/head-moved.js";
 import { openFixPullRequest, readFilesAtSha, renderForkSuggestion } from "../fix/open-fix-pr.js";
 import { validatePatch } from "../fix/validate-patch.js";
+import { headOf } from "../output/cut-text.js";
 import { retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
@@ -149,7 +150,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       runId: Number(analysis.runId),
       runUrl: analysis.runUrl,
       diagnosisUrl: commentUrl(analysis, thread),
-      title: `Fix CI: ${diagnosis.summary}`.slice(0, 200),
+      title: headOf(`Fix CI: ${diagnosis.summary}`, 200),
       changes: verdict.changes,
       approvedBy: actor.login,
       draft: config.fix.draft,

@@ -2,6 +2,8 @@
 // no HTML comments (ci-medic's hidden markers must not be forgeable), no notifications from @mentions, no fence or
 // block that escapes into the rest of the comment.
 
+import { headOf, tailOf } from "./cut-text.js";
+
 const ZWSP = "\u200b";
 
 /** Breaks every `<!--` / `-->` so no HTML comment (and so no marker) can be formed from this text. */
@@ -88,13 +90,13 @@ export function link(label: string, url: string | undefined | null): string {
 /** Cuts to `max` characters, keeping the head and the tail with a note in between. */
 export function cutMiddle(s: string, max: number, note = "… [cut by ci-medic] …"): string {
   if (s.length <= max) return s;
-  if (max <= note.length + 2) return s.slice(0, Math.max(0, max));
+  if (max <= note.length + 2) return headOf(s, max);
   const keep = max - note.length - 2;
   const head = Math.floor(keep / 3);
-  return `${s.slice(0, head)}\n${note}\n${s.slice(s.length - (keep - head))}`;
+  return `${headOf(s, head)}\n${note}\n${tailOf(s, keep - head)}`;
 }
 
 /** Cuts to `max` characters at the end, with an ellipsis. */
 export function cutEnd(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 1))}…`;
+  return s.length <= max ? s : `${headOf(s, max - 1)}…`;
 }

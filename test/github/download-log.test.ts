@@ -52,12 +52,6 @@ describe("downloadJobLog", () => {
     gh.done();
   });
 
-  it("reports a 410 from the API as expired too", async () => {
-    const gh = mockGitHub(repo).hasExpiredLog(3, 410);
-    await expect(downloadJobLog(testOctokit(), { ...repo, jobId: 3 })).resolves.toEqual({ kind: "expired" });
-    gh.done();
-  });
-
   it("reports a signed URL that answers 404 as not-found", async () => {
     nock("https://api.github.com")
       .get("/repos/Codertocat/Hello-World/actions/jobs/4/logs")
