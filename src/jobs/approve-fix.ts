@@ -3,12 +3,13 @@ import { proposeFix } from "../diagnosis/propose-fix.js";
 import { headMoved } from "../fix/head-moved.js";
 import { openFixPullRequest, readFilesAtSha, renderForkSuggestion } from "../fix/open-fix-pr.js";
 import { validatePatch } from "../fix/validate-patch.js";
+import { redact } from "../logs/redact.js";
+import { safeInline } from "../output/markdown.js";
 import { retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
 import { refreshComment } from "./refresh-comment.js";
 import { reply } from "./reply.js";
-import { sanitizeInline } from "./sanitize.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
 import { commentUrl, latestDiagnosisInThread, type ThreadAnalysis } from "./thread-analysis.js";
 
@@ -55,7 +56,8 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     );
   }
 
-  const note = sanitizeInline(request.command.arg, 500);
+  // The hint goes to the model and into the database: secrets out, one line, cut. Shown only through the sanitiser.
+  const note = redact(request.command.arg.replace(/\s+/g, " ").trim()).slice(0, 500);
   const approval = await rt.db.approval.create({
     data: {
       analysisId: analysis.id,
@@ -125,7 +127,8 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       reason: verdict.reasons[0],
     });
     return say(
-      `ci-medic refused the proposed fix:\n\n${verdict.reasons.map((r) => `- ${r}`).join("\n")}\n\nNothing was pushed.`,
+      // Reasons quote model-chosen paths and text: each goes through the sanitiser.
+      `ci-medic refused the proposed fix:\n\n${verdict.reasons.map((r) => `- ${safeInline(r, repository)}`).join("\n")}\n\nNothing was pushed.`,
     );
   }
 
