@@ -61,6 +61,27 @@ export function deniedBy(path: string, extra: readonly string[]): string | null 
   return null;
 }
 
+/**
+ * Files that hold secrets by convention (dotenv files, keys and certificates, credential stores). ci-medic never reads
+ * them for the model and never writes them, whatever their content.
+ */
+export function holdsSecrets(path: string): boolean {
+  const p = path.toLowerCase();
+  const name = p.slice(p.lastIndexOf("/") + 1);
+  return (
+    name === ".env" ||
+    name.startsWith(".env.") ||
+    name.endsWith(".env") ||
+    /\.(?:pem|key|p12|pfx|jks|keystore|p8|ppk|asc|gpg|kdbx|tfvars|tfstate)$/.test(name) ||
+    /^id_(?:rsa|dsa|ecdsa|ed25519)(?:\.|$)/.test(name) ||
+    /^(?:credentials|credentials\.(?:json|ya?ml|xml|toml)|\.netrc|_netrc|\.git-credentials|\.pypirc|\.dockercfg|\.htpasswd|secrets?\.(?:json|ya?ml|toml|env|ini))$/.test(
+      name,
+    ) ||
+    /(?:^|\/)\.(?:aws|ssh|gnupg|docker)\//.test(p) ||
+    /^service[-_]?account.*\.json$/.test(name)
+  );
+}
+
 /** Package-manager settings run code or redirect downloads at install time. */
 export function isInstallerConfig(path: string): boolean {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();

@@ -2,6 +2,7 @@ import type { RepoConfig } from "../config/schema.js";
 import { proposeFix } from "../diagnosis/propose-fix.js";
 import { headMoved } from "../fix/head-moved.js";
 import { openFixPullRequest, readFilesAtSha, renderForkSuggestion } from "../fix/open-fix-pr.js";
+import { holdsSecrets } from "../fix/paths.js";
 import { validatePatch } from "../fix/validate-patch.js";
 import { redact } from "../logs/redact.js";
 import { safeInline } from "../output/markdown.js";
@@ -80,7 +81,8 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     owner,
     repo,
     sha: analysis.headSha,
-    paths: diagnosis.files.slice(0, 10),
+    // Files that hold secrets by convention are never read for the model.
+    paths: diagnosis.files.filter((p) => !holdsSecrets(p)).slice(0, 10),
     maxBytes: MAX_FILE_BYTES,
   });
 
