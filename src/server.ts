@@ -4,6 +4,7 @@ import { migrateDeploy } from "./db/migrate.js";
 import { readDotEnv, validateEnv } from "./env.js";
 import { createApp } from "./index.js";
 import { githubMetricsPlugin } from "./observability/github-metrics.js";
+import { createLog } from "./observability/log.js";
 import { createMetrics } from "./observability/metrics.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
@@ -37,7 +38,15 @@ async function main(): Promise<void> {
       ? { jobThread: { logLevel, logFormat, onGiveUp: () => void shutdown("job thread crash loop", 1) } }
       : {}),
   });
-  const server = await run(handle.appFn, { Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) });
+  // Probot's logger, with request headers censored and error texts scrubbed (src/observability/log.ts).
+  const log = await createLog({
+    level: logLevel,
+    logFormat,
+    logLevelInString: process.env.LOG_LEVEL_IN_STRING === "true",
+    logMessageKey: process.env.LOG_MESSAGE_KEY,
+    sentryDsn: process.env.SENTRY_DSN,
+  });
+  const server = await run(handle.appFn, { Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)), log });
   const runtime = () => {
     try {
       return handle.runtime();

@@ -4,7 +4,7 @@ import { headMoved } from "../fix/head-moved.js";
 import { openFixPullRequest, readFilesAtSha, renderForkSuggestion } from "../fix/open-fix-pr.js";
 import { holdsSecrets } from "../fix/paths.js";
 import { validatePatch } from "../fix/validate-patch.js";
-import { redact } from "../logs/redact.js";
+import { errorText, redact } from "../logs/redact.js";
 import { safeInline } from "../output/markdown.js";
 import { retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
@@ -163,7 +163,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   } catch (error) {
     if (retryAtOf(error)) throw error; // rate limited: the job comes back later
     log.error({ err: error }, "could not write the fix branch or pull request");
-    await finish("failed", error instanceof Error ? error.message : String(error));
+    await finish("failed", errorText(error));
     return say(
       "ci-medic could not write the fix branch or open the pull request; the details are in the app's log. Nothing was force-pushed.",
     );

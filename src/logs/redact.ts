@@ -269,6 +269,7 @@ export function findSecrets(text: string): string[] {
 /** Kinds a fix may not add: the redactor's definite shapes, plus a literal `password = "…"` (any strong name). */
 export function findSecretsInContent(text: string): string[] {
   const kinds = new Set(findSecrets(text));
+  if (kinds.size > 0) return [...kinds];
   const assignment = RULES.find((r) => r.kind === "assignment")!;
   const generic = RULES.find((r) => r.kind === "generic-secret")!;
   const bare = RULES.find((r) => r.kind === "aws-secret-key")!;
@@ -291,4 +292,10 @@ export function redactStrict(text: string): string {
   const left = findSecrets(out);
   if (left.length > 0) throw new RedactionError(left);
   return out;
+}
+
+/** Error text fit to store (Job.lastError, approval details) or to log: name and message, secrets out. */
+export function errorText(error: unknown, max = 2_000): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return redact(text).slice(0, max);
 }

@@ -6,6 +6,7 @@ import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
 import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
 import { scheduleHousekeeping } from "../housekeeping/schedule.js";
 import { githubMetricsPlugin } from "../observability/github-metrics.js";
+import { createLog } from "../observability/log.js";
 import { createMetrics } from "../observability/metrics.js";
 import { llmMetrics } from "../observability/observers.js";
 import type { FromJobThread, JobThreadData, ToJobThread } from "./thread-protocol.js";
@@ -79,6 +80,7 @@ async function start(data: JobThreadData) {
       logLevel: data.logLevel,
       logFormat: data.logFormat,
       Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)),
+      log: await createLog({ level: data.logLevel, logFormat: data.logFormat }),
     },
   });
   await app.ready();
