@@ -1,4 +1,4 @@
-import { globToRegExp } from "../config/match.js";
+import { globMatcher } from "../config/match.js";
 // Paths a model proposes are untrusted: normalise them to one POSIX form inside the repository, or refuse them.
 
 export type PathCheck = { ok: true; path: string } | { ok: false; reason: string };
@@ -77,9 +77,9 @@ export const BUILT_IN_DENIED = [
  */
 export function matchesGlob(path: string, pattern: string): boolean {
   const p = pattern.replace(/^\/+/, "");
-  const re = globToRegExp(p, "i");
-  if (re.test(path)) return true;
-  if (!p.includes("/")) return re.test(path.slice(path.lastIndexOf("/") + 1));
+  const match = globMatcher(p, { ignoreCase: true });
+  if (match(path)) return true;
+  if (!p.includes("/")) return match(path.slice(path.lastIndexOf("/") + 1));
   return false;
 }
 
