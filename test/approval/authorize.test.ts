@@ -61,7 +61,18 @@ describe("authorizeApprover", () => {
     });
   });
 
-  it.each([404, 500])("refuses on an API error %i and logs it first", async (status) => {
+  it("tells a non-collaborator (404 from the permission API) plainly that they lack access", async () => {
+    nock(API).get(PERMISSION).reply(404, { message: "Not Found" });
+    const log = logger();
+    const result = await authorizeApprover(testOctokit(), alice, policy, log);
+    expect(result).toEqual({
+      allowed: false,
+      reason: "sorry, ci-medic commands need write access to this repository, and you are not a collaborator on it.",
+    });
+    expect(log.warn).not.toHaveBeenCalled();
+  });
+
+  it.each([500, 502])("refuses on an API error %i and logs it first", async (status) => {
     nock(API).get(PERMISSION).reply(status, { message: "nope" });
     const log = logger();
     const result = await authorizeApprover(testOctokit(), alice, policy, log);
