@@ -18,7 +18,8 @@ const QUOTE = /^ {0,3}>/;
 const INDENTED = /^(?: {4}|\t)/;
 // HTML elements whose content is code, preformatted or hidden until opened: a command inside one does not count,
 // blank lines or not (GitHub renders Markdown inside <details> after a blank line, but it is still quoted material).
-const HTML_QUOTING = /<\/?(pre|code|details|summary|textarea|script|style|kbd|samp|tt|blockquote|table|template)\b[^>]*>/gi;
+const HTML_QUOTING =
+  /<\/?(pre|code|details|summary|textarea|script|style|kbd|samp|tt|blockquote|table|template)\b[^>]*>/gi;
 
 export function parseCommand(body: string): Command | null {
   const lines = body.split(/\r\n|\r|\n/);

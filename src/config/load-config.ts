@@ -16,7 +16,7 @@ export interface LoadedConfig {
   unreadable: boolean;
 }
 
-type ConfigContext = Pick<Context, "config" | "log">;
+type ConfigContext = Pick<Context, "octokit" | "repo" | "log">;
 
 /**
  * The repository's configuration. Probot's `context.config()` reads `.github/ci-medic.yml` from the repository's
@@ -27,9 +27,18 @@ type ConfigContext = Pick<Context, "config" | "log">;
 export async function loadRepoConfig(context: ConfigContext): Promise<LoadedConfig> {
   let raw: unknown;
   try {
-    // A list in the repository's file replaces the organisation's list rather than being appended to it
-    // (deepmerge's default), so a repository can narrow `workflows.include` that its organisation set.
-    raw = await context.config(CONFIG_FILE, {}, { arrayMerge: (_base: unknown[], override: unknown[]) => override });
+    // What Probot's context.config() does, keeping the list of files read: each must belong to the repository's owner.
+    const owner = String(context.repo().owner);
+    const { config, files } = await context.octokit.config.get(
+      context.repo({ path: SHOWN_PATH, defaults: (configs: Configuration[]) => configs.reduceRight(mergeConfig, {}) }),
+    );
+    const foreign = files.find((f) => f.owner.toLowerCase() !== owner.toLowerCase());
+    if (foreign) {
+      const message = `_extends: ${foreign.owner}/${foreign.repo} belongs to another owner; only repositories of ${owner} can be extended; using the default configuration`;
+      context.log.warn({ extended: `${foreign.owner}/${foreign.repo}` }, `config: ${message}`);
+      return { config: DEFAULT_CONFIG, errors: [message], unreadable: true };
+    }
+    raw = files.some((f) => f.config !== null) ? config : null;
   } catch (error) {
     const message = readFailure(error);
     context.log.warn({ status: statusOf(error) }, `config: ${message}`);
@@ -81,6 +90,26 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; errors: 
   if (unique.length > MAX_MESSAGES)
     unique.splice(MAX_MESSAGES, unique.length, `... and ${unique.length - MAX_MESSAGES} more problems`);
   return { config, errors: unique };
+}
+
+/**
+ * `over` merged onto `base`: mappings merge key by key, anything else (lists included) replaces. A list in the
+ * repository's file replaces the organisation's list rather than being appended to it, so a repository can narrow
+ * `workflows.include` that its organisation set.
+ */
+type Configuration = Record<string, unknown>;
+
+function mergeConfig(over: Configuration, base: Configuration): Configuration {
+  const out: Configuration = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isMapping(value) && isMapping(prev) ? mergeConfig(value, prev) : value;
+  }
+  return out;
+}
+
+function isMapping(value: unknown): value is Configuration {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 type Segment = string | number;
