@@ -118,7 +118,9 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     });
     for (const [path, content] of more) files.set(path, content);
   }
-  const verdict = validatePatch(proposal, files, { ...config.fix, testsAreWrong: proposal.testsAreWrong });
+  // The "test itself is wrong" exception must come from the diagnosis, not from the proposal grading itself; the
+  // stored diagnosis carries no such verdict yet, so test-weakening edits are refused.
+  const verdict = validatePatch(proposal, files, { ...config.fix, testsAreWrong: false });
   if (!verdict.ok) {
     log.info({ reasons: verdict.reasons }, "fix refused by validation");
     rt.metrics.approvalsRefused.inc({ reason: "validation" });
