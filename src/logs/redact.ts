@@ -148,7 +148,9 @@ function looksRandom(value: string): boolean {
   const classes = [/[a-z]/, /[A-Z]/, /\d/].filter((re) => re.test(value)).length;
   if (classes < 2) return false;
   // Words joined by separators (`node-cache-Linux-npm`), paths and versions (`a/b/c`, `1.2.3`) are not secrets.
-  if (value.split(/[-_./]+/).every((part) => /^[A-Za-z]*$/.test(part) || /^\d+$/.test(part))) return false;
+  // A hash suffix (`node-cache-Linux-x64-npm-<sha256>`) is a cache key, not a secret: hex and short parts are words too.
+  const wordy = (part: string) => /^[A-Za-z]*$/.test(part) || /^[0-9a-f]+$/.test(part) || part.length <= 4;
+  if (value.split(/[-_./]+/).every(wordy)) return false;
   return !/^[\w.-]*[/.][\w.-]*[/.]/.test(value) || /[+=]/.test(value);
 }
 
@@ -161,7 +163,7 @@ function isDecoy(value: string, name: string): boolean {
     (!keyName && /^[0-9a-f]{64}$/i.test(value)) ||
     /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ||
     /^sha(?:1|256|384|512)-[A-Za-z0-9+/=]+$/.test(value) ||
-    /^(?:true|false|null|none|required|optional|\$\{\{.*|\$[A-Za-z_{(].*|%[A-Z_]+%)$/i.test(value)
+    /^(?:true|false|null|none|required|optional|\[secure\]|\$\{\{.*|\$[A-Za-z_{(].*|%[A-Z_]+%)$/i.test(value)
   );
 }
 

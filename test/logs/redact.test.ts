@@ -147,6 +147,8 @@ const decoys = [
   "mkdir -p build/output && docker run -p 8080:80 nginx",
   "ssh -p 2222 deploy@host",
   "Cache restored from key: node-cache-Linux-npm",
+  "Cache restored from key: node-cache-Linux-x64-npm-eed186788acb99c392cc79891935d042040413390720b7932c16d8b7ca478e8b",
+  "$ export S3_SECRET=[secure]",
   "  at Object.<anonymous> (/home/runner/work/repo/repo/node_modules/vitest/dist/index.js:10:3)",
   "Downloading https://registry.npmjs.org/@types/node/-/node-20.11.5.tgz",
   "docker login --password-stdin ghcr.io",
