@@ -1,3 +1,4 @@
+import { JOB_KIND, type JobKind } from "../job-kinds.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { commandJob } from "./command-job.js";
@@ -5,10 +6,10 @@ import { diagnoseRunJob } from "./diagnose-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
 import { withTimeBudget } from "./time-budget.js";
 
-export function jobHandlers(rt: Runtime): Record<string, JobHandler> {
+export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
   return {
-    "diagnose-run": withTimeBudget(diagnoseRunJob(rt)),
-    "mark-flaky": withTimeBudget(markFlakyJob(rt)),
-    command: withTimeBudget(commandJob(rt)),
+    [JOB_KIND.diagnoseRun]: withTimeBudget(diagnoseRunJob(rt)),
+    [JOB_KIND.markFlaky]: withTimeBudget(markFlakyJob(rt)),
+    [JOB_KIND.command]: withTimeBudget(commandJob(rt)),
   };
 }
