@@ -1,5 +1,5 @@
-import type { Context } from "probot";
 import type { z } from "zod";
+import { statusOf } from "../github/errors.js";
 import { sanitizeInstructions } from "./sanitize-instructions.js";
 import { configSchema, DEFAULT_CONFIG, INSTRUCTIONS_MAX_CHARS, type RepoConfig } from "./schema.js";
 
@@ -16,7 +16,23 @@ export interface LoadedConfig {
   unreadable: boolean;
 }
 
-type ConfigContext = Pick<Context, "octokit" | "repo" | "log">;
+type Configuration = Record<string, unknown>;
+
+/** The part of Probot's webhook Context used here, written out so that this folder does not import Probot. */
+export interface ConfigContext {
+  repo(): { owner: string; repo: string };
+  octokit: {
+    config: {
+      get(params: {
+        owner: string;
+        repo: string;
+        path: string;
+        defaults: (configs: Configuration[]) => Configuration;
+      }): Promise<{ config: Configuration; files: { owner: string; repo: string; config: Configuration | null }[] }>;
+    };
+  };
+  log: { warn(obj: object, msg: string): void };
+}
 
 /**
  * The repository's configuration. Probot's `context.config()` reads `.github/ci-medic.yml` from the repository's
@@ -29,9 +45,11 @@ export async function loadRepoConfig(context: ConfigContext): Promise<LoadedConf
   try {
     // What Probot's context.config() does, keeping the list of files read: each must belong to the repository's owner.
     const owner = String(context.repo().owner);
-    const { config, files } = await context.octokit.config.get(
-      context.repo({ path: SHOWN_PATH, defaults: (configs: Configuration[]) => configs.reduceRight(mergeConfig, {}) }),
-    );
+    const { config, files } = await context.octokit.config.get({
+      ...context.repo(),
+      path: SHOWN_PATH,
+      defaults: (configs) => configs.reduceRight(mergeConfig, {}),
+    });
     const foreign = files.find((f) => f.owner.toLowerCase() !== owner.toLowerCase());
     if (foreign) {
       const message = `_extends: ${foreign.owner}/${foreign.repo} belongs to another owner; only repositories of ${owner} can be extended; using the default configuration`;
@@ -97,8 +115,6 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; errors: 
  * repository's file replaces the organisation's list rather than being appended to it, so a repository can narrow
  * `workflows.include` that its organisation set.
  */
-type Configuration = Record<string, unknown>;
-
 function mergeConfig(over: Configuration, base: Configuration): Configuration {
   const out: Configuration = { ...base };
   for (const [key, value] of Object.entries(over)) {
@@ -167,11 +183,6 @@ function knownKeys(path: Segment[]): string[] {
   // Optional settings have no default, so they are missing from DEFAULT_CONFIG.
   if (path.length === 1 && path[0] === "llm") keys.unshift("model");
   return keys;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : undefined;
 }
 
 /** What went wrong, without the error's own text (it may quote file content or URLs with query strings). */
