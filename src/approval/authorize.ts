@@ -56,6 +56,14 @@ export async function authorizeApprover(
     const { role, permission } = await access.repositoryAccess(who);
     ({ level, shown } = effectiveLevel(role, permission));
   } catch (error) {
+    // 404: the user is not a collaborator (GitHub's answer for outsiders); a clear no, not "try again later".
+    if ((error as { status?: number }).status === 404) {
+      const needed = policy.permission === "admin" ? "admin" : "write";
+      return {
+        allowed: false,
+        reason: `sorry, ci-medic commands need ${needed} access to this repository, and you are not a collaborator on it.`,
+      };
+    }
     log.warn({ err: error, login: who.login }, "could not read the commenter's repository permission; refusing");
     return {
       allowed: false,

@@ -1,4 +1,4 @@
-import { headOf } from "../output/cut-text.js";
+import { plainLine } from "../output/markdown.js";
 import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 import { commentMarker } from "./sticky-comment.js";
@@ -53,11 +53,11 @@ export async function upsertTrackingIssue(
   if (found) return { issueNumber: found.number, created: false };
 
   await ensureLabel(octokit, owner, repo);
-  const title = `CI failing: ${oneLine(args.workflowName)} on ${oneLine(args.branch)}`;
+  const title = plainLine(`CI failing: ${args.workflowName} on ${args.branch}`, TITLE_MAX_CHARS);
   const { data } = await octokit.rest.issues.create({
     owner,
     repo,
-    title: title.length > TITLE_MAX_CHARS ? `${headOf(title, TITLE_MAX_CHARS - 1)}…` : title,
+    title,
     body: `${args.body}\n\n${marker}`,
     labels: [TRACKING_LABEL],
   });
@@ -109,8 +109,4 @@ async function ensureLabel(octokit: Octokit, owner: string, repo: string): Promi
   } catch (error) {
     if (statusOf(error) !== 422) throw error; // created meanwhile by a concurrent job
   }
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, " ").trim();
 }

@@ -49,6 +49,7 @@ export function diagnosisView(
       attempt: analysis.runAttempt,
       headSha: analysis.headSha,
       headBranch: analysis.headBranch,
+      repository: analysis.repository,
     },
     jobs: evidence,
     diagnosis: decision.diagnosis,

@@ -240,29 +240,47 @@ describe("/approve", () => {
     });
   });
 
-  it("fifty /approve comments give one pull request, and the others a pointer to it", async () => {
+  it("fifty /approve comments in a burst make one job: one permission look-up, one pull request, one reply", async () => {
     await readyToApprove();
     modelAnswers(GOOD_FIX);
     const bodies = expectsFixPullRequest(77);
     gh.expectsCommentUpdate(COMMENT_ID);
-    const replies: string[] = [];
-    gh.api
-      .post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true))
-      .times(50)
-      .reply(201, (_uri, b: any) => comment({ id: 9999, body: b.body, issueNumber: PR, repo: FULL_NAME }));
-    for (let i = 0; i < 49; i++) {
-      gh.hasNoConfig();
-      hasPermission("maintainer", "write");
-    }
+    const replies = repliesInThread();
 
     for (let i = 0; i < 50; i++)
       await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6000 + i }));
     await app.settle();
     gh.done();
+    expect(await app.db.job.count({ where: { kind: "command" } })).toBe(1);
     expect(bodies.pulls).toBe(1);
-    expect(replies.filter((r) => r.startsWith("Opened"))).toHaveLength(1);
-    expect(replies.filter((r) => r.includes("already open"))).toHaveLength(49);
+    expect(replies).toEqual([expect.stringMatching(/^Opened /)]);
     expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
+  });
+
+  it("an outsider's /approve burst does not swallow a maintainer's /approve in the same minute", async () => {
+    await seedDiagnosis({ flaky: true });
+    gh.canGetToken();
+    gh.hasNoConfig().hasNoConfig();
+    gh.hasPermission("outsider", "none", { status: 404 });
+    hasPermission("maintainer", "write");
+    const replies: string[] = [];
+    gh.api
+      .post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true))
+      .times(2)
+      .reply(201, (_uri, b: any) => comment({ id: 9999, body: b.body, issueNumber: PR, repo: FULL_NAME }));
+    for (let i = 0; i < 5; i++)
+      await app.receive(
+        "issue_comment",
+        issueComment({ body: "/approve", commentId: 7000 + i, login: "outsider", userId: 666 }),
+      );
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 7100 }));
+    await app.settle();
+    gh.done();
+    expect(replies).toHaveLength(2);
+    expect(replies).toContain(
+      "@outsider sorry, ci-medic commands need write access to this repository, and you are not a collaborator on it.",
+    );
+    expect(replies).toContainEqual(expect.stringContaining("looks flaky"));
   });
 
   it.each(["triage", "read", "none"])(

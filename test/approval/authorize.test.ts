@@ -62,7 +62,18 @@ describe("authorizeApprover", () => {
     });
   });
 
-  it.each([404, 500] as const)("refuses on an API error %i and logs it first", async (status) => {
+  it("tells a non-collaborator (404 from the permission API) plainly that they lack access", async () => {
+    gh.hasPermission("alice", "write", { status: 404 });
+    const log = logger();
+    const result = await authorizeApprover(access(), alice, policy, log);
+    expect(result).toEqual({
+      allowed: false,
+      reason: "sorry, ci-medic commands need write access to this repository, and you are not a collaborator on it.",
+    });
+    expect(log.warn).not.toHaveBeenCalled();
+  });
+
+  it.each([500, 502] as const)("refuses on an API error %i and logs it first", async (status) => {
     gh.hasPermission("alice", "write", { status });
     const log = logger();
     const result = await authorizeApprover(access(), alice, policy, log);

@@ -79,7 +79,7 @@ const EXPECTED_BODY = [
   "",
   "### Why",
   "",
-  "The sum used `-`. Thanks @\u200bbob!  Fixes #\u200b12. &lt;img src=x>",
+  "The sum used `-`. Thanks @\u200bbob!  F\u200bixes #\u200b12. &lt;img src=x&gt;",
   "",
   `<sub>One commit on \`ci-medic/fix-123\` on top of aaaaaaa, made by ci-medic.</sub>`,
 ].join("\n");

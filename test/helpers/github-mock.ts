@@ -317,7 +317,7 @@ export class GitHubMock {
   hasPermission(
     login: string,
     role: string,
-    opts: { base?: "admin" | "write" | "read"; status?: 404 | 500 } = {},
+    opts: { base?: "admin" | "write" | "read"; status?: 404 | 500 | 502 } = {},
   ): this {
     const path = `${this.repoPath}/collaborators/${login}/permission`;
     if (opts.status)
