@@ -102,7 +102,7 @@ async function child(mode: string, file: string): Promise<void> {
     const r = await analyzeLog(fs.createReadStream(file, { highWaterMark: STREAM_CHUNK }));
     detail = `${r.lineCount} lines, category ${r.category}, excerpt ${r.excerpt.length} chars`;
   } else if (mode === "one-thread") {
-    const r = await analyzeLog({ file }, { scannerThread: false });
+    const r = await analyzeLog({ file });
     detail = `${r.lineCount} lines, category ${r.category}, excerpt ${r.excerpt.length} chars`;
   } else {
     let hits = 0;

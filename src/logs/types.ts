@@ -59,8 +59,6 @@ export interface AnalyzeOptions {
   maxExcerptChars?: number;
   /** Repository name ("owner/repo" or "repo"), helps strip runner work-dir prefixes. */
   repository?: string;
-  /** For a log file: scan it on a second thread while this one routes its lines (default true). */
-  scannerThread?: boolean;
 }
 
 export interface LogAnalysis {
