@@ -39,7 +39,7 @@ export async function collectEvidence(
         logStatus = "expired";
         item = unreadable(job, `The log of this job is no longer available (${download.kind}).`);
       } else {
-        const analysis = await analyzeLog(download.text, { steps: job.steps, repository: `${owner}/${repo}` });
+        const analysis = await analyzeLog(download.log, { steps: job.steps, repository: `${owner}/${repo}` });
         logStatus = download.truncated ? "truncated" : "ok";
         item = {
           jobName: job.name,
