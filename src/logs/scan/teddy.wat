@@ -98,7 +98,7 @@
   (func $isDigit (param $c i32) (result i32)
     (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
 
-  ;; Length of the runner timestamp at $s (line-shape.ts timestampAt): `2024-01-02T03:04:05.1234567Z ` and kin.
+  ;; Length of the runner timestamp at $s (clean.ts timestampLengthBytes): `2024-01-02T03:04:05.1234567Z ` and kin.
   (func $timestamp (param $s i32) (param $end i32) (result i32)
     (local $z i32) (local $last i32) (local $bits i32)
     (if (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 21)) (then (return (i32.const 0))))
