@@ -2,12 +2,11 @@
 // scan a whole region at once and decode (UTF-8) only the few lines it keeps. Memory: one region plus one capped
 // partial line.
 
-import { readSync } from "node:fs";
 import fs from "node:fs/promises";
 import { BinaryLogError } from "./errors.js";
 import { type LogInput, looksBinary, MAX_PENDING, SNIFF_BYTES } from "./reader.js";
 
-/** Stream chunks are regrouped into regions of about this size (a file is read 1 MB at a time, see readLogFile). */
+/** Stream chunks are regrouped into regions of about this size (a file is read 256 KB at a time, see readLogFile). */
 const REGION_BYTES = 64 * 1024;
 
 export interface RegionSink {
@@ -183,19 +182,17 @@ class FileLineCutter {
 }
 
 /** Bytes read from a file at a time: one region. */
-const FILE_READ_BYTES = 1024 * 1024;
+const FILE_READ_BYTES = 256 * 1024;
 
 /**
- * Reads a log file as regions of complete lines, like readLogRegions, into two buffers used in turn, so that no read
- * allocates and a region's lines stay readable while the next one is routed. A buffer is overwritten by the read
- * after next; the sink is told first (`retire`). A regular file is read synchronously, on the calling thread: the
- * command line is this reader's only user and has nothing else to do meanwhile, and a read through libuv's pool cost
- * ~25% more (200 MB read alone, 1 MB at a time: 81 ms with readSync, 104 ms with FileHandle.read) and stalled for
- * several ms at a time on a busy machine. A pipe is read through the pool: its writer may need this thread to go on.
+ * Reads a log file as regions of complete lines, like readLogRegions, into two buffers used in turn: while the sink
+ * works on one, the next read fills the other (the read runs on libuv's thread pool, so the two overlap), and no
+ * read allocates. A region's buffer is overwritten by the read after next; the sink is told first (`retire`).
  * Throws BinaryLogError before any region when the first bytes are not text.
  */
 export async function readLogFile(file: string, sink: RegionSink): Promise<void> {
   const fh = await fs.open(file, "r");
+  let pending: Promise<{ bytesRead: number }> = Promise.resolve({ bytesRead: 0 });
   const emit = (buf: Buffer, c: ReadCut | undefined) => {
     if (c?.closedLong) sink.overlong(c.closedLong.head, c.closedLong.dropped);
     if (c && c.to > c.from) sink.region(buf.subarray(c.from, c.to));
@@ -209,12 +206,10 @@ export async function readLogFile(file: string, sink: RegionSink): Promise<void>
     let which = 0;
     /** Bytes of an unfinished line at the start of pool[which]. */
     let carry = 0;
-    const regular = (await fh.stat()).isFile();
+    pending = fh.read(pool[0]!, 0, FILE_READ_BYTES, null);
     for (let first = true; ; first = false) {
       const buf = pool[which]!;
-      const bytesRead = regular
-        ? readSync(fh.fd, buf, carry, FILE_READ_BYTES, null)
-        : (await fh.read(buf, carry, FILE_READ_BYTES, null)).bytesRead;
+      const { bytesRead } = await pending;
       const total = carry + bytesRead;
       if (first && looksBinary(buf.subarray(0, total))) throw new BinaryLogError();
       if (bytesRead === 0) {
@@ -224,17 +219,21 @@ export async function readLogFile(file: string, sink: RegionSink): Promise<void>
       const cut = cutter.cut(buf, total);
       if (cut === undefined) {
         carry = 0;
+        pending = fh.read(buf, 0, FILE_READ_BYTES, null);
         continue;
       }
-      emit(buf, cut);
-      // The next read goes to the other buffer, behind the unfinished line.
+      // The next read starts now, into the other buffer, behind the unfinished line.
       const next = pool[which ^ 1]!;
       sink.retire?.(next);
       buf.copy(next, 0, cut.to, cut.to + cut.carry);
       carry = cut.carry;
+      pending = fh.read(next, carry, FILE_READ_BYTES, null);
+      emit(buf, cut);
       which ^= 1;
     }
   } finally {
+    // A read may still be under way when the sink threw.
+    await pending.catch(() => undefined);
     await fh.close();
   }
   sink.end();

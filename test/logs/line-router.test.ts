@@ -238,7 +238,7 @@ async function fromFile(text: string) {
 }
 
 describe("log files", () => {
-  // A log several reads long (1 MB each), with an over-long line across a read boundary and no final newline.
+  // A log many reads long (256 KB each), with an over-long line across a read boundary and no final newline.
   const big = [
     asActionsLog(KEYWORDS),
     ...Array.from(
@@ -255,7 +255,7 @@ describe("log files", () => {
     "no newline at the end",
   ].join("\n");
 
-  // Exactly ten reads: the last one comes back empty.
+  // An exact multiple of the read size: the last read comes back empty.
   const exact = (() => {
     const lines = Array.from({ length: 95_000 }, (_, i) =>
       i % 5_000 === 4_999
