@@ -7,10 +7,10 @@ export const SMALL_HEAP_FROM_BYTES = 512 * 1024 * 1024;
 
 /**
  * Over a long log V8 lets the heap grow (a 32 MB young generation, old-generation garbage between full collections):
- * 127 MB of RSS on 1.2 GB and ~150 MB on 2 GB, where ~100 MB is enough with --optimize-for-size. On smaller logs that
- * flag costs about a tenth of the time and saves nothing, so it is set from SMALL_HEAP_FROM_BYTES on (half of the size
- * where the growth began to show), and for a pipe, whose size is unknown. V8 reads it as it goes: setting it before the
- * log is read is enough.
+ * 134 MB of peak RSS on a 2 GB log, where 92 MB is enough with --optimize-for-size (`npm run bench log-reader`, the
+ * last two CLI rows). On smaller logs that flag costs about a tenth of the time and saves nothing, so it is set from
+ * SMALL_HEAP_FROM_BYTES on (half of the size where the growth began to show), and for a pipe, whose size is unknown.
+ * V8 reads it as it goes: setting it before the log is read is enough.
  */
 export function keepsHeapSmall(logBytes: number | undefined): boolean {
   return logBytes === undefined || logBytes >= SMALL_HEAP_FROM_BYTES;
