@@ -189,6 +189,8 @@ function rounds<M extends string>(modes: readonly M[], file: string): Record<M, 
 
 export async function runLogReaderBench(): Promise<string> {
   const file = path.join(os.tmpdir(), `ci-medic-bench-${process.pid}.log`);
+  // The machine may be shared: its load, next to the figures, says how far to trust the times.
+  const loadBefore = os.loadavg()[0]!;
   try {
     const mb = generateLog(file) / (1024 * 1024);
     // A warm-up read puts the file in the page cache for every contender alike.
@@ -241,6 +243,8 @@ export async function runLogReaderBench(): Promise<string> {
       "## Log reader",
       "",
       machineLine(),
+      "",
+      `Load average (1 min) at the start ${loadBefore.toFixed(1)}, at the end ${os.loadavg()[0]!.toFixed(1)}, on ${os.cpus().length} cores: times measured on a busy machine vary a lot, and only the figures of one run compare.`,
       "",
       `Input: generated raw Actions log (timestamps, \`##[group]Run\` steps of 4,000 lines, ANSI colours, \\r progress, a deprecation warning every 500 lines, an error with a stack every 2,000, one failure at the end), ${m} MB, ${a} MB and ${gb} GB, page-cached. Each reader ran ${ROUNDS} times, rounds interleaved (the ${gb} GB rows once); the table gives the median time (and the range), the throughput at the median, and the highest peak RSS (\`process.resourceUsage().maxRSS\` of a child process running only that reader, its read of the log into memory included). The CLI (\`ci-medic diagnose <file>\`, with its heap policy, src/cli-heap.ts) reads the file on one thread, 256 KB at a time, the next read (on libuv's pool) overlapping the routing of the last; its targets are judged on the first row and, for memory, on the ${gb} GB row too. The app analyses a downloaded log of at most LOG_MAX_BYTES (20 MB) held in memory; the string row is the path before the bytes were passed through (the log decoded once, then encoded back by analyzeLog). The route rows run the reading and routing part of analyzeLog alone, to compare the line kinds computed in WebAssembly (teddy.wat \`classify\`) and in JavaScript (line-shape.ts), after the same SIMD scan.`,
       "",
