@@ -1,7 +1,7 @@
-import { ProbotOctokit } from "probot";
-import { githubMetricsPlugin } from "../observability/github-metrics.js";
+import { countGitHubErrors } from "../observability/github-metrics.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type NetworkFailure, networkFailureOf } from "./errors.js";
+import { githubOctokit } from "./octokit.js";
 
 // How ci-medic's Probot instances reach GitHub (the server's and the job thread's). Two settings keep an unreachable
 // GitHub (DNS failure, refused connection, TLS error, a host that never answers) from holding a job for minutes:
@@ -53,13 +53,13 @@ export function fetchWithAnswerTimeout(
   };
 }
 
-/** The Probot options for GitHub: the Octokit class (error metrics, retry settings) and the timed fetch. */
+/** The Probot options for GitHub: the Octokit class (error hook and metrics, retry settings) and the timed fetch. */
 export function githubClientOptions(metrics: Pick<Metrics, "githubApiErrors" | "githubUnreachable">) {
   const fetch = fetchWithAnswerTimeout(GITHUB_ANSWER_TIMEOUT_MS, {
     onUnreachable: (reason) => metrics.githubUnreachable.inc({ reason }),
   });
   // The function form: Probot passes its own options (auth, throttle, log) per instance, and these must survive it.
-  const Octokit = ProbotOctokit.plugin(githubMetricsPlugin(metrics)).defaults(
+  const Octokit = githubOctokit(countGitHubErrors(metrics)).defaults(
     (options: { retry?: object; request?: { fetch?: Fetch } }) => ({
       ...options,
       retry: { doNotRetry: DO_NOT_RETRY, retries: RETRIES, ...options.retry },

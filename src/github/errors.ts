@@ -1,5 +1,6 @@
-// Turns GitHub's expected failures into typed values. Only rate limits become a typed error: the queue re-runs the
-// job at `retryAt` (see src/queue/errors.ts, which looks for that property). Everything else propagates unchanged.
+// How ci-medic reads GitHub's failures, applied to every request by the error hook in octokit.ts. Only rate limits
+// become a typed error: the queue re-runs the job at `retryAt` (see src/queue/errors.ts, which looks for that
+// property). Everything else propagates unchanged, and callers branch on statusOf.
 
 /** GitHub refused for now; try again at `retryAt`. */
 export class RateLimitedError extends Error {
@@ -49,15 +50,6 @@ export function asRateLimited(error: unknown): RateLimitedError | undefined {
   if (status === undefined) return undefined;
   const retryAt = rateLimitRetryAt(status, headersOf(error));
   return retryAt ? new RateLimitedError(retryAt, status) : undefined;
-}
-
-/** Runs one GitHub call; a rate-limit answer becomes a RateLimitedError, anything else is rethrown as is. */
-export async function github<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw asRateLimited(error) ?? error;
-  }
 }
 
 /** Why GitHub could not be reached at all (no HTTP answer): a metric label and the words of the log and the analysis. */

@@ -101,9 +101,9 @@ async function startOutcome(
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const healthy = (async () => {
+  const healthy = (async (): Promise<"healthy" | undefined> => {
     for (let i = 0; i < 300; i++) {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null) return undefined;
       try {
         if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return "healthy";
       } catch {
@@ -111,6 +111,7 @@ async function startOutcome(
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    return undefined;
   })();
   if ((await Promise.race([exited, healthy])) === "healthy") {
     child.kill("SIGTERM");
