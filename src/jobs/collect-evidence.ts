@@ -51,7 +51,7 @@ export async function collectEvidence(
         item = unreadable(job, `The log of this job is no longer available (${download.kind}).`);
       } else {
         const green = await lastGreen(greens, job.name, log);
-        const analysis = await analyzeLog(download.text, {
+        const analysis = await analyzeLog(download.log, {
           steps: job.steps,
           repository: `${owner}/${repo}`,
           ...(green ? { baseline: green } : {}),
