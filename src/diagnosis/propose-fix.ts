@@ -104,6 +104,11 @@ export interface ProposeFixInput {
   /** The approver's hint from `/approve <note>`. */
   note?: string;
   extraInstructions?: string;
+  /**
+   * A follow-up attempt: the diff ci-medic already pushed (the files shown include it) and that `evidence` is the new
+   * failure of CI on it.
+   */
+  followUp?: { attempt: number; diffSoFar: string };
 }
 
 /** A safe message only: no model output, no key. */
@@ -142,6 +147,14 @@ export function buildFixPrompt(input: ProposeFixInput, nonce: string = newNonce(
     `files: ${d.files.join(", ")}`,
   ].join("\n");
   const parts = ["Propose a fix for this diagnosed CI failure.", "", dataBlock("diagnosis", diagnosis, nonce)];
+  if (input.followUp) {
+    parts.push(
+      "",
+      `This is attempt ${input.followUp.attempt}: ci-medic already pushed the change below for this diagnosis, and CI still fails (the logs below are of that new run). The files shown already contain the change. Propose only what is still needed to fix the same failure.`,
+      "",
+      dataBlock("the change already made", capMiddle(input.followUp.diffSoFar, 15_000), nonce),
+    );
+  }
   if (input.note?.trim())
     parts.push("", dataBlock("the approving maintainer's hint", input.note.trim().slice(0, MAX_NOTE_CHARS), nonce));
 

@@ -91,6 +91,7 @@ export function diagnoseRunJob(rt: Runtime): JobHandler {
         installationId: job.installationId,
         repository,
         fingerprint,
+        headRepository: analysis.headRepository,
         input,
         config,
         // Only the model reads the workflow file: fetched when it is actually asked.

@@ -39,6 +39,7 @@ CREATE TABLE "FixProposal" (
     "changes" TEXT NOT NULL,
     "contentHash" TEXT NOT NULL,
     "explanation" TEXT NOT NULL,
+    "testsAreWrong" BOOLEAN NOT NULL DEFAULT false,
     "reasons" TEXT,
     "requestedBy" TEXT NOT NULL,
     "note" TEXT,

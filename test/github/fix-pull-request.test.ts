@@ -1,8 +1,8 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { headMoved } from "../../src/fix/head-moved.js";
-import { type OpenFixInput, openFixPullRequest, readFilesAtSha } from "../../src/fix/open-fix-pr.js";
-import { testOctokit } from "./octokit.js";
+import { type OpenFixInput, openFixPullRequest, readFilesAtSha } from "../../src/github/fix-pull-request.js";
+import { headMoved } from "../../src/github/head-moved.js";
+import { testOctokit } from "../fix/octokit.js";
 
 const API = "https://api.github.com";
 const R = "/repos/acme/widgets";
