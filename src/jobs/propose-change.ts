@@ -122,6 +122,8 @@ export async function proposeChange(rt: Runtime, context: Context, req: Proposal
     log.info({ reasons }, "fix refused by validation");
     rt.metrics.approvalsRefused.inc({ reason: "validation" });
     await rt.db.fixProposal.update({ where: { id: row.id }, data: { state: "refused" } });
+    if (!req.followUp)
+      await showFixState(rt, context, fix, config, { state: "refused", reason: reasons[0] }, req.requestedBy);
     await reply(context, fix.thread, renderRefusal(reasons, attemptText));
     return { kind: "refused", reasons };
   }

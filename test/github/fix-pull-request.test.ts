@@ -131,6 +131,7 @@ describe("openFixPullRequest", () => {
       prNumber: 42,
       prUrl: "https://github.com/acme/widgets/pull/42",
       branch: "ci-medic/fix-123",
+      commitSha: "c".repeat(40),
     });
     expect(seen.bodies.blobs).toEqual([
       { content: "return a + b;\n", encoding: "utf-8" },
@@ -174,6 +175,7 @@ describe("openFixPullRequest", () => {
       prNumber: 41,
       prUrl: "https://github.com/acme/widgets/pull/41",
       branch: "ci-medic/fix-123",
+      commitSha: "f".repeat(40),
     });
   });
 
