@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import { JOB_KIND } from "../job-kinds.js";
 import type { JobQueue } from "../queue/types.js";
 
 // Housekeeping tasks. Each one is a single idempotent statement (or two), so running it twice, or two instances
@@ -53,7 +54,7 @@ export async function queueFixTimeouts(db: Db, queue: JobQueue, now = new Date()
   let queued = 0;
   for (const fix of overdue) {
     const result = await queue.enqueue({
-      kind: "fix-timeout",
+      kind: JOB_KIND.fixTimeout,
       dedupeKey: `fix-timeout:${fix.id}:${fix.tipSha}`,
       installationId: fix.installationId,
       repository: fix.repository,

@@ -1,10 +1,10 @@
 import { Context } from "probot";
 import { loadRepoConfig } from "../config/load-config.js";
+import type { EventJobPayload } from "../job-kinds.js";
 import { PermanentJobError } from "../queue/errors.js";
 import type { ClaimedJob } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
-import type { EventJobPayload } from "../webhooks/enqueue.js";
 import { endFix, showFixState, tellBothThreads } from "./fix-report.js";
 
 /** What the housekeeping schedule enqueues for a fix whose commit saw no run in time. */

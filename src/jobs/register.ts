@@ -1,3 +1,4 @@
+import { JOB_KIND, type JobKind } from "../job-kinds.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { commandJob } from "./command-job.js";
@@ -6,13 +7,13 @@ import { fixClosedJob, fixTimeoutJob } from "./fix-outcome.js";
 import { fixRunJob } from "./fix-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
 
-export function jobHandlers(rt: Runtime): Record<string, JobHandler> {
+export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
   return {
-    "diagnose-run": diagnoseRunJob(rt),
-    "mark-flaky": markFlakyJob(rt),
-    command: commandJob(rt),
-    "fix-run": fixRunJob(rt),
-    "fix-timeout": fixTimeoutJob(rt),
-    "fix-closed": fixClosedJob(rt),
+    [JOB_KIND.diagnoseRun]: diagnoseRunJob(rt),
+    [JOB_KIND.markFlaky]: markFlakyJob(rt),
+    [JOB_KIND.command]: commandJob(rt),
+    [JOB_KIND.fixRun]: fixRunJob(rt),
+    [JOB_KIND.fixTimeout]: fixTimeoutJob(rt),
+    [JOB_KIND.fixClosed]: fixClosedJob(rt),
   };
 }

@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { FIX_BRANCH_PREFIX } from "../fix/fix-branch.js";
+import { JOB_KIND } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
@@ -18,7 +19,7 @@ export function onPullRequestClosed(rt: Runtime) {
       return "ignored";
     }
     return enqueueEvent(rt, context, {
-      kind: "fix-closed",
+      kind: JOB_KIND.fixClosed,
       dedupeKey: `fix-closed:${repository.full_name}:${pr.number}:${context.id}`,
       installationId,
       repository: repository.full_name,

@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import { JOB_KIND } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 import { fixOfRun, isOwnRun } from "./own-run.js";
@@ -19,7 +20,7 @@ export function onWorkflowRunCompleted(rt: Runtime) {
     if (await fixOfRun(rt, repository, run)) {
       // Whatever the conclusion: a success may verify the fix, a failure may lead to the next attempt.
       return enqueueEvent(rt, context, {
-        kind: "fix-run",
+        kind: JOB_KIND.fixRun,
         dedupeKey: `fix-run:${repository}:${run.id}:${run.run_attempt}`,
         installationId,
         repository,
@@ -40,7 +41,7 @@ export function onWorkflowRunCompleted(rt: Runtime) {
         return "ignored";
       }
       await enqueueEvent(rt, context, {
-        kind: "mark-flaky",
+        kind: JOB_KIND.markFlaky,
         dedupeKey: `flaky:${repository}:${run.id}:${run.run_attempt}`,
         installationId,
         repository,
@@ -52,7 +53,7 @@ export function onWorkflowRunCompleted(rt: Runtime) {
       return "ignored";
     }
     const outcome = await enqueueEvent(rt, context, {
-      kind: "diagnose-run",
+      kind: JOB_KIND.diagnoseRun,
       dedupeKey: `diagnose:${repository}:${run.id}:${run.run_attempt}`,
       installationId,
       repository,
