@@ -48,7 +48,9 @@ export function renderProposal(view: ProposalView): string | undefined {
     );
   }
   const { files, added, removed } = view.stats;
-  const total = view.total ? ` Over all attempts: ${view.total.files} files, ${view.total.lines} lines changed.` : "";
+  const total = view.total
+    ? ` Over all attempts: ${view.total.files} file${view.total.files === 1 ? "" : "s"}, ${view.total.lines} lines changed.`
+    : "";
   parts.push(
     `**Validation:** passed: ${files} file${files === 1 ? "" : "s"}, +${added} −${removed} (limits: ${view.limits.maxFiles} files, ${view.limits.maxChangedLines} changed lines).${total} No protected path, lifecycle script, secret or weakened test.`,
   );

@@ -1,6 +1,7 @@
 import { Context } from "probot";
 import { loadRepoConfig } from "../config/load-config.js";
 import type { EventJobPayload } from "../job-kinds.js";
+import { inlineCode } from "../output/markdown.js";
 import { PermanentJobError } from "../queue/errors.js";
 import type { ClaimedJob } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
@@ -39,7 +40,7 @@ export function fixTimeoutJob(rt: Runtime): JobHandler {
       state: "unverifiable",
       reason: `no workflow ran on its commit within ${minutes} minutes`,
     });
-    const why = `No workflow ran on ci-medic's commit \`${tipSha.slice(0, 7)}\` within ${minutes} minutes (fix.verifyTimeoutMinutes), so ci-medic cannot verify ${fix.prUrl ?? "the fix"}. The usual cause: the workflows do not run for pull requests into \`${(fix.targetBranch ?? "its base branch").replace(/`/g, "")}\`.`;
+    const why = `No workflow ran on ci-medic's commit \`${tipSha.slice(0, 7)}\` within ${minutes} minutes (fix.verifyTimeoutMinutes), so ci-medic cannot verify ${fix.prUrl ?? "the fix"}. The usual cause: the workflows do not run for pull requests into ${inlineCode(fix.targetBranch ?? "its base branch")}.`;
     await tellBothThreads(context, fix, { thread: why, pr: why });
   };
 }

@@ -4,6 +4,7 @@ import type { RepoConfig } from "../config/schema.js";
 import type { JobEvidence } from "../diagnosis/types.js";
 import type { Fix } from "../generated/prisma/client.js";
 import { markReadyForReview } from "../github/fix-pull-request.js";
+import { inlineCode, link } from "../output/markdown.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange, attemptOf } from "./apply-change.js";
@@ -128,7 +129,7 @@ async function verifyIfComplete(rt: Runtime, context: Context, fix: Fix, config:
   context.log.info({ fixId: fix.id, attempts: fix.attempts }, "fix verified");
   await showFixState(rt, context, verified, config, { state: "verified", attempt: attemptOf(verified), jobs });
   if (fix.prNumber) {
-    const list = jobs.map((j) => `\`${j.replace(/`/g, "")}\``).join(", ");
+    const list = jobs.map((j) => inlineCode(j)).join(", ");
     await reply(
       context,
       fix.prNumber,
@@ -148,8 +149,8 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
 
   const evidence = await fixRunEvidence(rt, context, fix);
   const failedJobs = evidence.map((e) => e.jobName);
-  const jobList = failedJobs.length ? failedJobs.map((j) => `\`${j.replace(/`/g, "")}\``).join(", ") : "the workflow";
-  const failure = `${label} failed: ${jobList} in [${(run.name ?? "workflow").replace(/[[\]]/g, "")}](${run.html_url}).`;
+  const jobList = failedJobs.length ? failedJobs.map((j) => inlineCode(j)).join(", ") : "the workflow";
+  const failure = `${label} failed: ${jobList} in ${link(run.name ?? "workflow", run.html_url)}.`;
 
   const applied = await appliedChanges(rt, fix.id);
   const reasonToStop = sameFailureProblem(fix, run.workflow_id, evidence, cumulativeChanges(applied));
