@@ -43,6 +43,8 @@ export function fixRunJob(rt: Runtime): JobHandler {
 
     if (run.head_sha !== fix.tipSha) {
       const earlier = await rt.db.fixProposal.findFirst({ where: { fixId: fix.id, commitSha: run.head_sha } });
+      // The commit of an attempt whose push is still being recorded: come back once it is (the queue's backoff).
+      if (earlier?.state === "shown") throw new Error("a run of a fix commit whose push is not recorded yet");
       if (earlier) return log.info("skipped: a run of an earlier attempt's commit");
       return stopForForeignCommit(rt, context as unknown as Context, fix, run.head_sha);
     }
