@@ -429,6 +429,26 @@ describe("watching the fix branch", () => {
     expect(await app.db.fixProposal.findFirstOrThrow({ where: { attempt: 2 } })).toMatchObject({ state: "refused" });
   });
 
+  it("a failure in a job that did not fail originally stops the attempts without asking the model", async () => {
+    const fix = await seedOpenFix();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    failedJobOfRun(2001, 601, "lint");
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    stickyUpdates();
+    await app.receive("workflow_run", fixRun({ runId: 2001, conclusion: "failure" }));
+    await app.settle();
+    gh.done();
+    expect(original[0]).toContain("attempt 1 of 3 failed: `lint`");
+    expect(original[0]).toContain(
+      "the run failed in jobs that did not fail originally (lint), and nothing in their logs points at the fix's files, so ci-medic stops here",
+    );
+    expect(onFixPr).toEqual(original);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ state: "failed" });
+    expect(await app.db.fixProposal.count({ where: { attempt: 2 } })).toBe(0);
+  });
+
   it("a run of a commit ci-medic did not make (a maintainer's push) stops the attempts, in both threads", async () => {
     const fix = await seedOpenFix();
     gh.canGetToken();
