@@ -130,15 +130,26 @@ async function verifyIfComplete(rt: Runtime, context: Context, fix: Fix, config:
   const jobs = workflows.flatMap((w) => (w.jobs.length > 0 ? w.jobs : [w.name]));
   context.log.info({ fixId: fix.id, attempts: fix.attempts }, "fix verified");
   await showFixState(rt, context, verified, config, { state: "verified", attempt: attemptOf(verified), jobs });
+  const ready = fix.draftUntilVerified && fix.prNodeId ? await markReady(context, fix.prNodeId) : false;
   if (fix.prNumber) {
     const list = jobs.map((j) => inlineCode(j)).join(", ");
     await reply(
       context,
       fix.prNumber,
-      `ci-medic: **verified**. ${list} failed on the original commit and pass${jobs.length === 1 ? "es" : ""} on \`${fix.tipSha!.slice(0, 7)}\` (${attemptLabel(fix.attempts, fix.maxAttempts)}).${fix.draftUntilVerified ? " Marked ready for review." : ""}`,
+      `ci-medic: **verified**. ${list} failed on the original commit and pass${jobs.length === 1 ? "es" : ""} on \`${fix.tipSha!.slice(0, 7)}\` (${attemptLabel(fix.attempts, fix.maxAttempts)}).${ready ? " Marked ready for review." : ""}`,
     );
   }
-  if (fix.draftUntilVerified && fix.prNodeId) await markReadyForReview(context.octokit, fix.prNodeId);
+}
+
+/** Out of draft; the verdict is already stored and said, so a refusal is logged rather than retried. */
+async function markReady(context: Context, nodeId: string): Promise<boolean> {
+  try {
+    await markReadyForReview(context.octokit, nodeId);
+    return true;
+  } catch (error) {
+    context.log.warn({ err: error }, "could not mark the verified fix pull request ready for review");
+    return false;
+  }
 }
 
 async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: Fix, config: RepoConfig): Promise<void> {
