@@ -157,7 +157,10 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
   const run = context.payload.workflow_run;
   const label = attemptLabel(fix.attempts, fix.maxAttempts);
   // A second failing workflow of the same commit: the next attempt is already shown (or the chain already ended).
-  const pending = await rt.db.fixProposal.findFirst({ where: { fixId: fix.id, attempt: { gt: fix.attempts } } });
+  // (A draft is a proposal whose comment was never posted, the job having died: it is made again.)
+  const pending = await rt.db.fixProposal.findFirst({
+    where: { fixId: fix.id, attempt: { gt: fix.attempts }, state: { not: "draft" } },
+  });
   if (pending) return context.log.info("skipped: the next attempt for this commit is already proposed");
 
   const evidence = await fixRunEvidence(rt, context, fix);
