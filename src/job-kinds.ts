@@ -13,6 +13,8 @@ export const JOB_KIND = {
   fixTimeout: "fix-timeout",
   /** A fix pull request merged or closed. */
   fixClosed: "fix-closed",
+  /** The App's own work (src/recovery/schedule.ts): ask GitHub to redeliver failed webhook deliveries. */
+  recoverDeliveries: "recover-deliveries",
 } as const;
 
 export type JobKind = (typeof JOB_KIND)[keyof typeof JOB_KIND];
