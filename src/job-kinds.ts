@@ -7,6 +7,12 @@ export const JOB_KIND = {
   diagnoseRun: "diagnose-run",
   markFlaky: "mark-flaky",
   command: "command",
+  /** A completed run on one of ci-medic's fix branches: evidence about the fix. */
+  fixRun: "fix-run",
+  /** No run of a fix commit within fix.verifyTimeoutMinutes (queued by the housekeeping schedule). */
+  fixTimeout: "fix-timeout",
+  /** A fix pull request merged or closed. */
+  fixClosed: "fix-closed",
   /** The App's own work (src/recovery/schedule.ts): ask GitHub to redeliver failed webhook deliveries. */
   recoverDeliveries: "recover-deliveries",
 } as const;

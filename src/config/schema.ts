@@ -97,6 +97,14 @@ export const configSchema = z
             deniedPaths: globs().default([]),
             allowTestEdits: bool().default(false),
             draft: bool().default(false),
+            /** Attempts per diagnosis, the first included; 1 turns follow-up attempts off. */
+            maxAttempts: number(1, 5, { int: true }).default(3),
+            /** Push follow-up attempts without a new /approve (the first attempt always needs one). */
+            autoApplyFollowUps: bool().default(false),
+            /** Open the fix PR as a draft and mark it ready for review once CI verified it. */
+            draftUntilVerified: bool().default(true),
+            /** No run of the fix commit within this time: the fix is reported as not verifiable. */
+            verifyTimeoutMinutes: number(5, 1440, { int: true }).default(30),
           },
           { error: "expected a mapping" },
         )
@@ -108,6 +116,10 @@ export const configSchema = z
           deniedPaths: [],
           allowTestEdits: false,
           draft: false,
+          maxAttempts: 3,
+          autoApplyFollowUps: false,
+          draftUntilVerified: true,
+          verifyTimeoutMinutes: 30,
         }),
       llm: z
         .object(

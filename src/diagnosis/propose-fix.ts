@@ -106,6 +106,11 @@ export interface ProposeFixInput {
   /** The approver's hint from `/approve <note>`. */
   note?: string;
   extraInstructions?: string;
+  /**
+   * A follow-up attempt: the diff ci-medic already pushed (the files shown include it) and that `evidence` is the new
+   * failure of CI on it.
+   */
+  followUp?: { attempt: number; diffSoFar: string };
 }
 
 /** A safe message only: no model output, no key. */
@@ -145,6 +150,14 @@ export function buildFixPrompt(input: ProposeFixInput, nonce: string = newNonce(
   ].join("\n");
   // Outbound secret filter: every block is redacted, and files that hold secrets by convention are never sent.
   const parts = ["Propose a fix for this diagnosed CI failure.", "", dataBlock("diagnosis", redact(diagnosis), nonce)];
+  if (input.followUp) {
+    parts.push(
+      "",
+      `This is attempt ${input.followUp.attempt}: ci-medic already pushed the change below for this diagnosis, and CI still fails (the logs below are of that new run). The files shown already contain the change. Propose only what is still needed to fix the same failure.`,
+      "",
+      dataBlock("the change already made", redact(capMiddle(input.followUp.diffSoFar, 15_000)), nonce),
+    );
+  }
   if (input.note?.trim())
     parts.push(
       "",

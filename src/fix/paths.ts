@@ -61,14 +61,30 @@ function pathShapeProblem(raw: string): string | undefined {
   return undefined;
 }
 
-/** Paths ci-medic never changes, whatever the config says: they run code with secrets or decide who reviews. */
+/**
+ * Paths ci-medic never changes, whatever the config says: they run code with secrets, decide who reviews, or download
+ * the toolchain CI runs. `.github/**` as a whole: workflows, local actions, dependabot.yml, ci-medic's own config.
+ */
 export const BUILT_IN_DENIED = [
-  ".github/workflows/**",
-  ".github/actions/**",
+  ".github/**",
   "CODEOWNERS",
-  ".github/CODEOWNERS",
   "docs/CODEOWNERS",
   ".gitmodules",
+  // Toolchain wrappers and what they download: a changed URL or checksum runs someone else's build tool.
+  "gradlew",
+  "gradlew.bat",
+  "gradle-wrapper.jar",
+  "gradle-wrapper.properties",
+  "mvnw",
+  "mvnw.cmd",
+  "maven-wrapper.jar",
+  "maven-wrapper.properties",
+  "MavenWrapperDownloader.java",
+  ".mvn/**",
+  "sbt",
+  "sbtw",
+  "bazelisk",
+  ".bazelversion",
 ];
 
 /**

@@ -1,7 +1,7 @@
 import cron from "node-cron";
 import type { Db } from "../db/client.js";
 import type { JobQueue } from "../queue/types.js";
-import { expireApprovals, purgeExpiredData, requeueStuckJobs, vacuum } from "./tasks.js";
+import { expireApprovals, purgeExpiredData, queueFixTimeouts, requeueStuckJobs, vacuum } from "./tasks.js";
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -30,6 +30,11 @@ export function scheduleHousekeeping(deps: { db: Db; queue: JobQueue; retentionD
       "*/5 * * * *",
       run("requeue-stuck-jobs", () => requeueStuckJobs(queue)),
       opts("stuck-jobs"),
+    ),
+    cron.schedule(
+      "*/5 * * * *",
+      run("fix-timeouts", () => queueFixTimeouts(db, queue)),
+      opts("fix-timeouts"),
     ),
     cron.schedule(
       "43 4 * * 0",

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.js";
+import { JOB_KIND } from "../job-kinds.js";
 import type { JobQueue } from "../queue/types.js";
 
 // Housekeeping tasks. Each one is a single idempotent statement (or two), so running it twice, or two instances
@@ -38,4 +39,28 @@ export async function vacuum(db: Db) {
   await db.$executeRawUnsafe("VACUUM");
   await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
   return { vacuumed: true };
+}
+
+/**
+ * Fixes whose latest commit saw no run by its deadline: a job each (one per commit, by its dedupe key) says so in the
+ * threads. The job checks again, so a run arriving meanwhile wins.
+ */
+export async function queueFixTimeouts(db: Db, queue: JobQueue, now = new Date()) {
+  const overdue = await db.fix.findMany({
+    where: { state: "verifying", verifyDeadline: { lt: now }, tipSha: { not: null } },
+    select: { id: true, installationId: true, repository: true, tipSha: true },
+    take: 100,
+  });
+  let queued = 0;
+  for (const fix of overdue) {
+    const result = await queue.enqueue({
+      kind: JOB_KIND.fixTimeout,
+      dedupeKey: `fix-timeout:${fix.id}:${fix.tipSha}`,
+      installationId: fix.installationId,
+      repository: fix.repository,
+      payload: { fixId: fix.id, tipSha: fix.tipSha },
+    });
+    if (result.created) queued++;
+  }
+  return { fixTimeoutsQueued: queued };
 }

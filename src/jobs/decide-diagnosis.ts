@@ -34,6 +34,8 @@ export async function decideDiagnosis(
     installationId: number;
     repository: string;
     fingerprint: string;
+    /** The run's head repository (null when GitHub does not say): a fork's diagnosis is never reused for it. */
+    headRepository?: string | null;
     input: DiagnosisInput;
     config: RepoConfig;
     workflowFile?: () => Promise<string | undefined>;
@@ -42,12 +44,17 @@ export async function decideDiagnosis(
   const { db } = rt;
   const previous = await db.runAnalysis.findMany({
     where: { repository: args.repository, fingerprint: args.fingerprint, id: { not: args.analysisId } },
-    select: { createdAt: true, diagnosis: true },
+    select: { createdAt: true, diagnosis: true, headRepository: true },
     orderBy: { createdAt: "asc" },
   });
   const since = previous[0]?.createdAt;
   const seen = since ? { count: previous.length + 1, since } : undefined;
-  const earlier = [...previous].reverse().find((p) => p.diagnosis && p.diagnosis.source !== "deterministic")?.diagnosis;
+  // Trust follows provenance: a diagnosis written from a fork's log (or a run of unknown origin) may carry what the
+  // fork's author put in it, so it is never reused for a failure on the base repository's own branches.
+  const fromBase = (headRepository: string | null | undefined) =>
+    !!headRepository && headRepository.toLowerCase() === args.repository.toLowerCase();
+  const reusable = fromBase(args.headRepository) ? previous.filter((p) => fromBase(p.headRepository)) : previous;
+  const earlier = [...reusable].reverse().find((p) => p.diagnosis && p.diagnosis.source !== "deterministic")?.diagnosis;
   if (earlier) {
     return {
       reused: true,

@@ -109,6 +109,7 @@ function diagnoseRun(rt: Runtime): JobHandler {
         installationId: job.installationId,
         repository,
         fingerprint,
+        headRepository: analysis.headRepository,
         input,
         config,
         // Only the model reads the workflow file: fetched when it is actually asked.

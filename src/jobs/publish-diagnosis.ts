@@ -32,6 +32,10 @@ export interface ApprovalView {
   by: string;
   prUrl?: string;
   reason?: string;
+  /** The fix chain's attempt, for "attempt 2 of 3". */
+  attempt?: { n: number; max: number };
+  /** Jobs named by the state: those that failed before and pass now (verified), or still fail (failed). */
+  jobs?: string[];
 }
 
 /** What the renderers take, from stored rows only, so every later update shows the same diagnosis. */

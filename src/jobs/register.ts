@@ -4,6 +4,8 @@ import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { commandJob } from "./command-job.js";
 import { diagnoseRunJob } from "./diagnose-run.js";
+import { fixClosedJob, fixTimeoutJob } from "./fix-outcome.js";
+import { fixRunJob } from "./fix-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
 import { recoverDeliveriesJob } from "./recover-deliveries.js";
 import { withTimeBudget } from "./time-budget.js";
@@ -14,6 +16,9 @@ export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
     [JOB_KIND.markFlaky]: withTimeBudget(namingUnreachable(markFlakyJob(rt))),
     [JOB_KIND.command]: withTimeBudget(namingUnreachable(commandJob(rt))),
     [JOB_KIND.recoverDeliveries]: withTimeBudget(namingUnreachable(recoverDeliveriesJob(rt))),
+    [JOB_KIND.fixRun]: withTimeBudget(namingUnreachable(fixRunJob(rt))),
+    [JOB_KIND.fixTimeout]: withTimeBudget(namingUnreachable(fixTimeoutJob(rt))),
+    [JOB_KIND.fixClosed]: withTimeBudget(namingUnreachable(fixClosedJob(rt))),
   };
 }
 

@@ -28,6 +28,16 @@ export async function rejectDiagnosis(rt: Runtime, request: CommandRequest, conf
       state: "rejected",
     },
   });
+  // A change shown but not yet pushed is withdrawn; applyChange checks for this /reject again right before a push.
+  const fix = await rt.db.fix.findUnique({ where: { analysisId: analysis.id } });
+  if (fix) {
+    await rt.db.fixProposal.updateMany({ where: { fixId: fix.id, state: "shown" }, data: { state: "rejected" } });
+    if (fix.state === "verifying" || fix.state === "unverifiable")
+      await rt.db.fix.update({
+        where: { id: fix.id },
+        data: { state: "stopped", detail: `declined by ${actor.login}` },
+      });
+  }
   await refreshComment(rt, context, analysis, thread, config, {
     state: "rejected",
     by: actor.login,

@@ -121,7 +121,33 @@ function approvalLine(view: DiagnosisView, maxText: number): string | undefined 
   if (!a) return undefined;
   const who = inlineCode(cutEnd(a.by, 100));
   const reason = a.reason ? `: ${safeInline(cutEnd(a.reason, Math.min(maxText, 1_000)))}` : "";
+  const pr = a.prUrl ? link("fix pull request", a.prUrl) : "the fix pull request";
+  const attempt = a.attempt && a.attempt.max > 1 ? ` (attempt ${a.attempt.n} of ${a.attempt.max})` : "";
+  const jobs = (a.jobs ?? [])
+    .slice(0, 20)
+    .map((j) => inlineCode(cutEnd(j, 200)))
+    .join(", ");
   switch (a.state) {
+    case "proposed":
+      return `**Fix:** requested by ${who}; the proposed change${attempt} is shown in the thread. Nothing is pushed until \`/approve\`.`;
+    case "verifying":
+      return `**Fix:** approved by ${who}; ${pr} opened${attempt}. Waiting for CI on it.`;
+    case "verified":
+      return `**Fix:** ${pr} is **verified**${attempt}${jobs ? `: ${jobs} failed before and pass${a.jobs!.length === 1 ? "es" : ""} now` : ""}.`;
+    case "retrying":
+      return `**Fix:** ${pr} still fails${jobs ? ` in ${jobs}` : ""}; the next change${attempt} is shown in the thread for approval.`;
+    case "fix-failed":
+      return `**Fix:** ${pr} **failed**${attempt}${jobs ? `: ${jobs} still fail${a.jobs!.length === 1 ? "s" : ""}` : ""}${reason}. It is left to people.`;
+    case "unverifiable":
+      return `**Fix:** ${pr} **cannot be verified**${reason}.`;
+    case "stopped":
+      return `**Fix:** ${pr}: automatic attempts **stopped**${reason}.`;
+    case "suggested":
+      return `**Fix:** approved by ${who} and posted as a patch (a fork's pull request); it **cannot be verified** by ci-medic.`;
+    case "merged":
+      return `**Fix:** ${pr} was merged.`;
+    case "closed":
+      return `**Fix:** ${pr} was closed without merging.`;
     case "opened":
       return `**Fix:** requested by ${who}; ${a.prUrl ? link("fix pull request", a.prUrl) : "a fix pull request"} opened.`;
     case "pending":

@@ -17,8 +17,18 @@ export interface DiagnosisView {
   diagnosis: Diagnosis;
   seen?: { count: number; since: Date };
   flaky?: boolean;
-  /** State of a fix request: pending | opened | refused | failed | rejected | expired. */
-  approval?: { state: string; by: string; prUrl?: string; reason?: string };
+  /**
+   * State of a fix request: pending | opened | refused | failed | rejected | expired, or of its fix chain: proposed |
+   * verifying | verified | retrying | fix-failed | unverifiable | stopped | suggested | merged | closed.
+   */
+  approval?: {
+    state: string;
+    by: string;
+    prUrl?: string;
+    reason?: string;
+    attempt?: { n: number; max: number };
+    jobs?: string[];
+  };
   /** 0..1: below it, no fix is offered. */
   minConfidence: number;
 }

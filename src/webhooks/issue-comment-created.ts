@@ -5,9 +5,10 @@ import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
 /**
- * One job per thread, command, commenter and minute: fifty `/approve` comments in a burst make one permission look-up
- * and one reply, not fifty. Per commenter, so someone without access cannot swallow a maintainer's command; per
- * minute, so a later command (a retry with a hint) is its own job.
+ * One job per thread, command, commenter and ten seconds: fifty `/approve` comments in a burst make one permission
+ * look-up and one reply, not fifty. Per commenter, so someone without access cannot swallow a maintainer's command.
+ * Ten seconds, not more, because `/approve` has two steps: the second one comes after the model's change was shown
+ * (a model call and a person reading a diff later), and must never be taken for a copy of the first.
  */
 export function commandDedupeKey(
   repository: string,
@@ -16,9 +17,11 @@ export function commandDedupeKey(
   comment: { id: number; created_at?: string; user?: { id: number } | null },
 ): string {
   const at = Date.parse(comment.created_at ?? "");
-  const minute = Math.floor((Number.isNaN(at) ? Date.now() : at) / 60_000);
-  return `command:${repository}:${thread}:${command}:${comment.user?.id ?? comment.id}:${minute}`;
+  const window = Math.floor((Number.isNaN(at) ? Date.now() : at) / COALESCE_MS);
+  return `command:${repository}:${thread}:${command}:${comment.user?.id ?? comment.id}:${window}`;
 }
+
+const COALESCE_MS = 10_000;
 
 /** `/approve`, `/reject`, `/diagnose`, `/ci-medic help` in a new comment (edits never count: `.created` only). */
 export function onIssueCommentCreated(rt: Runtime) {

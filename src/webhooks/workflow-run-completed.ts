@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { JOB_KIND } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
-import { isOwnRun } from "./own-run.js";
+import { fixOfRun, isOwnRun } from "./own-run.js";
 
 const DIAGNOSED_CONCLUSIONS = new Set(["failure", "timed_out"]);
 
@@ -16,6 +16,15 @@ export function onWorkflowRunCompleted(rt: Runtime) {
     if (!installationId) {
       log.debug("skipped: no installation in the payload");
       return "ignored";
+    }
+    if (await fixOfRun(rt, repository, run)) {
+      // Whatever the conclusion: a success may verify the fix, a failure may lead to the next attempt.
+      return enqueueEvent(rt, context, {
+        kind: JOB_KIND.fixRun,
+        dedupeKey: `fix-run:${repository}:${run.id}:${run.run_attempt}`,
+        installationId,
+        repository,
+      });
     }
     if (await isOwnRun(rt, run)) {
       log.debug("skipped: a run ci-medic itself caused");

@@ -206,20 +206,60 @@ function repliesInThread() {
   return replies;
 }
 
+/** The first /approve: the model's change is validated and shown in the thread; returns the comment that shows it. */
+/** A comment written after the change was shown: another ten-second window than the first /approve's. */
+const LATER = "2030-01-01T00:00:00Z";
+
+async function showProposal(over: { body?: string } = {}) {
+  await readyToApprove();
+  const prompts = modelAnswers(GOOD_FIX);
+  let sticky = "";
+  gh.expectsCommentUpdate(COMMENT_ID, (b) => (sticky = b.body));
+  const replies = repliesInThread();
+  await app.receive("issue_comment", issueComment({ body: over.body ?? "/approve", commentId: 6001 }));
+  await app.settle();
+  gh.done();
+  return { shown: replies[0] ?? "", prompts, sticky };
+}
+
+/** The second /approve, once the change is shown: only config, permission and the head are asked before the push. */
+function approvesAgain() {
+  gh.hasNoConfig();
+  hasPermission("maintainer", "write");
+  prHeadIs(HEAD_SHA);
+}
+
 describe("/approve", () => {
-  it("from a writer: the model's edit is validated and becomes one commit on a fix branch and a pull request", async () => {
-    await readyToApprove();
-    const prompts = modelAnswers(GOOD_FIX);
+  it("the first /approve shows the validated diff and creates no branch; the second pushes exactly what was shown", async () => {
+    const { shown, prompts, sticky } = await showProposal({ body: "/approve the test is right, fix the code" });
+    // Shown: the diff per file, the verdict, the hash, and what /approve will do. No ref, no blob, no pull request
+    // (nock refuses any request not mocked, and gh.done() passed).
+    expect(shown).toContain("### ci-medic: proposed fix (attempt 1 of 3)");
+    expect(shown).toContain("```diff");
+    expect(shown).toContain("-  return a - b;");
+    expect(shown).toContain("+  return a + b;");
+    expect(shown).toContain("**Validation:** passed: 1 file, +1 −1");
+    expect(shown).toContain(`Reply \`/approve\` to push exactly this change`);
+    expect(shown).not.toContain("files your CI executes");
+    expect(sticky).toContain("Nothing is pushed until `/approve`");
+    expect(JSON.stringify(prompts[0])).toContain("the test is right, fix the code");
+    const proposal = await app.db.fixProposal.findFirstOrThrow();
+    expect(proposal).toMatchObject({ state: "shown", attempt: 1, parentSha: HEAD_SHA, commentId: 9999n });
+    expect(shown).toContain(proposal.contentHash.slice(0, 12));
+    expect(await app.db.approval.count()).toBe(0);
+
+    approvesAgain();
     const bodies = expectsFixPullRequest(77);
     let diagnosisComment = "";
     gh.expectsCommentUpdate(COMMENT_ID, (b) => (diagnosisComment = b.body));
     const replies = repliesInThread();
-
-    await app.receive("issue_comment", issueComment({ body: "/approve the test is right, fix the code" }));
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
     await app.settle();
     gh.done();
 
-    expect(bodies.blob).toEqual({ content: SUM_TS.replace("a - b", "a + b"), encoding: "utf-8" });
+    const [change] = JSON.parse(proposal.changes);
+    expect(bodies.blob).toEqual({ content: change.after, encoding: "utf-8" });
+    expect(change.after).toBe(SUM_TS.replace("a - b", "a + b"));
     expect(bodies.tree).toEqual({
       base_tree: "tree0",
       tree: [{ path: "src/sum.ts", mode: "100644", type: "blob", sha: "blob1" }],
@@ -227,10 +267,11 @@ describe("/approve", () => {
     expect(bodies.commit.parents).toEqual([HEAD_SHA]);
     expect(bodies.commit.message).toContain("Approved-by: maintainer");
     expect(bodies.ref).toEqual({ ref: `refs/heads/ci-medic/fix-${RUN_ID}`, sha: "c".repeat(40) });
-    expect(bodies.pull).toMatchObject({ head: `ci-medic/fix-${RUN_ID}`, base: "feature", draft: false });
+    // fix.draftUntilVerified (default): a draft until CI verified it.
+    expect(bodies.pull).toMatchObject({ head: `ci-medic/fix-${RUN_ID}`, base: "feature", draft: true });
     expect(bodies.pull.body).toContain("Approved by @maintainer");
-    expect(JSON.stringify(prompts[0])).toContain("the test is right, fix the code");
     expect(diagnosisComment).toContain(`https://github.com/${OWNER}/${REPO}/pull/77`);
+    expect(diagnosisComment).toContain("Waiting for CI on it");
     expect(replies).toEqual([expect.stringContaining(`Opened https://github.com/${OWNER}/${REPO}/pull/77`)]);
     expect(await app.db.approval.findFirstOrThrow()).toMatchObject({
       actor: "maintainer",
@@ -238,26 +279,122 @@ describe("/approve", () => {
       state: "opened",
       fixPrNumber: 77,
     });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({
+      state: "verifying",
+      branch: `ci-medic/fix-${RUN_ID}`,
+      prNumber: 77,
+      tipSha: "c".repeat(40),
+      attempts: 1,
+      draftUntilVerified: true,
+    });
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "applied", commitSha: "c".repeat(40) });
   });
 
-  it("fifty /approve comments in a burst make one job: one permission look-up, one pull request, one reply", async () => {
+  it("a change to files CI executes is pointed out in plain words above the diff", async () => {
     await readyToApprove();
-    modelAnswers(GOOD_FIX);
+    hasFile("package.json", '{\n  "name": "sum",\n  "version": "1.0.0"\n}\n');
+    modelAnswers({
+      ...GOOD_FIX,
+      edits: [
+        ...GOOD_FIX.edits,
+        { path: "package.json", kind: "replace", search: '"1.0.0"', replace: '"1.0.1"', content: "" },
+        { path: "conftest.py", kind: "create", search: "", replace: "", content: "import os\n" },
+      ],
+    });
+    gh.api.get(`${R}/contents/conftest.py`).query({ ref: HEAD_SHA }).reply(404, { message: "Not Found" });
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve" }));
+    await app.settle();
+    gh.done();
+    const shown = replies[0]!;
+    const notice = shown.indexOf("This change modifies files your CI executes:");
+    expect(notice).toBeGreaterThan(0);
+    expect(notice).toBeLessThan(shown.indexOf("```diff"));
+    expect(shown).toContain("`package.json` (package manifest or lockfile)");
+    expect(shown).toContain("`conftest.py` (test set-up or test runner configuration)");
+  });
+
+  it("/approve <hint> after a change was shown makes a new proposal to show, not a push", async () => {
+    await showProposal();
+    approvesAgain(); // the head is checked before the model is asked again
+    hasFile("src/sum.ts", SUM_TS);
+    const prompts = modelAnswers(GOOD_FIX);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve keep it minimal", commentId: 6003, at: LATER }));
+    await app.settle();
+    expect(replies[0]).toContain("### ci-medic: proposed fix");
+    expect(JSON.stringify(prompts[0])).toContain("keep it minimal");
+    const states = (await app.db.fixProposal.findMany({ orderBy: { id: "asc" } })).map((p) => p.state);
+    expect(states).toEqual(["superseded", "shown"]);
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ state: "proposed", branch: null });
+  });
+
+  it("an approval after the head moved pushes nothing and asks to look again", async () => {
+    await showProposal();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs("d".repeat(40));
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(replies[0]).toContain("new commits arrived");
+    expect(replies[0]).toContain("nothing was pushed");
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "superseded", commitSha: null });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ state: "proposed", branch: null });
+  });
+
+  it("an approval on a closed pull request pushes nothing", async () => {
+    await showProposal();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    gh.api.get(`${R}/pulls/${PR}`).reply(200, { number: PR, state: "closed", head: { sha: HEAD_SHA, ref: "feature" } });
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(replies[0]).toContain("This pull request is closed, so ci-medic pushed nothing.");
+    expect(await app.db.approval.count()).toBe(0);
+  });
+
+  it("an approval after /reject pushes nothing, even for a change shown before the /reject", async () => {
+    await showProposal();
+    // The /reject arrives while the approval is queued: applyChange checks for it right before the push.
+    const analysis = await app.db.runAnalysis.findFirstOrThrow();
+    await app.db.approval.create({
+      data: { analysisId: analysis.id, action: "reject", actor: "lead", headSha: HEAD_SHA, state: "rejected" },
+    });
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(replies[0]).toContain("declined this fix with `/reject` after it was shown, so nothing was pushed");
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "rejected", commitSha: null });
+  });
+
+  it("a burst of /approve comments after the change was shown makes one job: one look-up, one push, one reply", async () => {
+    await showProposal();
+    approvesAgain();
     const bodies = expectsFixPullRequest(77);
     gh.expectsCommentUpdate(COMMENT_ID);
     const replies = repliesInThread();
 
-    for (let i = 0; i < 50; i++)
-      await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6000 + i }));
+    for (let i = 0; i < 9; i++)
+      await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 7000 + i, at: LATER }));
     await app.settle();
     gh.done();
-    expect(await app.db.job.count({ where: { kind: "command" } })).toBe(1);
+    expect(await app.db.job.count({ where: { kind: "command" } })).toBe(2); // the one that showed the change, and this
     expect(bodies.pulls).toBe(1);
     expect(replies).toEqual([expect.stringMatching(/^Opened /)]);
     expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
+    expect(await app.db.fixProposal.count()).toBe(1);
   });
 
-  it("an outsider's /approve burst does not swallow a maintainer's /approve in the same minute", async () => {
+  it("an outsider's /approve burst does not swallow a maintainer's /approve within the same ten seconds", async () => {
     await seedDiagnosis({ flaky: true });
     gh.canGetToken();
     gh.hasNoConfig().hasNoConfig();
@@ -380,7 +517,10 @@ describe("/approve", () => {
     gh.done();
     expect(replies[0]).toContain("refused the proposed fix");
     expect(replies[0]).toContain("src/sum.ts");
-    expect(await app.db.approval.findFirstOrThrow()).toMatchObject({ state: "refused" });
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({
+      state: "refused",
+      reasons: expect.stringContaining("its search text was not found in src/sum.ts"),
+    });
   });
 
   it("a prompt-injected patch touching the workflow to print secrets is refused", async () => {
@@ -462,19 +602,53 @@ describe("/approve", () => {
     expect(replies[0]).toContain("```diff");
     expect(replies[0]).toContain("-  return a - b;");
     expect(replies[0]).toContain("+  return a + b;");
-    expect(await app.db.approval.findFirstOrThrow()).toMatchObject({ state: "suggested" });
+    expect(replies[0]).toContain("ci-medic cannot verify this change");
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ state: "suggested", branch: null });
+  });
+
+  it("a run whose head repository is unknown (null) gets a patch in the thread, never a branch", async () => {
+    await app.db.runAnalysis.create({
+      data: {
+        installationId: INSTALLATION_ID,
+        repository: `${OWNER}/${REPO}`,
+        runId: 999n,
+        runAttempt: 1,
+        workflowId: 1n,
+        workflowName: "Other",
+        headSha: "0".repeat(40),
+        event: "push",
+        runUrl: "https://github.com/x",
+        status: "skipped",
+      },
+    });
+    const analysis = await seedDiagnosis();
+    await app.db.runAnalysis.update({ where: { id: analysis.id }, data: { headRepository: null } });
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    hasFile("src/sum.ts", SUM_TS);
+    modelAnswers(GOOD_FIX);
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve" }));
+    await app.settle();
+    gh.done();
+    expect(replies[0]).toContain("```diff");
+    expect(replies[0]).toContain("cannot verify this change");
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ state: "suggested", branch: null });
   });
 
   it("the check run's Open fix PR button does what /approve does", async () => {
     await readyToApprove();
     modelAnswers(GOOD_FIX);
-    const bodies = expectsFixPullRequest(78);
     gh.expectsCommentUpdate(COMMENT_ID);
-    repliesInThread();
+    const replies = repliesInThread();
     await app.receive("check_run", checkRunRequestedAction({ checkRunId: 7001 }));
     await app.settle();
     gh.done();
-    expect(bodies.pull.head).toBe(`ci-medic/fix-${RUN_ID}`);
+    // Like a first /approve: the change is shown, nothing is pushed yet.
+    expect(replies[0]).toContain("### ci-medic: proposed fix");
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "shown", requestedBy: "maintainer" });
   });
 });
 

@@ -115,6 +115,16 @@ describe("validatePatch", () => {
     "CODEOWNERS",
     ".github/CODEOWNERS",
     "docs/CODEOWNERS",
+    ".github/dependabot.yml",
+    ".github/ci-medic.yml",
+    ".github/scripts/release.sh",
+    "gradlew",
+    "sub/gradlew.bat",
+    "gradle/wrapper/gradle-wrapper.properties",
+    "gradle/wrapper/gradle-wrapper.jar",
+    "mvnw",
+    ".mvn/wrapper/maven-wrapper.properties",
+    ".mvn/extensions.xml",
   ])("refuses protected path %s", (path) => {
     expect(refused(propose({ path, content: "x\n" }))[0]).toMatch(/is a protected path/);
   });
@@ -127,7 +137,7 @@ describe("validatePatch", () => {
       ),
     );
     expect(reasons).toEqual([
-      ".github/workflows/ci.yml is a protected path (.github/workflows/**); ci-medic does not change it.",
+      ".github/workflows/ci.yml is a protected path (.github/**); ci-medic does not change it.",
     ]);
   });
 

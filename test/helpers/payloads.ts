@@ -100,6 +100,8 @@ export interface CommentOptions {
   /** The thread is a pull request (issue_comment on a PR carries `issue.pull_request`). */
   isPr?: boolean;
   action?: "created" | "edited";
+  /** The comment's `created_at` (commands are coalesced per ten seconds of it); the example's date otherwise. */
+  at?: string;
 }
 
 function reactions(path: string): Json {
@@ -118,6 +120,7 @@ export function issueComment(opts: CommentOptions): Json {
     type: opts.userType ?? "User",
   };
   payload.comment.performed_via_github_app = null;
+  if (opts.at) payload.comment.created_at = payload.comment.updated_at = opts.at;
   // The example predates fields the webhook schema now requires: `reactions` on the comment and the issue, the
   // issue's `active_lock_reason` and each label's `description`.
   payload.comment.reactions ??= reactions(`issues/comments/${payload.comment.id}`);

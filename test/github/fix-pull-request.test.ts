@@ -1,7 +1,8 @@
 import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { headMoved } from "../../src/fix/head-moved.js";
-import { type OpenFixInput, openFixPullRequest, readFilesAtSha } from "../../src/fix/open-fix-pr.js";
+import { type OpenFixInput, openFixPullRequest, readFilesAtSha } from "../../src/github/fix-pull-request.js";
+import { headMoved } from "../../src/github/head-moved.js";
+import { testOctokit } from "../fix/octokit.js";
 import {
   basicError,
   contentDirectory,
@@ -12,7 +13,6 @@ import {
   gitTree,
   pull,
 } from "../helpers/github-objects.js";
-import { testOctokit } from "./octokit.js";
 
 const API = "https://api.github.com";
 const R = "/repos/acme/widgets";
@@ -154,6 +154,7 @@ describe("openFixPullRequest", () => {
       prNumber: 42,
       prUrl: "https://github.com/acme/widgets/pull/42",
       branch: "ci-medic/fix-123",
+      commitSha: "c".repeat(40),
     });
     expect(seen.bodies.blobs).toEqual([
       { content: "return a + b;\n", encoding: "utf-8" },
@@ -200,6 +201,7 @@ describe("openFixPullRequest", () => {
       prNumber: 41,
       prUrl: "https://github.com/acme/widgets/pull/41",
       branch: "ci-medic/fix-123",
+      commitSha: "f".repeat(40),
     });
   });
 

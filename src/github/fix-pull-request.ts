@@ -1,24 +1,18 @@
-// Turns a validated patch into one commit on `ci-medic/fix-<run id>` and a pull request, through the git data API (no
-// clone, no checkout). The branch name is the idempotency key: a second approval finds the branch and its pull request
-// instead of making another, and a branch holding anyone else's commits is reported, never overwritten.
+// Turns a shown and approved patch into a commit on `ci-medic/fix-<run id>` and a pull request, through the git data
+// API (no clone, no checkout). The branch name is the idempotency key: a second approval finds the branch and its pull
+// request instead of making another, and a branch holding anyone else's commits is reported, never overwritten.
+// Follow-up attempts are new commits on the same branch, moved by a fast-forward ref update only.
 
-import type { Context } from "probot";
-import { normalisePath } from "./paths.js";
-import { renderPrBody, sanitiseTitle } from "./pr-body.js";
-import type { FileChange } from "./validate-patch.js";
-
-export { renderForkSuggestion } from "./pr-body.js";
-
-type Octokit = Context["octokit"];
+import { fixBranchName, fixCommitMessage, runTrailer } from "../fix/fix-branch.js";
+import { normalisePath } from "../fix/paths.js";
+import { renderPrBody, sanitiseTitle } from "../fix/pr-body.js";
+import type { FileChange } from "../fix/validate-patch.js";
+import { statusOf } from "./errors.js";
+import type { Octokit } from "./octokit.js";
 
 /** Path segments percent-encoded one by one, so `/` stays a separator in the URL. */
 function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : undefined;
 }
 
 export interface ReadFilesInput {
@@ -77,6 +71,8 @@ export interface OpenFixInput {
   /** The commit the diagnosis was made for; the fix commit's only parent. */
   headSha: string;
   runId: number;
+  /** A rerun of the same run gets a branch of its own. */
+  runAttempt?: number;
   runUrl: string;
   diagnosisUrl?: string;
   title: string;
@@ -84,32 +80,36 @@ export interface OpenFixInput {
   approvedBy: string;
   draft: boolean;
   explanation: string;
+  /** The commit made for this change by an earlier try (stored by `onCommit`): found at the tip, it is ours. */
+  knownCommit?: string;
+  /** Called with the new commit before the branch points at it, so a retry after a crash reuses it. */
+  onCommit?: (sha: string) => Promise<void>;
 }
 
 export type OpenFixResult =
-  | { kind: "opened" | "reused"; prNumber: number; prUrl: string; branch: string }
+  | { kind: "opened" | "reused"; prNumber: number; prUrl: string; branch: string; nodeId?: string; commitSha: string }
   | { kind: "branch-conflict"; branch: string };
-
-export function fixBranchName(runId: number): string {
-  return `ci-medic/fix-${runId}`;
-}
-
-/** The trailer that marks a commit as ci-medic's fix for one run; with the parent check it identifies our commits. */
-function runTrailer(runId: number): string {
-  return `Ci-Medic-Run: ${runId}`;
-}
 
 export async function openFixPullRequest(octokit: Octokit, input: OpenFixInput): Promise<OpenFixResult> {
   if (!input.baseBranch) throw new Error("openFixPullRequest needs the branch the fix should target.");
   if (input.changes.length === 0) throw new Error("openFixPullRequest needs at least one change.");
-  const branch = fixBranchName(input.runId);
+  const branch = fixBranchName(input.runId, input.runAttempt);
   const existing = await branchTip(octokit, input, branch);
   if (existing !== null) {
-    if (!(await isOurCommit(octokit, input, existing))) return { kind: "branch-conflict", branch };
-    return pullForBranch(octokit, input, branch, true);
+    // With the commit this change was stored as, only that commit counts: another of ours would not be what was shown.
+    const ours = input.knownCommit ? existing === input.knownCommit : await isOurCommit(octokit, input, existing);
+    if (!ours) return { kind: "branch-conflict", branch };
+    return pullForBranch(octokit, input, branch, true, existing);
   }
 
-  const commitSha = await createFixCommit(octokit, input);
+  const commitSha = await createFixCommit(octokit, {
+    owner: input.owner,
+    repo: input.repo,
+    parentSha: input.headSha,
+    changes: input.changes,
+    message: fixCommitMessage({ ...input, attempt: 1 }),
+  });
+  await input.onCommit?.(commitSha);
   try {
     await octokit.request("POST /repos/{owner}/{repo}/git/refs", {
       owner: input.owner,
@@ -121,13 +121,20 @@ export async function openFixPullRequest(octokit: Octokit, input: OpenFixInput):
     if (statusOf(error) !== 422) throw error;
     // Another approval created the branch between our read and our write: use theirs if it is ours too.
     const raced = await branchTip(octokit, input, branch);
-    if (raced === null || !(await isOurCommit(octokit, input, raced))) return { kind: "branch-conflict", branch };
-    return pullForBranch(octokit, input, branch, true);
+    const ours =
+      raced !== null && (raced === commitSha || (!input.knownCommit && (await isOurCommit(octokit, input, raced))));
+    if (!ours) return { kind: "branch-conflict", branch };
+    return pullForBranch(octokit, input, branch, true, raced);
   }
-  return pullForBranch(octokit, input, branch, false);
+  return pullForBranch(octokit, input, branch, false, commitSha);
 }
 
-async function branchTip(octokit: Octokit, input: OpenFixInput, branch: string): Promise<string | null> {
+/** The commit a branch points at, or null when there is no such branch. */
+export async function branchTip(
+  octokit: Octokit,
+  input: { owner: string; repo: string },
+  branch: string,
+): Promise<string | null> {
   try {
     const { data } = await octokit.request(`GET /repos/{owner}/{repo}/git/ref/${encodePath(`heads/${branch}`)}`, {
       owner: input.owner,
@@ -156,12 +163,22 @@ async function isOurCommit(octokit: Octokit, input: OpenFixInput, sha: string): 
   );
 }
 
-async function createFixCommit(octokit: Octokit, input: OpenFixInput): Promise<string> {
+export interface FixCommitInput {
+  owner: string;
+  repo: string;
+  /** The commit the change was shown against: the new commit's only parent. */
+  parentSha: string;
+  changes: readonly FileChange[];
+  message: string;
+}
+
+/** One commit holding exactly `changes` (each file's `after`, byte for byte) on top of `parentSha`; no ref moves. */
+export async function createFixCommit(octokit: Octokit, input: FixCommitInput): Promise<string> {
   const { owner, repo } = input;
   const { data: head } = await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
     owner,
     repo,
-    commit_sha: input.headSha,
+    commit_sha: input.parentSha,
   });
   const modes = await fileModes(octokit, input, head.tree.sha);
   const tree: { path: string; mode: "100644" | "100755"; type: "blob"; sha: string }[] = [];
@@ -183,22 +200,41 @@ async function createFixCommit(octokit: Octokit, input: OpenFixInput): Promise<s
   const { data: commit } = await octokit.request("POST /repos/{owner}/{repo}/git/commits", {
     owner,
     repo,
-    message: commitMessage(input),
+    message: input.message,
     tree: newTree.sha,
-    parents: [input.headSha],
+    parents: [input.parentSha],
   });
   return commit.sha;
 }
 
-function commitMessage(input: OpenFixInput): string {
-  return [
-    sanitiseTitle(input.title, 72),
-    "",
-    `Fix for the failed run ${input.runUrl}, written by ci-medic and approved by ${input.approvedBy}.`,
-    "",
-    `Approved-by: ${input.approvedBy}`,
-    runTrailer(input.runId),
-  ].join("\n");
+/**
+ * Moves `branch` from ci-medic's previous commit to `sha`, a fast-forward only (`force: false`): GitHub refuses the
+ * update with 422 when the branch is no longer an ancestor of `sha`, that is when someone else pushed meanwhile.
+ */
+export async function fastForwardBranch(
+  octokit: Octokit,
+  input: { owner: string; repo: string; branch: string; sha: string },
+): Promise<"updated" | "not-fast-forward"> {
+  try {
+    await octokit.request(`PATCH /repos/{owner}/{repo}/git/refs/${encodePath(`heads/${input.branch}`)}`, {
+      owner: input.owner,
+      repo: input.repo,
+      sha: input.sha,
+      force: false,
+    });
+    return "updated";
+  } catch (error) {
+    if (statusOf(error) === 422) return "not-fast-forward";
+    throw error;
+  }
+}
+
+/** GraphQL only: the REST API cannot take a pull request out of draft. */
+export async function markReadyForReview(octokit: Octokit, pullRequestNodeId: string): Promise<void> {
+  await octokit.graphql(
+    "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
+    { id: pullRequestNodeId },
+  );
 }
 
 /**
@@ -209,7 +245,7 @@ function commitMessage(input: OpenFixInput): string {
  */
 async function fileModes(
   octokit: Octokit,
-  input: OpenFixInput,
+  input: FixCommitInput,
   rootTree: string,
 ): Promise<Map<string, "100644" | "100755">> {
   const modes = new Map<string, "100644" | "100755">();
@@ -231,7 +267,7 @@ async function fileModes(
     return entries;
   };
   const refuse = (path: string, why: string) =>
-    new Error(`${path} ${why} at ${input.headSha.slice(0, 7)}; ci-medic did not write it.`);
+    new Error(`${path} ${why} at ${input.parentSha.slice(0, 7)}; ci-medic did not write it.`);
   for (const change of input.changes) {
     const segments = change.path.split("/");
     let sha: string | undefined = rootTree;
@@ -261,10 +297,11 @@ async function pullForBranch(
   input: OpenFixInput,
   branch: string,
   lookFirst: boolean,
+  commitSha: string,
 ): Promise<OpenFixResult> {
   if (lookFirst) {
     const found = await openPullFor(octokit, input, branch);
-    if (found) return { kind: "reused", ...found, branch };
+    if (found) return { kind: "reused", ...found, branch, commitSha };
   }
   try {
     const { data } = await octokit.request("POST /repos/{owner}/{repo}/pulls", {
@@ -276,12 +313,12 @@ async function pullForBranch(
       body: renderPrBody({ ...input, branch }),
       draft: input.draft,
     });
-    return { kind: "opened", prNumber: data.number, prUrl: data.html_url, branch };
+    return { kind: "opened", prNumber: data.number, prUrl: data.html_url, nodeId: data.node_id, branch, commitSha };
   } catch (error) {
     if (statusOf(error) !== 422) throw error;
     // "A pull request already exists": a concurrent approval opened it.
     const found = await openPullFor(octokit, input, branch);
-    if (found) return { kind: "reused", ...found, branch };
+    if (found) return { kind: "reused", ...found, branch, commitSha };
     throw error;
   }
 }
@@ -290,7 +327,7 @@ async function openPullFor(
   octokit: Octokit,
   input: OpenFixInput,
   branch: string,
-): Promise<{ prNumber: number; prUrl: string } | null> {
+): Promise<{ prNumber: number; prUrl: string; nodeId?: string } | null> {
   const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls", {
     owner: input.owner,
     repo: input.repo,
@@ -299,5 +336,5 @@ async function openPullFor(
     per_page: 10,
   });
   const pr = data[0];
-  return pr ? { prNumber: pr.number, prUrl: pr.html_url } : null;
+  return pr ? { prNumber: pr.number, prUrl: pr.html_url, nodeId: pr.node_id } : null;
 }
