@@ -2,7 +2,7 @@
 // it, a plain-words warning when the change touches files the repository's CI runs. `/approve` applies these bytes and
 // nothing else, so the whole change must fit in the comment; one that does not cannot be approved.
 
-import { codeBlock, inlineCode, safeInline, safeMarkdown } from "../output/markdown.js";
+import { codeBlock, inlineCode, MAX_LINE, safeInline, safeMarkdown } from "../output/markdown.js";
 import type { CiExecutedFile } from "./ci-executed.js";
 import { unifiedDiff } from "./render-diff.js";
 import type { FileChange, PatchStats } from "./validate-patch.js";
@@ -54,7 +54,11 @@ export function renderProposal(view: ProposalView): string | undefined {
   parts.push(
     `**Validation:** passed: ${files} file${files === 1 ? "" : "s"}, +${added} −${removed} (limits: ${view.limits.maxFiles} files, ${view.limits.maxChangedLines} changed lines).${total} No protected path, lifecycle script, secret or weakened test.`,
   );
-  for (const change of view.changes) parts.push(fileBlock(change));
+  for (const change of view.changes) {
+    const block = fileBlock(change);
+    if (block === undefined) return undefined;
+    parts.push(block);
+  }
   const explanation = safeMarkdown(view.explanation.slice(0, 2_000)).trim();
   if (explanation) parts.push(`**Why (from the model):**\n\n${explanation}`);
   parts.push(approveLine(view));
@@ -62,9 +66,12 @@ export function renderProposal(view: ProposalView): string | undefined {
   return body.length > MAX_PROPOSAL_CHARS ? undefined : body;
 }
 
-function fileBlock(change: FileChange): string {
+/** The file's diff as a code block, or undefined when the sanitiser would cut one of its lines (not shown whole). */
+function fileBlock(change: FileChange): string | undefined {
   const diff = unifiedDiff([change]);
-  const lines = diff.split("\n").length;
+  const diffLines = diff.split("\n");
+  if (diffLines.some((l) => l.length > MAX_LINE)) return undefined;
+  const lines = diffLines.length;
   const title = `${inlineCode(change.path)}${change.before === null ? " (new file)" : ""}`;
   const block = codeBlock(diff, "diff");
   if (lines <= COLLAPSE_LINES) return `${title}\n\n${block}`;

@@ -28,8 +28,8 @@ const ZWSP = "\u200b";
 /** C0/C1 controls except tab and newline, bidirectional overrides/isolates, and BOMs. */
 const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]/g;
 
-/** Lines longer than this are cut before any regex sees them. */
-const MAX_LINE = 10_000;
+/** Lines longer than this are cut before any regex sees them (so text with longer lines is never shown whole). */
+export const MAX_LINE = 10_000;
 
 /** Fenced-block languages GitHub renders as something other than code (diagrams, maps, 3D models, math). */
 const RENDERED_LANGUAGES = new Set(["mermaid", "geojson", "topojson", "stl", "math", "plantuml"]);

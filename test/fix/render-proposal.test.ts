@@ -64,7 +64,10 @@ describe("renderProposal", () => {
   });
 
   it("a change too large to show whole cannot be shown (and so cannot be approved)", () => {
-    const after = "x".repeat(MAX_PROPOSAL_CHARS);
+    // Too many characters in all, and one line longer than the sanitiser shows (it would be cut, not shown whole).
+    const many = `${"x".repeat(99)}\n`.repeat(Math.ceil(MAX_PROPOSAL_CHARS / 100));
+    expect(renderProposal(view({ changes: [{ path: "big.txt", before: null, after: many }] }))).toBeUndefined();
+    const after = "x".repeat(MAX_PROPOSAL_CHARS / 2);
     expect(renderProposal(view({ changes: [{ path: "big.txt", before: null, after }] }))).toBeUndefined();
   });
 });
@@ -78,14 +81,14 @@ describe("changes across attempts", () => {
       { path: "src/sum.ts", before: small.before, after: second.after },
       { path: "src/other.ts", before: null, after: other.after },
     ]);
-    // Added bytes: "return a + b; // ok" (19) and "export {};" (10), without their line ends.
-    expect(changeSize(total)).toEqual({ files: 2, lines: 3, bytes: 29 });
-    expect(cumulativeLimitReasons(total, { maxFiles: 1, maxChangedLines: 2, maxBytes: 28 })).toEqual([
+    // Added bytes: "return a + b; // ok\n" (20) and "export {};\n" (11), line ends counted as validatePatch counts them.
+    expect(changeSize(total)).toEqual({ files: 2, lines: 3, bytes: 31 });
+    expect(cumulativeLimitReasons(total, { maxFiles: 1, maxChangedLines: 2, maxBytes: 30 })).toEqual([
       "Together with the earlier attempts the fix changes 2 files; this repository allows at most 1 (fix.maxFiles).",
       "Together with the earlier attempts the fix changes 3 lines; this repository allows at most 2 (fix.maxChangedLines).",
-      "Together with the earlier attempts the fix adds 29 bytes; this repository allows at most 28 (fix.maxBytes).",
+      "Together with the earlier attempts the fix adds 31 bytes; this repository allows at most 30 (fix.maxBytes).",
     ]);
-    expect(cumulativeLimitReasons(total, { maxFiles: 2, maxChangedLines: 3, maxBytes: 29 })).toEqual([]);
+    expect(cumulativeLimitReasons(total, { maxFiles: 2, maxChangedLines: 3, maxBytes: 31 })).toEqual([]);
   });
 
   it("a change undone by a later attempt counts for nothing; the hash changes with any byte", () => {

@@ -153,6 +153,7 @@ describe("openFixPullRequest", () => {
       kind: "opened",
       prNumber: 42,
       prUrl: "https://github.com/acme/widgets/pull/42",
+      nodeId: "PR_kwDO42",
       branch: "ci-medic/fix-123",
       commitSha: "c".repeat(40),
     });
@@ -200,6 +201,7 @@ describe("openFixPullRequest", () => {
       kind: "reused",
       prNumber: 41,
       prUrl: "https://github.com/acme/widgets/pull/41",
+      nodeId: "PR_kwDO41",
       branch: "ci-medic/fix-123",
       commitSha: "f".repeat(40),
     });
