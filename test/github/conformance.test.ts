@@ -131,6 +131,33 @@ describe("the conformance layer", () => {
     expect(checkPermission("repos/delete")).toEqual([expect.stringMatching(/no permission known for this operation/)]);
   });
 
+  it("checks GraphQL calls: a query document, a root field with a known permission, an answer of its payload", () => {
+    const ready =
+      "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }";
+    const exchange = (requestBody: unknown, responseBody: unknown, status = 200) =>
+      checkExchange({ method: "POST", path: "/graphql", requestBody, status, responseBody });
+    const ok = { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } };
+    expect(exchange({ query: ready, variables: { id: "PR_kwDO1" } }, ok)).toEqual([]);
+    expect(exchange({ query: ready, variables: { id: "PR_kwDO1" } }, { errors: [{ message: "Not found" }] })).toEqual(
+      [],
+    );
+    expect(exchange({ variables: {} }, ok)).toEqual(["POST /graphql: request body must have a string `query`"]);
+    expect(
+      exchange({ query: ready }, { data: { markPullRequestReadyForReview: { pullRequest: { draft: false } } } }),
+    ).toEqual([expect.stringMatching(/data\.markPullRequestReadyForReview\.pullRequest\.draft is not a field/)]);
+    expect(exchange({ query: ready }, { isDraft: false })).toEqual([
+      expect.stringMatching(/unknown field isDraft/),
+      expect.stringMatching(/neither data nor errors/),
+    ]);
+    expect(exchange({ query: "mutation { mergePullRequest(input: {}) { clientMutationId } }" }, { data: {} })).toEqual([
+      expect.stringMatching(/graphql\/mergePullRequest .*no permission known for this operation/),
+      expect.stringMatching(/unknown root field/),
+    ]);
+    expect(checkPermission("graphql/markPullRequestReadyForReview", { pull_requests: "read" })).toEqual([
+      "the App may not call this: it needs pull_requests: write, and app.yml does not grant it",
+    ]);
+  });
+
   it("checks webhook payloads against GitHub's webhook schemas", () => {
     const payload = issueComment({ body: "/approve" });
     expect(checkWebhook("issue_comment", payload)).toEqual([]);

@@ -106,7 +106,58 @@ export const PERMISSIONS: Record<string, Record<string, "read" | "write">[] | nu
   "git/create-tree": [{ contents: "write" }],
   "git/create-blob": [{ contents: "write" }],
   "teams/get-membership-for-user-in-org": [{ members: "read" }],
+  // GraphQL root fields (POST /graphql), keyed "graphql/<field>". markPullRequestReadyForReview changes the pull
+  // request, as `PATCH …/pulls/{n}` does: Pull requests (write).
+  "graphql/markPullRequestReadyForReview": [{ pull_requests: "write" }],
 };
+
+/**
+ * What each GraphQL root field ci-medic uses answers in `data` (GitHub's GraphQL schema is not in @octokit/openapi):
+ * the payload's fields, each mapped to the fields of its object (`true`: a scalar).
+ */
+const GRAPHQL_PAYLOADS: Record<string, Record<string, Record<string, true> | true>> = {
+  // MarkPullRequestReadyForReviewPayload { clientMutationId: String, pullRequest: PullRequest }
+  markPullRequestReadyForReview: { clientMutationId: true, pullRequest: { id: true, number: true, isDraft: true } },
+};
+
+/** `POST /graphql`: a query document with variables, root fields ci-medic knows, an answer of GraphQL's shape. */
+function checkGraphql(ex: Exchange): string[] {
+  const body = ex.requestBody as { query?: unknown; variables?: unknown } | undefined;
+  if (!body || typeof body.query !== "string") return ["POST /graphql: request body must have a string `query`"];
+  if (body.variables !== undefined && (typeof body.variables !== "object" || body.variables === null))
+    return ["POST /graphql: `variables` must be an object"];
+  // The first selection of the operation: `mutation($id: ID!) { field(` → field.
+  const root = /^\s*(?:(query|mutation)\b[^{]*)?\{\s*(\w+)/.exec(body.query);
+  if (!root) return ["POST /graphql: no operation in `query`"];
+  const field = root[2]!;
+  const at = `graphql/${field} (POST /graphql)`;
+  const out = checkPermission(`graphql/${field}`).map((m) => `${at}: ${m}`);
+  const payload = GRAPHQL_PAYLOADS[field];
+  if (!payload) return [...out, `${at}: unknown root field: add its payload to GRAPHQL_PAYLOADS`];
+  if (ex.status !== 200 && !GENERIC_STATUSES.has(ex.status)) out.push(`${at}: GraphQL answers 200, not ${ex.status}`);
+  if (ex.status !== 200) return out;
+  const answer = ex.responseBody as { data?: Record<string, unknown> | null; errors?: unknown } | undefined;
+  if (!answer || typeof answer !== "object") return [...out, `${at}: response must be a JSON object`];
+  for (const key of Object.keys(answer))
+    if (key !== "data" && key !== "errors" && key !== "extensions")
+      out.push(`${at}: response has unknown field ${key}`);
+  if (
+    answer.errors !== undefined &&
+    !(Array.isArray(answer.errors) && answer.errors.every((e) => typeof e?.message === "string"))
+  )
+    out.push(`${at}: \`errors\` must be a list of objects with a message`);
+  if (answer.data === undefined && answer.errors === undefined) out.push(`${at}: response has neither data nor errors`);
+  const data = answer.data?.[field];
+  if (data === undefined || data === null) return out;
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    const shape = payload[key];
+    if (!shape) out.push(`${at}: data.${field}.${key} is not a field of its payload`);
+    else if (shape !== true && value !== null)
+      for (const sub of Object.keys(value as object))
+        if (!(sub in shape)) out.push(`${at}: data.${field}.${key}.${sub} is not a field ci-medic's table knows`);
+  }
+  return out;
+}
 
 const require = createRequire(import.meta.url);
 const SPEC_PATH = require.resolve("@octokit/openapi/generated/api.github.com.json");
@@ -355,6 +406,7 @@ function ajvErrors(v: ValidateFunction, pointer: string): string {
 /** Every mismatch of one exchange with the description, each naming the operation and where. Empty when it conforms. */
 export function checkExchange(ex: Exchange): string[] {
   const url = new URL(ex.path, "http://x");
+  if (ex.method.toUpperCase() === "POST" && url.pathname.replace(/^\/api/, "") === "/graphql") return checkGraphql(ex);
   const found = findOperation(ex.method, url.pathname);
   if (!found) return [`${ex.method} ${url.pathname}: no operation of api.github.com has this method and path`];
   const { op, params } = found;

@@ -335,6 +335,11 @@ export function gitTree(sha: string, entries: TreeEntry[], opts: { truncated?: b
   };
 }
 
+/** `POST /graphql` answering `markPullRequestReadyForReview { pullRequest { isDraft } }`: the draft is now ready. */
+export function markedReadyForReview(): Json {
+  return { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } };
+}
+
 export function gitBlobCreated(sha: string, repo = DEFAULT_REPO): Json {
   return { sha, url: `${API}/repos/${repo}/git/blobs/${sha}` };
 }
