@@ -350,7 +350,18 @@ describe("/approve", () => {
     await showProposal();
     gh.hasNoConfig();
     hasPermission("maintainer", "write");
-    gh.api.get(`${R}/pulls/${PR}`).reply(200, { number: PR, state: "closed", head: { sha: HEAD_SHA, ref: "feature" } });
+    gh.api.get(`${R}/pulls/${PR}`).reply(
+      200,
+      pull({
+        number: PR,
+        state: "closed",
+        headSha: HEAD_SHA,
+        headRef: "feature",
+        headRepo: FULL_NAME,
+        baseRepo: FULL_NAME,
+        full: true,
+      }),
+    );
     const replies = repliesInThread();
     await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
     await app.settle();

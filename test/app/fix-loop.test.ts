@@ -1,4 +1,3 @@
-import examples from "@octokit/webhooks-examples/api.github.com/index.json" with { type: "json" };
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
@@ -6,16 +5,38 @@ import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
 import { queueFixTimeouts } from "../../src/housekeeping/tasks.js";
 import { decideDiagnosis } from "../../src/jobs/decide-diagnosis.js";
 import { testApp } from "../helpers/app.js";
-import { type GitHubMock, job, mockGitHub } from "../helpers/github-mock.js";
+import {
+  collaboratorPermission,
+  comment,
+  contentFile,
+  type GitHubMock,
+  gitBlobCreated,
+  gitCommit,
+  gitRef,
+  gitTree,
+  job,
+  markedReadyForReview,
+  mockGitHub,
+  pull,
+} from "../helpers/github-mock.js";
 import { VITEST_LOG } from "../helpers/logs.js";
-import { HEAD_SHA, INSTALLATION_ID, issueComment, OWNER, REPO, workflowRunCompleted } from "../helpers/payloads.js";
+import {
+  HEAD_SHA,
+  INSTALLATION_ID,
+  issueComment,
+  OWNER,
+  pullRequestClosed,
+  REPO,
+  workflowRunCompleted,
+} from "../helpers/payloads.js";
 
 // After /approve: runs on the fix branch verify the fix, or lead to bounded follow-up attempts, each shown before it
 // is pushed; every fix ends verified, failed, stopped, not verifiable, merged or closed, and the database says which.
 
 const GEMINI = "https://generativelanguage.googleapis.com";
 const GEMINI_PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
-const R = `/repos/${OWNER}/${REPO}`;
+const FULL_NAME = `${OWNER}/${REPO}`;
+const R = `/repos/${FULL_NAME}`;
 const PR = 2;
 const FIX_PR = 77;
 const RUN_ID = 1001;
@@ -144,7 +165,9 @@ function comments(thread: number) {
     .post(`${R}/issues/${thread}/comments`, (b) => (bodies.push(b.body), true))
     .optionally()
     .times(5)
-    .reply(201, () => ({ id: 9000 + bodies.length }));
+    .reply(201, (_uri, b: any) =>
+      comment({ id: 9000 + bodies.length, body: b.body, issueNumber: thread, repo: FULL_NAME }),
+    );
   return bodies;
 }
 
@@ -154,17 +177,13 @@ function stickyUpdates() {
     .patch(`${R}/issues/comments/${COMMENT_ID}`, (b) => (bodies.push(b.body), true))
     .optionally()
     .times(5)
-    .reply(200, (_uri, b: any) => ({ id: COMMENT_ID, body: b.body }));
+    .reply(200, (_uri, b: any) => comment({ id: COMMENT_ID, body: b.body, issueNumber: PR, repo: FULL_NAME }));
   return bodies;
 }
 
 function expectsReadyForReview() {
   const bodies: any[] = [];
-  gh.api
-    .post("/graphql", (b) => (bodies.push(b), true))
-    .reply(200, {
-      data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } },
-    });
+  gh.api.post("/graphql", (b) => (bodies.push(b), true)).reply(200, markedReadyForReview());
   return bodies;
 }
 
@@ -186,13 +205,49 @@ function hasFileAt(path: string, content: string, ref: string) {
   gh.api
     .get(`${R}/contents/${path.split("/").map(encodeURIComponent).join("/")}`)
     .query({ ref })
-    .reply(200, {
-      type: "file",
-      encoding: "base64",
-      size: content.length,
-      path,
-      content: Buffer.from(content).toString("base64"),
-    });
+    .reply(200, contentFile(path, content, { repo: FULL_NAME }));
+}
+
+/** `GET …/pulls/{n}`: open, with this head. */
+function pullIs(number: number, headSha: string, headRef: string, baseRef = "main") {
+  gh.api
+    .get(`${R}/pulls/${number}`)
+    .reply(200, pull({ number, headSha, headRef, headRepo: FULL_NAME, baseRepo: FULL_NAME, baseRef, full: true }));
+}
+
+/** C1, ci-medic's first commit on the fix branch, and the tree directories on the path of src/sum.ts. */
+function hasFixCommitTree() {
+  gh.api
+    .get(`${R}/git/commits/${C1}`)
+    .reply(200, gitCommit({ sha: C1, tree: "tree1", parents: [HEAD_SHA], message: "fix", repo: FULL_NAME }));
+  gh.api
+    .get(`${R}/git/trees/tree1`)
+    .reply(200, gitTree("tree1", [{ path: "src", mode: "040000", type: "tree", sha: "treeSrc" }], { repo: FULL_NAME }));
+  gh.api.get(`${R}/git/trees/treeSrc`).reply(
+    200,
+    gitTree("treeSrc", [{ path: "sum.ts", mode: "100644", type: "blob", sha: "blob1", size: 80 }], {
+      repo: FULL_NAME,
+    }),
+  );
+}
+
+/** The follow-up's blob, tree and commit C2 on C1, and the fast-forward of the fix branch to C2; bodies captured. */
+function expectsFollowUpCommit(bodies: Record<string, any>) {
+  gh.api.post(`${R}/git/blobs`, (b) => ((bodies.blob = b), true)).reply(201, gitBlobCreated("blob2", FULL_NAME));
+  gh.api
+    .post(`${R}/git/trees`, (b) => ((bodies.tree = b), true))
+    .reply(
+      201,
+      gitTree("tree2", [{ path: "src", mode: "040000", type: "tree", sha: "treeSrc2" }], { repo: FULL_NAME }),
+    );
+  gh.api
+    .post(`${R}/git/commits`, (b) => ((bodies.commit = b), true))
+    .reply(201, (_uri, b: any) =>
+      gitCommit({ sha: C2, tree: "tree2", parents: [C1], message: b.message, repo: FULL_NAME }),
+    );
+  gh.api
+    .patch(`${R}/git/refs/heads/ci-medic/fix-${RUN_ID}`, (b) => ((bodies.ref = b), true))
+    .reply(200, gitRef(`refs/heads/${BRANCH}`, C2, FULL_NAME));
 }
 
 /** The failed run's one job and its log, as the evidence pipeline reads them. */
@@ -293,30 +348,13 @@ describe("watching the fix branch", () => {
 
     // /approve in the original thread pushes exactly that change on top of C1.
     gh.hasNoConfig();
-    gh.api
-      .get(`${R}/collaborators/maintainer/permission`)
-      .reply(200, { permission: "write", role_name: "write", user: { login: "maintainer" } });
-    gh.api.get(`${R}/pulls/${PR}`).reply(200, { number: PR, state: "open", head: { sha: HEAD_SHA, ref: "feature" } });
-    gh.api.get(`${R}/pulls/${FIX_PR}`).reply(200, { number: FIX_PR, state: "open", head: { sha: C1, ref: BRANCH } });
-    gh.api
-      .get(`${R}/git/ref/heads/ci-medic/fix-${RUN_ID}`)
-      .reply(200, { ref: `refs/heads/${BRANCH}`, object: { sha: C1, type: "commit" } });
+    gh.api.get(`${R}/collaborators/maintainer/permission`).reply(200, collaboratorPermission("maintainer", "write"));
+    pullIs(PR, HEAD_SHA, "feature");
+    pullIs(FIX_PR, C1, BRANCH, "feature");
+    gh.api.get(`${R}/git/ref/heads/ci-medic/fix-${RUN_ID}`).reply(200, gitRef(`refs/heads/${BRANCH}`, C1, FULL_NAME));
     const bodies: Record<string, any> = {};
-    gh.api
-      .get(`${R}/git/commits/${C1}`)
-      .reply(200, { sha: C1, tree: { sha: "tree1" }, parents: [{ sha: HEAD_SHA }], message: "fix" });
-    gh.api
-      .get(`${R}/git/trees/tree1`)
-      .reply(200, { sha: "tree1", tree: [{ path: "src", mode: "040000", type: "tree", sha: "treeSrc" }] });
-    gh.api
-      .get(`${R}/git/trees/treeSrc`)
-      .reply(200, { sha: "treeSrc", tree: [{ path: "sum.ts", mode: "100644", type: "blob", sha: "blob1" }] });
-    gh.api.post(`${R}/git/blobs`, (b) => ((bodies.blob = b), true)).reply(201, { sha: "blob2" });
-    gh.api.post(`${R}/git/trees`, (b) => ((bodies.tree = b), true)).reply(201, { sha: "tree2" });
-    gh.api.post(`${R}/git/commits`, (b) => ((bodies.commit = b), true)).reply(201, { sha: C2 });
-    gh.api
-      .patch(`${R}/git/refs/heads/ci-medic/fix-${RUN_ID}`, (b) => ((bodies.ref = b), true))
-      .reply(200, { ref: `refs/heads/${BRANCH}`, object: { sha: C2, type: "commit" } });
+    hasFixCommitTree();
+    expectsFollowUpCommit(bodies);
     await app.receive("issue_comment", issueComment({ body: "/approve" }));
     await app.settle();
 
@@ -358,26 +396,19 @@ describe("watching the fix branch", () => {
     const onFixPr = comments(FIX_PR);
     const sticky = stickyUpdates();
     // Pushed without a new approval: the same checks right before the push.
-    gh.api.get(`${R}/pulls/${PR}`).reply(200, { number: PR, state: "open", head: { sha: HEAD_SHA, ref: "feature" } });
-    gh.api.get(`${R}/pulls/${FIX_PR}`).reply(200, { number: FIX_PR, state: "open", head: { sha: C1, ref: BRANCH } });
-    gh.api.get(`${R}/git/ref/heads/ci-medic/fix-${RUN_ID}`).reply(200, { object: { sha: C1, type: "commit" } });
-    gh.api
-      .get(`${R}/git/commits/${C1}`)
-      .reply(200, { sha: C1, tree: { sha: "tree1" }, parents: [{ sha: HEAD_SHA }], message: "fix" });
-    gh.api
-      .get(`${R}/git/trees/tree1`)
-      .reply(200, { sha: "tree1", tree: [{ path: "src", mode: "040000", type: "tree", sha: "treeSrc" }] });
-    gh.api
-      .get(`${R}/git/trees/treeSrc`)
-      .reply(200, { sha: "treeSrc", tree: [{ path: "sum.ts", mode: "100644", type: "blob", sha: "blob1" }] });
-    gh.api.post(`${R}/git/blobs`).reply(201, { sha: "blob2" });
-    gh.api.post(`${R}/git/trees`).reply(201, { sha: "tree2" });
-    gh.api.post(`${R}/git/commits`).reply(201, { sha: C2 });
-    gh.api.patch(`${R}/git/refs/heads/ci-medic/fix-${RUN_ID}`).reply(200, { object: { sha: C2 } });
+    pullIs(PR, HEAD_SHA, "feature");
+    pullIs(FIX_PR, C1, BRANCH, "feature");
+    gh.api.get(`${R}/git/ref/heads/ci-medic/fix-${RUN_ID}`).reply(200, gitRef(`refs/heads/${BRANCH}`, C1, FULL_NAME));
+    hasFixCommitTree();
+    const bodies: Record<string, any> = {};
+    expectsFollowUpCommit(bodies);
 
     await app.receive("workflow_run", fixRun({ runId: 2001, conclusion: "failure" }));
     await app.settle();
     expect(original[0]).toContain("pushed to `ci-medic/fix-1001` without a new approval");
+    expect(bodies.commit.parents).toEqual([C1]);
+    expect(bodies.commit.message).toContain("Ci-Medic-Attempt: 2");
+    expect(bodies.ref).toEqual({ sha: C2, force: false });
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ tipSha: C2, attempts: 2 });
 
     // Attempt 2 fails too: no attempts left. The model is not asked again (no Gemini interceptor is left).
@@ -527,32 +558,15 @@ describe("watching the fix branch", () => {
   });
 });
 
-function pullRequestClosed(merged: boolean, headRef = BRANCH) {
-  const group = (examples as any[]).find((e) => e.name === "pull_request");
-  const payload = structuredClone(group.examples.find((p: any) => p.action === "closed"));
-  payload.number = FIX_PR;
-  payload.pull_request.number = FIX_PR;
-  payload.pull_request.merged = merged;
-  payload.pull_request.head = {
-    ...payload.pull_request.head,
-    ref: headRef,
-    repo: { ...payload.pull_request.head.repo, full_name: `${OWNER}/${REPO}` },
-  };
-  payload.repository = {
-    ...payload.repository,
-    full_name: `${OWNER}/${REPO}`,
-    name: REPO,
-    owner: { ...payload.repository.owner, login: OWNER },
-  };
-  payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
-  return payload;
+function fixPullClosed(merged: boolean, headRef = BRANCH) {
+  return pullRequestClosed({ number: FIX_PR, merged, headRef });
 }
 
 describe("outcome", () => {
   it("a verified fix merged keeps its verdict and records the merge", async () => {
     const fix = await seedOpenFix();
     await app.db.fix.update({ where: { id: fix.id }, data: { state: "verified" } });
-    await app.receive("pull_request", pullRequestClosed(true));
+    await app.receive("pull_request", fixPullClosed(true));
     await app.settle();
     const stored = await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } });
     expect(stored).toMatchObject({ state: "verified", merged: true });
@@ -561,8 +575,8 @@ describe("outcome", () => {
 
   it("a fix PR closed unmerged while being verified ends as closed, and later runs are not evidence", async () => {
     const fix = await seedOpenFix();
-    await app.receive("pull_request", pullRequestClosed(false));
-    await app.receive("pull_request", pullRequestClosed(false, "feature"));
+    await app.receive("pull_request", fixPullClosed(false));
+    await app.receive("pull_request", fixPullClosed(false, "feature"));
     await app.settle();
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({
       state: "closed",

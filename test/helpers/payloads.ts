@@ -161,3 +161,39 @@ export function checkRunRequestedAction(opts: {
   payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
   return payload;
 }
+
+/**
+ * `pull_request.closed` for pull request `number` from `headRef` of OWNER/REPO into `baseRef`. The examples' head and
+ * base repositories carry `custom_properties`, which GitHub's description of this event does not define: taken out,
+ * so the payload is one the description allows.
+ */
+export function pullRequestClosed(opts: { number: number; merged: boolean; headRef: string; baseRef?: string }): Json {
+  const payload = example("pull_request", (p) => p.action === "closed");
+  const fullName = `${OWNER}/${REPO}`;
+  const pr = payload.pull_request;
+  const { custom_properties: _h, ...headRepo } = pr.head.repo;
+  const { custom_properties: _b, ...baseRepo } = pr.base.repo;
+  payload.number = opts.number;
+  pr.number = opts.number;
+  pr.merged = opts.merged;
+  pr.head = {
+    ...pr.head,
+    ref: opts.headRef,
+    label: `${OWNER}:${opts.headRef}`,
+    repo: { ...headRepo, full_name: fullName },
+  };
+  pr.base = {
+    ...pr.base,
+    ref: opts.baseRef ?? "feature",
+    label: `${OWNER}:${opts.baseRef ?? "feature"}`,
+    repo: { ...baseRepo, full_name: fullName },
+  };
+  payload.repository = {
+    ...payload.repository,
+    full_name: fullName,
+    name: REPO,
+    owner: { ...payload.repository.owner, login: OWNER },
+  };
+  payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
+  return payload;
+}
