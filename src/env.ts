@@ -141,10 +141,10 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
 
   // --- Storage and server ---------------------------------------------------------------------------------------
   const databaseUrl = get("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
-  if (!/^file:./.test(databaseUrl)) {
+  if (!/^file:./.test(databaseUrl) && !/^postgres(ql)?:\/\/./i.test(databaseUrl)) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
     errors.push(
-      `DATABASE_URL must be a SQLite file: URL such as ${DEFAULT_DATABASE_URL}${scheme ? ` (got a "${scheme}:" URL)` : ""}`,
+      `DATABASE_URL must be a SQLite file: URL such as ${DEFAULT_DATABASE_URL} or a postgresql:// URL${scheme ? ` (got a "${scheme}:" URL)` : ""}`,
     );
   }
   const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info");
@@ -223,6 +223,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
       600_000,
       " of milliseconds",
     ),
+    jobLeaseMs: integer("JOB_LEASE_SECONDS", DEFAULT_SETTINGS.jobLeaseMs / 1000, 2, 600, " of seconds") * 1000,
     ...(appSlug !== undefined ? { appSlug } : {}),
   };
 

@@ -59,8 +59,8 @@ async function main(): Promise<void> {
       if (rt) {
         await rt.housekeeping?.stop();
         await rt.worker.stop(env.settings.shutdownDeadlineMs);
+        await rt.queue.close();
         await rt.db.$disconnect();
-        rt.queue.close();
       }
       log.info({ signal }, "stopped");
       process.exit(exitCode);
