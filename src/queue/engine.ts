@@ -69,6 +69,8 @@ export interface OpenQueueOptions {
   runsJobs: boolean;
   leaseMs: number;
   retentionDays: number;
+  /** PostgreSQL: pg-boss's first retry delay (SQLite: the worker's backoff). */
+  retryDelaySeconds?: number | undefined;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** SQLite: enqueue on a better-sqlite3 connection of its own, off Prisma (the webhook thread). */
   directEnqueue?: { autoCheckpoint: boolean } | undefined;
@@ -81,6 +83,7 @@ export async function openQueue(opts: OpenQueueOptions): Promise<QueueEngine> {
       runsJobs: opts.runsJobs,
       leaseMs: opts.leaseMs,
       retentionDays: opts.retentionDays,
+      retryDelaySeconds: opts.retryDelaySeconds,
       log: opts.log,
     });
     return new QueueEngine("postgres", store, opts.leaseMs);

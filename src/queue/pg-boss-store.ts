@@ -60,6 +60,8 @@ export interface PgBossStoreOptions {
   runsJobs: boolean;
   leaseMs: number;
   retentionDays: number;
+  /** First retry delay; pg-boss doubles it at each attempt, with jitter. */
+  retryDelaySeconds?: number | undefined;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -93,14 +95,9 @@ export class PgBossStore implements JobStore {
     });
     boss.on("error", (error) => opts.log.error({ err: error }, "pg-boss error"));
     await boss.start(); // creates or migrates its schema under its own advisory lock: replicas may start together
-    await boss.createQueue(QUEUE, {
-      name: QUEUE,
-      policy: "standard",
-      retryLimit: 4,
-      retryDelay: 5,
-      retryBackoff: true,
-      expireInSeconds: leaseSeconds,
-    });
+    // The queue's own options are written once, by whoever creates it: each job carries its options instead (a lease
+    // or retry delay changed in the environment applies to the next jobs).
+    await boss.createQueue(QUEUE, { name: QUEUE, policy: "standard" });
     const store = new PgBossStore(boss, opts);
     if (opts.runsJobs) await store.openSession();
     return store;
@@ -134,6 +131,9 @@ export class PgBossStore implements JobStore {
     const created = await this.boss.send(QUEUE, data as object, {
       id,
       retryLimit: Math.max(0, (job.maxAttempts ?? 5) - 1),
+      retryDelay: this.opts.retryDelaySeconds ?? 5,
+      retryBackoff: true,
+      expireInSeconds: Math.max(1, Math.round(this.opts.leaseMs / 1000)),
       ...(job.runAt ? { startAfter: job.runAt } : {}),
     });
     if (created) await this.sql(`SELECT pg_notify('${CHANNEL}', '')`);
@@ -334,6 +334,7 @@ export class PgBossStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    this.slots.clear(); // the session's end frees them
     await this.boss.stop({ graceful: true, wait: true, timeout: 5_000 });
     await this.session?.end();
     this.session = undefined;

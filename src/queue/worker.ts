@@ -254,6 +254,18 @@ export class Worker {
     }
   }
 
+  /**
+   * Stops looking at the queue and renewing leases, releasing nothing: what a killed process leaves behind (tests of
+   * lease recovery). Running handlers are aborted.
+   */
+  abandon(): void {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.wakeTimer);
+    clearInterval(this.leaseTimer);
+    for (const r of this.running.values()) r.abort.abort(new Error("abandoned"));
+  }
+
   /** Stops claiming, gives running jobs until the deadline, then aborts and releases what is left. */
   async stop(deadlineMs = 25_000): Promise<void> {
     this.stopping = true;
