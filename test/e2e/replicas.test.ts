@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_PRIVATE_KEY } from "../helpers/app.js";
@@ -12,19 +13,38 @@ import { freePort, ServerProcess, serverEnv, signedWebhook, waitFor } from "../h
 
 // Two real servers (lib/server.js) on one new PostgreSQL database, GitHub faked over HTTP: they migrate it together at
 // start-up, deliveries are spread over both (some reach both), one is killed with SIGKILL while it holds jobs and is
-// not restarted. Every failure ends with exactly one comment and one annotated check run.
+// not restarted. Every failure ends with exactly one comment and one annotated check run. With Redis reachable, both
+// share Probot's request throttling through it (REDIS_URL), as replicas in production should.
 
 const SECRET = "replicas-test-secret";
 const RUNS = [61, 62, 63, 64, 65, 66];
 const LEASE_SECONDS = 3;
+/** A database of its own on the Redis server, so that the throttling keys of this test are easy to find. */
+const REDIS_URL = process.env.CI_MEDIC_TEST_REDIS_URL || "redis://127.0.0.1:6379/7";
+
+async function redisReachable(): Promise<Redis | undefined> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0 });
+  redis.on("error", () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return redis;
+  } catch {
+    redis.disconnect();
+    console.warn(`Redis not reachable at ${REDIS_URL}: the replicas run without REDIS_URL.`);
+    return undefined;
+  }
+}
 
 describe.skipIf(!pgTemplate())("two replicas on one PostgreSQL database", () => {
   const github = new FakeGitHub();
   let database: Awaited<ReturnType<typeof createPgTestDb>>;
   let a: ServerProcess;
   let b: ServerProcess;
+  let redis: Redis | undefined;
 
   beforeAll(async () => {
+    redis = await redisReachable();
     await github.start();
     database = await createPgTestDb({ empty: true });
     for (const run of RUNS) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: failingJobLog(run) }]);
@@ -36,6 +56,7 @@ describe.skipIf(!pgTemplate())("two replicas on one PostgreSQL database", () => 
     await b?.kill("SIGKILL");
     await github.stop();
     await database?.drop();
+    redis?.disconnect();
   });
 
   /** Run `run` of its own installation (so the replicas work on them in parallel), on pull request `run`. */
@@ -60,8 +81,11 @@ describe.skipIf(!pgTemplate())("two replicas on one PostgreSQL database", () => 
         WORKER_CONCURRENCY: "2",
         PER_INSTALLATION_CONCURRENCY: "1",
         SHUTDOWN_DEADLINE_MS: "5000",
+        ...(redis ? { REDIS_URL } : {}),
       },
     );
+    const throttleKeys = async () => (redis ? await redis.keys("b_octokit-*") : []);
+    for (const key of await throttleKeys()) await redis?.del(key); // a previous run's
     let release!: () => void;
     github.holdLogs = new Promise<void>((resolve) => (release = resolve));
     const [portA, portB] = [await freePort(), await freePort()];
@@ -111,6 +135,11 @@ describe.skipIf(!pgTemplate())("two replicas on one PostgreSQL database", () => 
       expect(rows.map((r) => [r.state, Number(r.n)])).toEqual([["completed", RUNS.length]]);
     } finally {
       await client.end();
+    }
+    if (redis) {
+      // Probot's limiters (Bottleneck) kept their state in Redis: what both replicas share.
+      const keys = await throttleKeys();
+      expect(keys.some((k) => k.startsWith("b_octokit-write"))).toBe(true);
     }
     expect(await b.kill("SIGTERM")).toBe(0);
   }, 300_000);
