@@ -37,7 +37,7 @@ export const DEFAULT_SETTINGS: Settings = {
 
 /**
  * What runs the queued jobs, as handlers and jobs see it: the in-process Worker (src/queue/worker.ts), or the host of
- * the job thread (src/queue/thread-host.ts) in the server.
+ * the job thread (src/app/thread-host.ts) in the server.
  */
 export interface JobRunner {
   /** A job was just enqueued: look at the queue soon (the runner also polls for retries coming due). */

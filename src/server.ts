@@ -1,15 +1,15 @@
 import { ProbotOctokit, run } from "probot";
+import { createApp } from "./app/index.js";
 import { enableWal } from "./db/client.js";
 import { migrateDeploy } from "./db/migrate.js";
 import { readDotEnv, validateEnv } from "./env.js";
-import { createApp } from "./index.js";
 import { githubMetricsPlugin } from "./observability/github-metrics.js";
 import { createMetrics } from "./observability/metrics.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
 // and shut down gracefully on SIGTERM/SIGINT: stop taking webhooks, let running jobs finish, release the rest.
 // This thread acknowledges webhooks and serves /metrics and the health routes; the jobs run in a worker thread of
-// their own (src/queue/job-thread.ts) unless WORKER_MODE=in-process.
+// their own (src/app/job-thread.ts) unless WORKER_MODE=in-process.
 
 async function main(): Promise<void> {
   // Probot's run() lets `.env` override the environment: validate what it will see.

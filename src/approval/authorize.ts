@@ -2,9 +2,7 @@
 // command arrives — never from `author_association`, which shows private org members as CONTRIBUTOR and says nothing
 // about write access. Any doubt (an API error, an unknown role) means no.
 
-import type { Context } from "probot";
-
-type Octokit = Context["octokit"];
+// The questions go through ApproverAccess (src/github/permissions.ts asks GitHub), so the rules here stay pure.
 
 export interface Approver {
   owner: string;
@@ -24,13 +22,21 @@ export interface AuthLog {
   warn(obj: object, msg?: string): void;
 }
 
+/** What GitHub knows about the commenter; each call throws when GitHub cannot answer. */
+export interface ApproverAccess {
+  /** The collaborator's role (`role_name`, a custom role's name too) and its base permission. */
+  repositoryAccess(who: { owner: string; repo: string; login: string }): Promise<{ role: string; permission: string }>;
+  /** False when the login is not an active member of the team (pending, or no membership at all). */
+  isActiveTeamMember(team: { org: string; teamSlug: string; login: string }): Promise<boolean>;
+}
+
 export type Authorization = { allowed: true; permission: "admin" | "write" } | { allowed: false; reason: string };
 
 /** Team look-ups per command, so a long allow-list cannot turn one comment into many API calls. */
 const MAX_TEAM_CHECKS = 10;
 
 export async function authorizeApprover(
-  octokit: Octokit,
+  access: ApproverAccess,
   who: Approver,
   policy: ApprovalPolicy,
   log: AuthLog,
@@ -47,13 +53,8 @@ export async function authorizeApprover(
   let level: "admin" | "write" | "other";
   let shown: string;
   try {
-    const { data } = await octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
-      owner: who.owner,
-      repo: who.repo,
-      username: who.login,
-    });
-    const role = (data as { role_name?: string }).role_name ?? "";
-    ({ level, shown } = effectiveLevel(role, data.permission));
+    const { role, permission } = await access.repositoryAccess(who);
+    ({ level, shown } = effectiveLevel(role, permission));
   } catch (error) {
     log.warn({ err: error, login: who.login }, "could not read the commenter's repository permission; refusing");
     return {
@@ -73,7 +74,7 @@ export async function authorizeApprover(
   }
   const permission = level === "admin" ? "admin" : "write";
 
-  if (policy.allowList.length > 0 && !(await onAllowList(octokit, who.login, policy.allowList, log))) {
+  if (policy.allowList.length > 0 && !(await onAllowList(access, who.login, policy.allowList, log))) {
     return {
       allowed: false,
       reason:
@@ -95,7 +96,7 @@ function effectiveLevel(role: string, permission: string): { level: "admin" | "w
 }
 
 async function onAllowList(
-  octokit: Octokit,
+  access: ApproverAccess,
   login: string,
   allowList: readonly string[],
   log: AuthLog,
@@ -108,16 +109,9 @@ async function onAllowList(
     const [org, slug, ...rest] = entry.trim().split("/");
     if (!org || !slug || rest.length > 0) continue;
     try {
-      const { data } = await octokit.request("GET /orgs/{org}/teams/{team_slug}/memberships/{username}", {
-        org,
-        team_slug: slug,
-        username: login,
-      });
-      if (data.state === "active") return true;
+      if (await access.isActiveTeamMember({ org, teamSlug: slug, login })) return true;
     } catch (error) {
-      if ((error as { status?: number }).status !== 404) {
-        log.warn({ err: error, team: `${org}/${slug}` }, "could not read team membership; treating as not a member");
-      }
+      log.warn({ err: error, team: `${org}/${slug}` }, "could not read team membership; treating as not a member");
     }
   }
   return false;

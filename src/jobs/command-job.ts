@@ -2,10 +2,11 @@ import type { Context } from "probot";
 import { authorizeApprover } from "../approval/authorize.js";
 import { parseCommand } from "../approval/parse-command.js";
 import { loadRepoConfig } from "../config/load-config.js";
+import { approverAccess } from "../github/permissions.js";
+import type { EventJobPayload } from "../job-kinds.js";
 import type { ClaimedJob } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
-import type { EventJobPayload } from "../webhooks/enqueue.js";
 import { approveFix } from "./approve-fix.js";
 import type { CommandRequest } from "./command-request.js";
 import { eventContext } from "./event-context.js";
@@ -27,7 +28,7 @@ export function commandJob(rt: Runtime): JobHandler {
     }
     const { config } = await loadRepoConfig(context);
     const auth = await authorizeApprover(
-      context.octokit,
+      approverAccess(context.octokit),
       { ...context.repo(), login: actor.login, userId: actor.id, userType: actor.type },
       config.approval,
       log,

@@ -1,8 +1,8 @@
 import { Context } from "probot";
+import type { EventJobPayload } from "../job-kinds.js";
 import { PermanentJobError } from "../queue/errors.js";
 import type { ClaimedJob } from "../queue/types.js";
 import type { Runtime } from "../runtime.js";
-import type { EventJobPayload } from "../webhooks/enqueue.js";
 
 /**
  * Rebuilds the webhook's Context inside the worker with a fresh installation token, so a job behaves as the handler

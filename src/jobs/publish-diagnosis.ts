@@ -5,17 +5,12 @@ import { publishCheckRun } from "../github/check-run.js";
 import { resolvePullRequest } from "../github/resolve-pr.js";
 import { commentMarker, upsertStickyComment } from "../github/sticky-comment.js";
 import { upsertTrackingIssue } from "../github/tracking-issue.js";
+import { OPEN_FIX_ACTION } from "../job-kinds.js";
 import { renderCheckRun } from "../output/render-check-run.js";
 import { renderComment } from "../output/render-comment.js";
 import { offersFix } from "../output/view.js";
 import type { Runtime } from "../runtime.js";
 import type { Decision } from "./decide-diagnosis.js";
-
-export const OPEN_FIX_ACTION = {
-  label: "Open fix PR",
-  description: "Ask ci-medic for a fix pull request",
-  identifier: "open-fix-pr",
-};
 
 export interface AnalysisRow {
   id: number;

@@ -1,3 +1,4 @@
+import { type EventJobPayload, JOB_KIND } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
 import { reply } from "./reply.js";
@@ -40,12 +41,12 @@ export async function rediagnose(rt: Runtime, request: CommandRequest): Promise<
     installation: event.installation,
   };
   await rt.queue.enqueue({
-    kind: "diagnose-run",
+    kind: JOB_KIND.diagnoseRun,
     dedupeKey: `rediagnose:${repository}:${analysis.id}:${request.commentId ?? context.id}`,
     installationId,
     repository,
     deliveryId: context.id,
-    payload: { event: "workflow_run", deliveryId: context.id, payload },
+    payload: { event: "workflow_run", deliveryId: context.id, payload } satisfies EventJobPayload,
   });
   rt.worker.wake();
   await reply(

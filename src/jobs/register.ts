@@ -1,13 +1,14 @@
+import { JOB_KIND, type JobKind } from "../job-kinds.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { commandJob } from "./command-job.js";
 import { diagnoseRunJob } from "./diagnose-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
 
-export function jobHandlers(rt: Runtime): Record<string, JobHandler> {
+export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
   return {
-    "diagnose-run": diagnoseRunJob(rt),
-    "mark-flaky": markFlakyJob(rt),
-    command: commandJob(rt),
+    [JOB_KIND.diagnoseRun]: diagnoseRunJob(rt),
+    [JOB_KIND.markFlaky]: markFlakyJob(rt),
+    [JOB_KIND.command]: commandJob(rt),
   };
 }

@@ -2,16 +2,10 @@
 // windows around error anchors. Nothing here ever holds the whole log.
 
 import { type AnchorStrength, anchorStrength, exitCodeOf, isBlockStart } from "./anchors.js";
-import { detach, LineRing, type RecentLines, type TailSnapshot } from "./recent-lines.js";
+import { detach, type KeptLine, LineRing, type RecentLines, type TailSnapshot } from "./recent-lines.js";
 
 export { detach } from "./recent-lines.js";
-
-export interface KeptLine {
-  /** 1-based line number in the log. */
-  n: number;
-  text: string;
-  strength: AnchorStrength;
-}
+export type { KeptLine };
 
 /** Consecutive lines around one or more anchors. */
 export interface Window {

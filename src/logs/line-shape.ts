@@ -3,7 +3,7 @@
 // `file:line` locations, eslint file headers). Pure, so that it can run where the bytes are read (see file-scanner).
 
 import { MAX_LINE_CHARS, timestampLengthBytes, USUAL_TIMESTAMP, usualTimestampAt } from "./clean.js";
-import type { Candidates } from "./scan/candidate-scanner.js";
+import type { Candidates } from "./scan/simd-scanner.js";
 
 /** Must be looked at. */
 export const LOOK = 0;

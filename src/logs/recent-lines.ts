@@ -2,8 +2,16 @@
 // the byte ring keeps only where a run of skipped lines lies and decodes them when asked, so a run of quiet lines
 // costs a few stores, whatever its length.
 
+import type { AnchorStrength } from "./anchors.js";
 import { cleanLineBytes } from "./clean.js";
-import type { KeptLine } from "./collector.js";
+
+/** A line the collector keeps, with how strongly it marks a failure. */
+export interface KeptLine {
+  /** 1-based line number in the log. */
+  n: number;
+  text: string;
+  strength: AnchorStrength;
+}
 
 /** Lines kept: a step's tail is at most TAIL_LINES (collector.ts) long. */
 const RING = 256;

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { sqlitePath } from "../db/client.js";
-import { INSERT_JOB_SQL, insertJobParams } from "./sqlite-queue.js";
+import { INSERT_JOB_SQL, insertJobParams } from "./insert-job.js";
 import type { EnqueueResult, NewJob } from "./types.js";
 
 interface Pending {

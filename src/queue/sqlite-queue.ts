@@ -1,6 +1,7 @@
 import cron from "node-cron";
 import type { Db } from "../db/client.js";
 import type { DirectEnqueue } from "./direct-enqueue.js";
+import { INSERT_JOB_SQL, insertJobParams, sqliteTime } from "./insert-job.js";
 import type {
   ClaimedJob,
   EnqueueResult,
@@ -24,40 +25,7 @@ interface RawJob {
   deliveryId: string | null;
 }
 
-/** DateTime as Prisma's SQLite adapter writes it (ISO 8601, `+00:00`), so raw and Prisma writes compare as text. */
-export function sqliteTime(date: Date): string {
-  return date.toISOString().replace("Z", "+00:00");
-}
-
 const MAX_ERROR_CHARS = 4000;
-
-/**
- * A new job's row, unless its dedupeKey is taken: the one insert of both enqueue paths (SqliteQueue#enqueue through
- * Prisma, DirectEnqueue on a connection of its own). Its parameters are insertJobParams'.
- */
-export const INSERT_JOB_SQL = `
-  INSERT INTO "Job" ("kind", "dedupeKey", "deliveryId", "installationId", "repository", "payload", "state", "attempts",
-                     "maxAttempts", "runAt", "createdAt", "updatedAt")
-  VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?)
-  ON CONFLICT ("dedupeKey") DO NOTHING
-  RETURNING "id"`;
-
-export function insertJobParams(job: NewJob, now: Date): (string | number | null)[] {
-  const at = sqliteTime(now);
-  const runAt = sqliteTime(job.runAt ?? now);
-  return [
-    job.kind,
-    job.dedupeKey,
-    job.deliveryId ?? null,
-    job.installationId,
-    job.repository,
-    JSON.stringify(job.payload),
-    job.maxAttempts ?? 5,
-    runAt,
-    at,
-    at,
-  ];
-}
 
 /**
  * The SQLite engine's store: the Job table. A running job's `lockedAt` is its lease, renewed by its worker while it

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { OPEN_FIX_ACTION } from "../jobs/publish-diagnosis.js";
+import { JOB_KIND, OPEN_FIX_ACTION } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
@@ -17,7 +17,7 @@ export function onCheckRunRequestedAction(rt: Runtime) {
       return "ignored";
     }
     return enqueueEvent(rt, context, {
-      kind: "command",
+      kind: JOB_KIND.command,
       dedupeKey: `action:${repository.full_name}:${checkRun.id}:${context.id}`,
       installationId,
       repository: repository.full_name,

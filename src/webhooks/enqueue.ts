@@ -1,15 +1,9 @@
 import type { Context } from "probot";
+import type { EventJobPayload, JobKind } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 
-/** What a queued job carries: enough to rebuild the webhook Context in the worker. */
 /** What became of a delivery, for the log and the webhooks_received metric. */
 export type WebhookOutcome = "enqueued" | "duplicate" | "ignored";
-
-export interface EventJobPayload {
-  event: string;
-  deliveryId: string;
-  payload: unknown;
-}
 
 /**
  * Records the delivery as its job (one row, one statement), then wakes the worker. A redelivered event (same
@@ -18,7 +12,7 @@ export interface EventJobPayload {
 export async function enqueueEvent(
   rt: Runtime,
   context: Context,
-  job: { kind: string; dedupeKey: string; installationId: number; repository: string },
+  job: { kind: JobKind; dedupeKey: string; installationId: number; repository: string },
 ): Promise<WebhookOutcome> {
   const result = await rt.queue.enqueue({
     ...job,

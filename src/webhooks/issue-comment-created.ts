@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { parseCommand } from "../approval/parse-command.js";
+import { JOB_KIND } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
@@ -38,7 +39,7 @@ export function onIssueCommentCreated(rt: Runtime) {
       // Other bots are checked against the repository's allow-list of bot ids in the job.
     }
     const outcome = await enqueueEvent(rt, context, {
-      kind: "command",
+      kind: JOB_KIND.command,
       dedupeKey: `command:${repository.full_name}:${comment.id}`,
       installationId,
       repository: repository.full_name,

@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import { JOB_KIND } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 import { isOwnRun } from "./own-run.js";
@@ -31,7 +32,7 @@ export function onWorkflowRunCompleted(rt: Runtime) {
         return "ignored";
       }
       await enqueueEvent(rt, context, {
-        kind: "mark-flaky",
+        kind: JOB_KIND.markFlaky,
         dedupeKey: `flaky:${repository}:${run.id}:${run.run_attempt}`,
         installationId,
         repository,
@@ -43,7 +44,7 @@ export function onWorkflowRunCompleted(rt: Runtime) {
       return "ignored";
     }
     const outcome = await enqueueEvent(rt, context, {
-      kind: "diagnose-run",
+      kind: JOB_KIND.diagnoseRun,
       dedupeKey: `diagnose:${repository}:${run.id}:${run.run_attempt}`,
       installationId,
       repository,

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
+import { createApp } from "../../src/app/index.js";
 import type { LlmProvider } from "../../src/diagnosis/llm/provider.js";
-import { createApp } from "../../src/index.js";
 import type { Settings } from "../../src/runtime.js";
 import { createTestDb } from "./db.js";
 

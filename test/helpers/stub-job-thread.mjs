@@ -1,4 +1,4 @@
-// A stand-in for src/queue/job-thread.ts in thread-host tests: the same messages, behaviour chosen by workerData.mode.
+// A stand-in for src/app/job-thread.ts in thread-host tests: the same messages, behaviour chosen by workerData.mode.
 //   ok            answers everything; "stop" is answered after a short while
 //   crash-on-wake throws on the first "wake" (an uncaught error ends the thread)
 //   hang-on-stop  never answers "stop"

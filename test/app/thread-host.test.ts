@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { ThreadHost, type ThreadHostOptions } from "../../src/app/thread-host.js";
+import type { JobThreadData } from "../../src/app/thread-protocol.js";
 import { createMetrics } from "../../src/observability/metrics.js";
-import { ThreadHost, type ThreadHostOptions } from "../../src/queue/thread-host.js";
-import type { JobThreadData } from "../../src/queue/thread-protocol.js";
 import { DEFAULT_SETTINGS } from "../../src/runtime.js";
 
 // The main thread's side of the job thread, against a stand-in thread (test/helpers/stub-job-thread.mjs) that speaks

@@ -1,15 +1,15 @@
 import type { Probot } from "probot";
-import type { Db } from "./db/client.js";
-import type { LlmProvider } from "./diagnosis/llm/provider.js";
-import { jobHandlers } from "./jobs/register.js";
-import type { Metrics } from "./observability/metrics.js";
-import { workerMetrics } from "./observability/observers.js";
-import type { QueueEngine } from "./queue/engine.js";
-import type { Worker } from "./queue/worker.js";
-import type { JobRunner, Runtime, Settings } from "./runtime.js";
+import type { Db } from "../db/client.js";
+import type { LlmProvider } from "../diagnosis/llm/provider.js";
+import { jobHandlers } from "../jobs/register.js";
+import type { Metrics } from "../observability/metrics.js";
+import { workerMetrics } from "../observability/observers.js";
+import type { QueueEngine } from "../queue/engine.js";
+import type { Worker } from "../queue/worker.js";
+import type { JobRunner, Runtime, Settings } from "../runtime.js";
 
-// The one place a Runtime is put together: by the app function (src/index.ts) for the webhook handlers (and, in
-// process, for the jobs), and by the job thread (src/queue/job-thread.ts) for the jobs it runs.
+// The one place a Runtime is put together: by the app function (src/app/index.ts) for the webhook handlers (and, in
+// process, for the jobs), and by the job thread (src/app/job-thread.ts) for the jobs it runs.
 
 export interface RuntimeParts {
   app: Probot;

@@ -1,16 +1,16 @@
 import os from "node:os";
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { createProbot, ProbotOctokit } from "probot";
-import { createJobWorker, createRuntime } from "../create-runtime.js";
 import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
 import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
 import { scheduleHousekeeping } from "../housekeeping/schedule.js";
 import { githubMetricsPlugin } from "../observability/github-metrics.js";
 import { createMetrics } from "../observability/metrics.js";
 import { llmMetrics } from "../observability/observers.js";
-import { openQueue } from "./engine.js";
+import { openQueue } from "../queue/engine.js";
+import type { Worker } from "../queue/worker.js";
+import { createJobWorker, createRuntime } from "./create-runtime.js";
 import type { FromJobThread, JobThreadData, ToJobThread } from "./thread-protocol.js";
-import type { Worker } from "./worker.js";
 
 // The job thread of the server (started by thread-host.ts): the same Worker loop and job code as in process, on a
 // runtime of its own (Prisma client on the same SQLite file, Probot instance, LLM provider, metrics registry), so

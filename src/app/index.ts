@@ -1,20 +1,20 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
+import { createDb, type Db, DEFAULT_DATABASE_URL, disableAutoCheckpoint, tuneDb } from "../db/client.js";
+import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
+import type { LlmProvider } from "../diagnosis/llm/provider.js";
+import { scheduleHousekeeping } from "../housekeeping/schedule.js";
+import { createMetrics, type Metrics } from "../observability/metrics.js";
+import { llmMetrics } from "../observability/observers.js";
+import { databaseCheck, migrationsCheck, migrationsDirOf, queueCheck } from "../observability/readiness.js";
+import { registerRoutes } from "../observability/routes.js";
+import { openQueue } from "../queue/engine.js";
+import { eventLoopGuard } from "../queue/load-guard.js";
+import type { Worker } from "../queue/worker.js";
+import { DEFAULT_SETTINGS, type Runtime, type Settings } from "../runtime.js";
+import { registerWebhooks } from "../webhooks/register.js";
 import { createJobWorker, createRuntime } from "./create-runtime.js";
-import { createDb, type Db, DEFAULT_DATABASE_URL, disableAutoCheckpoint, tuneDb } from "./db/client.js";
-import { createProviderFromEnv } from "./diagnosis/llm/from-env.js";
-import type { LlmProvider } from "./diagnosis/llm/provider.js";
-import { scheduleHousekeeping } from "./housekeeping/schedule.js";
-import { createMetrics, type Metrics } from "./observability/metrics.js";
-import { llmMetrics } from "./observability/observers.js";
-import { databaseCheck, migrationsCheck, migrationsDirOf, queueCheck } from "./observability/readiness.js";
-import { registerRoutes } from "./observability/routes.js";
-import { openQueue } from "./queue/engine.js";
-import { eventLoopGuard } from "./queue/load-guard.js";
-import { ThreadHost, type ThreadHostOptions } from "./queue/thread-host.js";
-import type { JobThreadData } from "./queue/thread-protocol.js";
-import type { Worker } from "./queue/worker.js";
-import { DEFAULT_SETTINGS, type Runtime, type Settings } from "./runtime.js";
-import { registerWebhooks } from "./webhooks/register.js";
+import { ThreadHost, type ThreadHostOptions } from "./thread-host.js";
+import type { JobThreadData } from "./thread-protocol.js";
 
 export interface AppDeps {
   /** Given without `databaseUrl`, every query (the webhooks' enqueue too) goes through this client. */
@@ -30,7 +30,7 @@ export interface AppDeps {
   startWorker?: boolean;
   pollMs?: number;
   /**
-   * The server: jobs run in a worker thread with a runtime of its own (src/queue/job-thread.ts), this thread only
+   * The server: jobs run in a worker thread with a runtime of its own (src/app/job-thread.ts), this thread only
    * acknowledges webhooks. Without it, the worker runs in this thread (tests, `WORKER_MODE=in-process`).
    */
   jobThread?: Pick<JobThreadData, "logLevel" | "logFormat"> & Pick<ThreadHostOptions, "onGiveUp">;

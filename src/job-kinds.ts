@@ -1,0 +1,26 @@
+// What the webhook handlers (src/webhooks/) hand to the jobs (src/jobs/) through the queue: the job kinds, the payload
+// of a queued event, and the check run button whose press comes back as a webhook. Both sides import this module and
+// neither imports the other, so a handler can change without touching a job and the other way round.
+
+/** A job's `kind` column: which handler in src/jobs/register.ts runs it. */
+export const JOB_KIND = {
+  diagnoseRun: "diagnose-run",
+  markFlaky: "mark-flaky",
+  command: "command",
+} as const;
+
+export type JobKind = (typeof JOB_KIND)[keyof typeof JOB_KIND];
+
+/** What a queued job carries: enough to rebuild the webhook Context in the worker. */
+export interface EventJobPayload {
+  event: string;
+  deliveryId: string;
+  payload: unknown;
+}
+
+/** The check run's button (published by jobs/publish-diagnosis.ts, pressed back in webhooks/check-run-requested-action.ts). */
+export const OPEN_FIX_ACTION = {
+  label: "Open fix PR",
+  description: "Ask ci-medic for a fix pull request",
+  identifier: "open-fix-pr",
+};
