@@ -3,7 +3,8 @@
 //   1. prisma/postgres/schema.prisma: the same models with the postgresql provider and its own client output;
 //   2. prisma/postgres/migrations/<newest SQLite migration's name>/migration.sql: the step from the models the last
 //      PostgreSQL migration ended at (the committed prisma/postgres/schema.prisma) to the new ones, written by
-//      `prisma migrate diff --script` (offline, no shadow database);
+//      `prisma migrate diff --script` (no shadow database; the JS engine connects to DB_SCHEMAS_PG_URL, the local
+//      server by default, and reads nothing there);
 //   3. both Prisma clients (src/generated/prisma, src/generated/prisma-pg).
 // Run it after every change to prisma/schema.prisma and its SQLite migration. `--check` changes nothing and exits 1
 // when the committed PostgreSQL schema is not what this script would write (test/db/schema-drift.test.ts runs it too).
@@ -79,7 +80,8 @@ function diffScript(fromSchema, toSchema) {
     fs.writeFileSync(to, toSchema);
     const args = ["migrate", "diff", ...(from ? ["--from-schema-datamodel", from] : ["--from-empty"])];
     return prisma([...args, "--to-schema-datamodel", to, "--script"], {
-      DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/postgres",
+      // The JS schema engine connects through the adapter even to diff two files: it reads nothing there.
+      DATABASE_URL: process.env.DB_SCHEMAS_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres",
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
