@@ -29,6 +29,8 @@ const SCHEMA = "pgboss";
 const CHANNEL = "ci_medic_jobs";
 /** key1 of the per-installation advisory locks is SLOT_KEY + slot; key2 is the installation id. */
 const SLOT_KEY = 0x43490000;
+/** The session's name in pg_stat_activity. */
+export const SESSION_NAME = "ci-medic queue session";
 /** Jobs looked at per claim: enough to find one of a free installation past a flooding one. */
 const FETCH_BATCH = 10;
 
@@ -69,6 +71,7 @@ export class PgBossStore implements JobStore {
   /** Held per-installation slots of this process's running jobs: job id → [key1, key2]. */
   private readonly slots = new Map<JobId, [number, number]>();
   private session: pg.Client | undefined;
+  private closed = false;
   private readonly listeners: (() => void)[] = [];
   private readonly stopWork: (() => Promise<void>)[] = [];
 
@@ -103,16 +106,26 @@ export class PgBossStore implements JobStore {
     return store;
   }
 
-  /** The connection holding the per-installation locks and listening for enqueues elsewhere. */
-  private async openSession(): Promise<void> {
-    const session = new pg.Client({ connectionString: this.opts.connectionString });
+  /**
+   * The connection holding the per-installation locks and listening for enqueues elsewhere. When it drops (a database
+   * restart), its locks are gone with it: the next claim opens a new one.
+   */
+  private async openSession(): Promise<pg.Client> {
+    const session = new pg.Client({ connectionString: this.opts.connectionString, application_name: SESSION_NAME });
     session.on("error", (error) => this.opts.log.error({ err: error }, "queue session to PostgreSQL failed"));
+    session.on("end", () => {
+      if (this.session !== session) return;
+      this.session = undefined;
+      this.slots.clear();
+      if (!this.closed) this.opts.log.warn({}, "queue session to PostgreSQL ended; a new one opens at the next claim");
+    });
     session.on("notification", () => {
       for (const listener of this.listeners) listener();
     });
     await session.connect();
     await session.query(`LISTEN ${CHANNEL}`);
     this.session = session;
+    return session;
   }
 
   private sql<T>(text: string, values: unknown[] = []): Promise<{ rows: T[] }> {
@@ -145,38 +158,43 @@ export class PgBossStore implements JobStore {
   }
 
   async claim(_workerId: string, opts: { perInstallationLimit: number }): Promise<ClaimedJob | null> {
-    const jobs = (await this.boss.fetch<JobData>(QUEUE, {
-      batchSize: FETCH_BATCH,
-      includeMetadata: true,
-    })) as PgBoss.JobWithMetadata<JobData>[];
-    let chosen: PgBoss.JobWithMetadata<JobData> | undefined;
-    const untouched: string[] = [];
-    const full: string[] = [];
-    for (const job of jobs) {
-      if (chosen) untouched.push(job.id);
-      else if (await this.takeSlot(job.id, job.data.installationId, opts.perInstallationLimit)) chosen = job;
-      else full.push(job.id);
+    // Usually the first due job's installation has a free slot; when not, a batch finds one of another installation.
+    for (const batchSize of [1, FETCH_BATCH]) {
+      const jobs = (await this.boss.fetch<JobData>(QUEUE, {
+        batchSize,
+        includeMetadata: true,
+      })) as PgBoss.JobWithMetadata<JobData>[];
+      let chosen: PgBoss.JobWithMetadata<JobData> | undefined;
+      const untouched: string[] = [];
+      const full: string[] = [];
+      for (const job of jobs) {
+        if (chosen) untouched.push(job.id);
+        else if (await this.takeSlot(job.id, job.data.installationId, opts.perInstallationLimit)) chosen = job;
+        else full.push(job.id);
+      }
+      if (untouched.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, untouched, null, false]);
+      // A full installation's jobs go to the back of the line, so the next look reaches other installations' jobs.
+      if (full.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, full, null, true]);
+      if (chosen)
+        return {
+          id: chosen.id,
+          kind: chosen.data.kind,
+          payload: chosen.data.payload,
+          attempts: chosen.retryCount + 1,
+          maxAttempts: chosen.retryLimit + 1,
+          installationId: chosen.data.installationId,
+          repository: chosen.data.repository,
+          deliveryId: chosen.data.deliveryId,
+        };
+      if (jobs.length < batchSize) return null; // nothing else is due
     }
-    if (untouched.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, untouched, null, false]);
-    // A full installation's jobs go to the back of the line, so the next look reaches other installations' jobs.
-    if (full.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, full, null, true]);
-    if (!chosen) return null;
-    return {
-      id: chosen.id,
-      kind: chosen.data.kind,
-      payload: chosen.data.payload,
-      attempts: chosen.retryCount + 1,
-      maxAttempts: chosen.retryLimit + 1,
-      installationId: chosen.data.installationId,
-      repository: chosen.data.repository,
-      deliveryId: chosen.data.deliveryId,
-    };
+    return null;
   }
 
   /** One of the installation's `limit` slots, across every replica; none free: false. */
   private async takeSlot(id: JobId, installationId: number, limit: number): Promise<boolean> {
-    const session = this.session;
-    if (!session) throw new Error("this queue only enqueues: it was opened with runsJobs: false");
+    if (!this.opts.runsJobs) throw new Error("this queue only enqueues: it was opened with runsJobs: false");
+    const session = this.session ?? (await this.openSession());
     const key2 = installationId | 0;
     const mine = new Set([...this.slots.values()].filter(([, k]) => k === key2).map(([k]) => k));
     for (let slot = 0; slot < limit; slot++) {
@@ -334,6 +352,7 @@ export class PgBossStore implements JobStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.slots.clear(); // the session's end frees them
     await this.boss.stop({ graceful: true, wait: true, timeout: 5_000 });
     await this.session?.end();
