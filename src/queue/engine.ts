@@ -1,4 +1,4 @@
-import { type DatabaseKind, type Db, databaseKind } from "../db/client.js";
+import { type Db, databaseKind } from "../db/client.js";
 import { DirectEnqueue } from "./direct-enqueue.js";
 import { PgBossStore } from "./pg-boss-store.js";
 import { SqliteQueue } from "./sqlite-queue.js";
@@ -23,7 +23,6 @@ export interface RunOptions {
 
 export class QueueEngine {
   constructor(
-    readonly kind: DatabaseKind,
     private readonly store: JobStore,
     private readonly leaseMs: number,
   ) {}
@@ -86,8 +85,8 @@ export async function openQueue(opts: OpenQueueOptions): Promise<QueueEngine> {
       retryDelaySeconds: opts.retryDelaySeconds,
       log: opts.log,
     });
-    return new QueueEngine("postgres", store, opts.leaseMs);
+    return new QueueEngine(store, opts.leaseMs);
   }
   const direct = opts.directEnqueue ? new DirectEnqueue(opts.databaseUrl, opts.directEnqueue) : undefined;
-  return new QueueEngine("sqlite", new SqliteQueue(opts.db, direct), opts.leaseMs);
+  return new QueueEngine(new SqliteQueue(opts.db, direct), opts.leaseMs);
 }

@@ -136,6 +136,11 @@ describe.skipIf(!pgTemplate())("two replicas on one PostgreSQL database", () => 
     } finally {
       await client.end();
     }
+    const ready = await fetch(`http://127.0.0.1:${portB}/readyz`);
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { database: "ok", migrations: "ok", queue: "ok" },
+    });
     if (redis) {
       // Probot's limiters (Bottleneck) kept their state in Redis: what both replicas share.
       const keys = await throttleKeys();

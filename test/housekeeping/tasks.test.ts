@@ -75,11 +75,11 @@ describe("housekeeping", () => {
       },
     });
 
-    expect(await purgeExpiredData(db, new QueueEngine("sqlite", new SqliteQueue(db), 60_000), 30, now)).toEqual({
+    expect(await purgeExpiredData(db, new QueueEngine(new SqliteQueue(db), 60_000), 30, now)).toEqual({
       excerptsPurged: 1,
       jobsDeleted: 1,
     });
-    expect(await purgeExpiredData(db, new QueueEngine("sqlite", new SqliteQueue(db), 60_000), 30, now)).toEqual({
+    expect(await purgeExpiredData(db, new QueueEngine(new SqliteQueue(db), 60_000), 30, now)).toEqual({
       excerptsPurged: 0,
       jobsDeleted: 0,
     });
