@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # ci-medic: build once, run as a non-root user with the SQLite database on a volume.
 #   docker build -t ci-medic .
-#   docker run --env-file .env -p 3000:3000 -v ci-medic-data:/data ci-medic
+#   docker run --env-file .env -p 127.0.0.1:3000:3000 -v ci-medic-data:/data ci-medic
 # The server validates the environment, applies migrations (`prisma migrate deploy`), then starts Probot.
 
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -19,9 +19,10 @@ COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY src ./src
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
-# --- runtime: production dependencies only (prisma CLI included: migrations run at start) -----------------------
+# --- runtime: production dependencies only (prisma CLI included: migrations run at start). --omit=optional drops
+# typescript, which Prisma declares as an optional peer and does not need to apply migrations. -----------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

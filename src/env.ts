@@ -1,7 +1,9 @@
 import { createPrivateKey } from "node:crypto";
 import fs from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { parseEnv } from "node:util";
+import { ENV_NAMES, ENV_SCHEMA, type EnvName, envMeta, type LOG_LEVELS } from "./env-schema.js";
 import { DEFAULT_SETTINGS, type Settings } from "./runtime.js";
 
 // Start-up validation of the operator's environment: every problem is reported at once, one line per variable, and
@@ -12,7 +14,6 @@ const DEFAULT_DATABASE_URL = "file:./data/ci-medic.db";
 export const DEFAULT_GEMINI_MODEL = "gemini-2.5-flash";
 export const DEFAULT_LLM_TIMEOUT_MS = 60_000;
 
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface AppEnv {
@@ -44,10 +45,7 @@ export type EnvResult = { ok: true; value: AppEnv; settings: Settings } | { ok: 
 
 type Env = Record<string, string | undefined>;
 
-/**
- * `.env` in `cwd`, as Probot's `run()` applies it (its values win over the process environment). Start-up validates
- * `{ ...process.env, ...readDotEnv() }` so that it sees what Probot will see.
- */
+/** `.env` in `cwd` (not applied: see `effectiveEnv`). */
 export function readDotEnv(cwd: string = process.cwd()): Record<string, string> {
   try {
     return parseEnv(fs.readFileSync(path.join(cwd, ".env"), "utf8")) as Record<string, string>;
@@ -57,29 +55,46 @@ export function readDotEnv(cwd: string = process.cwd()): Record<string, string> 
   }
 }
 
+/**
+ * The environment ci-medic runs with: the process environment wins and `.env` only fills gaps (the convention of
+ * dotenv, Docker and systemd). Matching quotes around one of ci-medic's values are removed: `docker run --env-file`
+ * and systemd's `Environment=` keep them, and a quoted key or secret would fail every job instead of the start.
+ */
+export function effectiveEnv(processEnv: Env, dotEnv: Record<string, string>): Record<string, string> {
+  const merged: Record<string, string> = { ...dotEnv };
+  for (const [name, value] of Object.entries(processEnv)) if (value !== undefined) merged[name] = value;
+  for (const name of ENV_NAMES) {
+    const value = merged[name]?.trim();
+    const quoted = value !== undefined && /^(["'])[\s\S]*\1$/.test(value) && value.length >= 2;
+    if (quoted) merged[name] = value.slice(1, -1);
+  }
+  return merged;
+}
+
 export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {}): EnvResult {
   const errors: string[] = [];
+  const cwd = opts.cwd ?? process.cwd();
   const get = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value ? value : undefined; // `NAME=` in a copied .env.example means "not set"
   };
   const shown = (value: string) => JSON.stringify(value.length > 40 ? `${value.slice(0, 39)}…` : value);
 
-  function integer(name: string, fallback: number, min: number, max: number, unit = ""): number {
+  // Ranges and allowed values live in the schema (env-schema.ts), which also documents them.
+  function integer(name: EnvName, fallback: number): number {
     const raw = get(name);
     if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-      errors.push(`${name} must be a whole number${unit} between ${min} and ${max}, got ${shown(raw)}`);
-      return fallback;
-    }
-    return value;
+    const parsed = ENV_SCHEMA.shape[name].safeParse(raw);
+    if (parsed.success && typeof parsed.data === "number") return parsed.data;
+    const { min, max, unit = "" } = envMeta(name).range ?? { min: 0, max: 0 };
+    errors.push(`${name} must be a whole number${unit} between ${min} and ${max}, got ${shown(raw)}`);
+    return fallback;
   }
-  function oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+  function oneOf<T extends string>(name: EnvName, fallback: T): T {
     const raw = get(name);
     if (raw === undefined) return fallback;
-    if ((values as readonly string[]).includes(raw)) return raw as T;
-    errors.push(`${name} must be one of ${values.join(", ")}, got ${shown(raw)}`);
+    if (ENV_SCHEMA.shape[name].safeParse(raw).success) return raw as T;
+    errors.push(`${name} must be one of ${(envMeta(name).values ?? []).join(", ")}, got ${shown(raw)}`);
     return fallback;
   }
 
@@ -113,7 +128,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
       if (problem) errors.push(`PRIVATE_KEY ${problem}`);
     } else if (privateKeyPath !== undefined) {
       privateKeySource = "PRIVATE_KEY_PATH";
-      const file = path.resolve(opts.cwd ?? process.cwd(), privateKeyPath);
+      const file = path.resolve(cwd, privateKeyPath);
       let text: string | undefined;
       try {
         text = fs.readFileSync(file, "utf8");
@@ -140,16 +155,26 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   }
 
   // --- Storage and server ---------------------------------------------------------------------------------------
-  const databaseUrl = get("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
-  if (!/^file:./.test(databaseUrl) && !/^postgres(ql)?:\/\/./i.test(databaseUrl)) {
+  let databaseUrl = get("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
+  const postgres = /^postgres(ql)?:\/\/./i.test(databaseUrl);
+  if (!/^file:./.test(databaseUrl) && !postgres) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
     errors.push(
       `DATABASE_URL must be a SQLite file: URL such as ${DEFAULT_DATABASE_URL} or a postgresql:// URL${scheme ? ` (got a "${scheme}:" URL)` : ""}`,
     );
+  } else if (!postgres) {
+    databaseUrl = absoluteDatabaseUrl(databaseUrl, cwd);
+    const problem = databaseFolderProblem(databaseFile(databaseUrl));
+    if (problem) errors.push(`DATABASE_URL: ${problem}`);
   }
-  const logLevel = oneOf("LOG_LEVEL", LOG_LEVELS, "info");
-  const logFormat = oneOf("LOG_FORMAT", ["json", "pretty"] as const, production ? "json" : "pretty");
-  const port = integer("PORT", 3000, 1, 65535);
+  const logLevel = oneOf<LogLevel>("LOG_LEVEL", "info");
+  const logFormat = oneOf<"json" | "pretty">("LOG_FORMAT", production ? "json" : "pretty");
+  const port = integer("PORT", 3000);
+  const host = get("HOST");
+  if (host !== undefined && !isHost(host))
+    errors.push(
+      `HOST must be a host name or an IP address to listen on, such as 127.0.0.1 or 0.0.0.0, got ${shown(host)}`,
+    );
   const webhookProxy = get("WEBHOOK_PROXY_URL");
   if (webhookProxy !== undefined && !isUrl(webhookProxy, ["https:", "http:"]))
     errors.push("WEBHOOK_PROXY_URL must be an http(s) URL such as https://smee.io/<channel>");
@@ -165,7 +190,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   ) {
     errors.push(`GHE_HOST must be a host name such as github.example.com (no scheme, no path), got ${shown(gheHost)}`);
   }
-  const gheProtocol = oneOf("GHE_PROTOCOL", ["https", "http"] as const, "https");
+  const gheProtocol = oneOf<"https" | "http">("GHE_PROTOCOL", "https");
   if (get("GHE_PROTOCOL") !== undefined && gheHost === undefined)
     errors.push("GHE_PROTOCOL is set but GHE_HOST is not: set both, or neither for github.com");
 
@@ -173,7 +198,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   const geminiKey = get("GEMINI_API_KEY");
   // Same rules as src/diagnosis/llm/from-env.ts, which builds the provider; here they are all reported at once.
   // Without LLM_PROVIDER, a Gemini key selects Gemini and no key means the deterministic diagnosis only.
-  const explicitProvider = oneOf("LLM_PROVIDER", ["gemini", "openai"] as const, "gemini");
+  const explicitProvider = oneOf<"gemini" | "openai">("LLM_PROVIDER", "gemini");
   const modelName = /^[A-Za-z0-9][\w.:/-]{0,99}$/;
   const geminiModel = get("GEMINI_MODEL") ?? DEFAULT_GEMINI_MODEL;
   if (!modelName.test(geminiModel))
@@ -195,7 +220,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
     errors.push("OPENAI_API_KEY is required when LLM_PROVIDER=openai and OPENAI_BASE_URL is not set");
   }
   const provider: AppEnv["llm"]["provider"] = explicitProvider === "openai" ? "openai" : geminiKey ? "gemini" : "none";
-  const timeoutMs = integer("LLM_TIMEOUT_MS", DEFAULT_LLM_TIMEOUT_MS, 1000, 600_000, " of milliseconds");
+  const timeoutMs = integer("LLM_TIMEOUT_MS", DEFAULT_LLM_TIMEOUT_MS);
 
   // --- Operations -----------------------------------------------------------------------------------------------
   const metricsToken = get("METRICS_TOKEN");
@@ -204,26 +229,15 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
   const appSlug = get("APP_SLUG");
   if (appSlug !== undefined && !/^[a-z0-9][a-z0-9-]{0,33}$/.test(appSlug))
     errors.push(`APP_SLUG must be the App's URL slug (lower-case letters, digits and dashes), got ${shown(appSlug)}`);
-  const workerMode = oneOf("WORKER_MODE", ["thread", "in-process"] as const, "thread");
+  const workerMode = oneOf<"thread" | "in-process">("WORKER_MODE", "thread");
   const settings: Settings = {
-    logMaxBytes: integer("LOG_MAX_BYTES", DEFAULT_SETTINGS.logMaxBytes, 65_536, 1_073_741_824, " of bytes"),
-    workerConcurrency: integer("WORKER_CONCURRENCY", DEFAULT_SETTINGS.workerConcurrency, 1, 32),
-    perInstallationConcurrency: integer(
-      "PER_INSTALLATION_CONCURRENCY",
-      DEFAULT_SETTINGS.perInstallationConcurrency,
-      1,
-      32,
-    ),
-    dailyTokenBudget: integer("DAILY_TOKEN_BUDGET", DEFAULT_SETTINGS.dailyTokenBudget, 0, 1_000_000_000),
-    retentionDays: integer("RETENTION_DAYS", DEFAULT_SETTINGS.retentionDays, 1, 3650, " of days"),
-    shutdownDeadlineMs: integer(
-      "SHUTDOWN_DEADLINE_MS",
-      DEFAULT_SETTINGS.shutdownDeadlineMs,
-      0,
-      600_000,
-      " of milliseconds",
-    ),
-    jobLeaseMs: integer("JOB_LEASE_SECONDS", DEFAULT_SETTINGS.jobLeaseMs / 1000, 2, 600, " of seconds") * 1000,
+    logMaxBytes: integer("LOG_MAX_BYTES", DEFAULT_SETTINGS.logMaxBytes),
+    workerConcurrency: integer("WORKER_CONCURRENCY", DEFAULT_SETTINGS.workerConcurrency),
+    perInstallationConcurrency: integer("PER_INSTALLATION_CONCURRENCY", DEFAULT_SETTINGS.perInstallationConcurrency),
+    dailyTokenBudget: integer("DAILY_TOKEN_BUDGET", DEFAULT_SETTINGS.dailyTokenBudget),
+    retentionDays: integer("RETENTION_DAYS", DEFAULT_SETTINGS.retentionDays),
+    shutdownDeadlineMs: integer("SHUTDOWN_DEADLINE_MS", DEFAULT_SETTINGS.shutdownDeadlineMs),
+    jobLeaseMs: integer("JOB_LEASE_SECONDS", DEFAULT_SETTINGS.jobLeaseMs / 1000) * 1000,
     ...(appSlug !== undefined ? { appSlug } : {}),
   };
 
@@ -250,6 +264,49 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
     settings,
   };
   return { ok: true, value, settings };
+}
+
+/** `file:./x.db?opts` → `file:/abs/x.db?opts`, against `cwd`: the migration step and the app then open one file. */
+export function absoluteDatabaseUrl(url: string, cwd: string): string {
+  const rest = url.slice("file:".length);
+  const query = rest.indexOf("?");
+  const file = query === -1 ? rest : rest.slice(0, query);
+  return `file:${path.resolve(cwd, file)}${query === -1 ? "" : rest.slice(query)}`;
+}
+
+function databaseFile(absoluteUrl: string): string {
+  return absoluteUrl.slice("file:".length).split("?")[0] ?? "";
+}
+
+/**
+ * Why the SQLite file cannot be created or written, or undefined. SQLite itself only says "unable to open database
+ * file" (or, through Prisma's adapter, "External error id#0"); this names the path and the permission.
+ */
+function databaseFolderProblem(file: string): string | undefined {
+  const user = typeof process.getuid === "function" ? `, this process runs as uid ${process.getuid()}` : "";
+  // The file, else its folder, else the nearest folder that exists (the folder is created at start-up).
+  let target = file;
+  while (!fs.existsSync(target)) {
+    const parent = path.dirname(target);
+    if (parent === target) break;
+    target = parent;
+  }
+  const what = target === file ? "file" : target === path.dirname(file) ? "folder" : "parent folder";
+  try {
+    if (target !== file && !fs.statSync(target).isDirectory())
+      return `the database path ${file} goes through ${target}, which is not a folder`;
+    fs.accessSync(target, fs.constants.W_OK | fs.constants.R_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    return `the database ${what} ${target} is not writable (${code}${user}): give this user write permission to it, or choose another DATABASE_URL`;
+  }
+}
+
+/** A host name (RFC 1123 labels) or an IPv4/IPv6 address. */
+function isHost(value: string): boolean {
+  if (isIP(value) !== 0) return true;
+  return /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value);
 }
 
 /** As Probot's get-private-key accepts it: raw PEM, PEM with `\n` escapes (one-line .env), or base64 of the PEM. */

@@ -7,6 +7,8 @@ export const JOB_KIND = {
   diagnoseRun: "diagnose-run",
   markFlaky: "mark-flaky",
   command: "command",
+  /** The App's own work (src/recovery/schedule.ts): ask GitHub to redeliver failed webhook deliveries. */
+  recoverDeliveries: "recover-deliveries",
 } as const;
 
 export type JobKind = (typeof JOB_KIND)[keyof typeof JOB_KIND];

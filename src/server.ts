@@ -1,43 +1,57 @@
-import { ProbotOctokit, run } from "probot";
+import type { ApplicationFunction } from "probot";
+import { run } from "probot";
 import { createApp } from "./app/index.js";
 import { enableWal } from "./db/client.js";
 import { migrateDeploy } from "./db/migrate.js";
-import { readDotEnv, validateEnv } from "./env.js";
-import { githubMetricsPlugin } from "./observability/github-metrics.js";
+import { effectiveEnv, readDotEnv, validateEnv } from "./env.js";
+import { githubClientOptions } from "./github/client.js";
 import { createMetrics } from "./observability/metrics.js";
+import { type RecoverySchedule, scheduleDeliveryRecovery } from "./recovery/schedule.js";
 
 // `npm start`: validate the environment, apply migrations, start Probot (or its manifest flow when no APP_ID is set),
-// and shut down gracefully on SIGTERM/SIGINT: stop taking webhooks, let running jobs finish, release the rest.
+// and shut down gracefully on SIGTERM/SIGINT: let running jobs finish while webhooks are still recorded, then close.
 // This thread acknowledges webhooks and serves /metrics and the health routes; the jobs run in a worker thread of
 // their own (src/app/job-thread.ts) unless WORKER_MODE=in-process.
 
 async function main(): Promise<void> {
-  // Probot's run() lets `.env` override the environment: validate what it will see.
-  const env = validateEnv({ ...process.env, ...readDotEnv() });
+  // The process environment wins and `.env` fills the gaps (the convention of dotenv, Docker and systemd); matching
+  // quotes around a value (which `docker run --env-file` keeps) are removed.
+  const merged = effectiveEnv(process.env, readDotEnv());
+  const env = validateEnv(merged);
   if (!env.ok) {
     console.error(`ci-medic cannot start:\n${env.errors.map((e) => `  - ${e}`).join("\n")}`);
     process.exit(1);
   }
   const { databaseUrl } = env.value;
-  process.env.DATABASE_URL = databaseUrl;
+  // Resolved once (absolute): the migration step and the app open the same file whatever the working directory.
+  const effective = { ...merged, DATABASE_URL: databaseUrl };
+  Object.assign(process.env, effective);
   await migrateDeploy(databaseUrl, { log: (text) => console.info(text) });
   await enableWal(databaseUrl);
 
   let jobCounts: () => Promise<Record<string, number>> = async () => ({});
   const metrics = createMetrics({ jobCounts: () => jobCounts() });
   let shutdown: (signal: string, exitCode?: number) => Promise<void> = async () => process.exit(1);
+  let stopping = false;
   const { logLevel, logFormat, workerMode } = env.value;
   const handle = createApp({
     settings: env.settings,
     metrics,
     metricsToken: env.value.metricsToken,
     databaseUrl,
+    stopping: () => stopping,
     // A job thread that keeps crashing: exit non-zero (after a graceful stop of the rest) so the supervisor restarts us.
     ...(workerMode === "thread"
       ? { jobThread: { logLevel, logFormat, onGiveUp: () => void shutdown("job thread crash loop", 1) } }
       : {}),
   });
-  const server = await run(handle.appFn, { Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)) });
+  // Probot's run() copies `.env` over process.env before it loads the app: put the operator's environment back
+  // before the job thread (which gets a copy of process.env) and the LLM provider read it.
+  const appFn: ApplicationFunction = (app, options) => {
+    Object.assign(process.env, effective);
+    return handle.appFn(app, options);
+  };
+  const server = await run(appFn, { env: effective, Octokit: githubClientOptions(metrics).Octokit });
   const runtime = () => {
     try {
       return handle.runtime();
@@ -47,18 +61,24 @@ async function main(): Promise<void> {
   };
   const rt = runtime();
   if (rt) jobCounts = () => rt.queue.counts();
+  // Now that webhooks are answered: ask GitHub for the deliveries that failed while we were away, and every 10 min.
+  let recovery: RecoverySchedule | undefined;
+  if (rt) recovery = scheduleDeliveryRecovery({ queue: rt.queue, wake: () => rt.worker.wake(), log: rt.log });
 
-  let stopping = false;
   shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     const log = rt?.log ?? { info: console.info, error: console.error };
-    log.info({ signal }, "shutting down: no new webhooks, finishing running jobs");
+    log.info({ signal }, "shutting down: finishing running jobs; webhooks are still recorded until the jobs are done");
     try {
-      await server.stop();
+      recovery?.stop();
       if (rt) {
         await rt.housekeeping?.stop();
         await rt.worker.stop(env.settings.shutdownDeadlineMs);
+      }
+      // From here a delivery finds the port closed: GitHub marks it failed and the next start's recovery asks again.
+      await server.stop();
+      if (rt) {
         await rt.queue.close();
         await rt.db.$disconnect();
       }

@@ -26,6 +26,8 @@ export interface AppDeps {
   /** Created by the server before Probot starts, so its Octokit plugin can count GitHub errors. */
   metrics?: Metrics;
   metricsToken?: string;
+  /** True while the server drains (SIGTERM): /readyz answers 503, webhooks are still recorded. */
+  stopping?: () => boolean;
   /** Tests drive the worker with `runUntilIdle()` instead. */
   startWorker?: boolean;
   pollMs?: number;
@@ -99,6 +101,7 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
         checkMigrations: migrationsCheck(db, migrationsDirOf(databaseUrl)),
         checkQueue: queueCheck(rt.queue),
         metricsToken: deps.metricsToken,
+        ...(deps.stopping ? { stopping: deps.stopping } : {}),
         log: app.log,
       });
     } catch (error) {

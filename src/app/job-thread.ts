@@ -1,10 +1,10 @@
 import os from "node:os";
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { createProbot, ProbotOctokit } from "probot";
+import { createProbot } from "probot";
 import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
 import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
+import { githubClientOptions } from "../github/client.js";
 import { scheduleHousekeeping } from "../housekeeping/schedule.js";
-import { githubMetricsPlugin } from "../observability/github-metrics.js";
 import { createMetrics } from "../observability/metrics.js";
 import { llmMetrics } from "../observability/observers.js";
 import { openQueue } from "../queue/engine.js";
@@ -80,7 +80,7 @@ async function start(data: JobThreadData) {
     overrides: {
       logLevel: data.logLevel,
       logFormat: data.logFormat,
-      Octokit: ProbotOctokit.plugin(githubMetricsPlugin(metrics)),
+      ...githubClientOptions(metrics),
     },
   });
   await app.ready();

@@ -1,5 +1,5 @@
-import type { Context } from "probot";
 import type { z } from "zod";
+import { statusOf } from "../github/errors.js";
 import { sanitizeInstructions } from "./sanitize-instructions.js";
 import { configSchema, DEFAULT_CONFIG, INSTRUCTIONS_MAX_CHARS, type RepoConfig } from "./schema.js";
 
@@ -16,7 +16,15 @@ export interface LoadedConfig {
   unreadable: boolean;
 }
 
-type ConfigContext = Pick<Context, "config" | "log">;
+/** The part of Probot's webhook Context used here, written out so that this folder does not import Probot. */
+export interface ConfigContext {
+  config(
+    fileName: string,
+    defaults: object,
+    options: { arrayMerge: (base: unknown[], override: unknown[]) => unknown[] },
+  ): Promise<unknown>;
+  log: { warn(obj: object, msg: string): void };
+}
 
 /**
  * The repository's configuration. Probot's `context.config()` reads `.github/ci-medic.yml` from the repository's
@@ -138,11 +146,6 @@ function knownKeys(path: Segment[]): string[] {
   // Optional settings have no default, so they are missing from DEFAULT_CONFIG.
   if (path.length === 1 && path[0] === "llm") keys.unshift("model");
   return keys;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : undefined;
 }
 
 /** What went wrong, without the error's own text (it may quote file content or URLs with query strings). */

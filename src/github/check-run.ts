@@ -1,5 +1,5 @@
 import type { Annotation } from "../logs/types.js";
-import { github, statusOf } from "./errors.js";
+import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 /** GitHub's limits for check run output. */
@@ -72,22 +72,29 @@ export async function publishCheckRun(octokit: Octokit, args: PublishCheckRunArg
   let id: number | undefined;
   if (args.checkRunId !== undefined) {
     try {
-      await github(() => octokit.rest.checks.update({ owner, repo, check_run_id: args.checkRunId!, ...completion }));
+      await octokit.rest.checks.update({ owner, repo, check_run_id: args.checkRunId!, ...completion });
       id = args.checkRunId;
     } catch (error) {
       if (statusOf(error) !== 404) throw error; // deleted with its suite: post a new one
     }
   }
   if (id === undefined) {
-    const { data } = await github(() =>
-      octokit.rest.checks.create({ owner, repo, name: args.name, head_sha: args.headSha, ...completion }),
-    );
+    const { data } = await octokit.rest.checks.create({
+      owner,
+      repo,
+      name: args.name,
+      head_sha: args.headSha,
+      ...completion,
+    });
     id = data.id;
   }
   for (const batch of batches.slice(1)) {
-    await github(() =>
-      octokit.rest.checks.update({ owner, repo, check_run_id: id!, output: { title, summary, annotations: batch } }),
-    );
+    await octokit.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: id!,
+      output: { title, summary, annotations: batch },
+    });
   }
   return id;
 }

@@ -1,4 +1,4 @@
-import { github, statusOf } from "./errors.js";
+import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 export type LogDownload =
@@ -33,14 +33,12 @@ export async function downloadJobLog(
   const maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_BYTES;
   let response;
   try {
-    response = await github(() =>
-      octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
-        owner: args.owner,
-        repo: args.repo,
-        job_id: args.jobId,
-        request: { redirect: "manual", parseSuccessResponseBody: false },
-      }),
-    );
+    response = await octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
+      owner: args.owner,
+      repo: args.repo,
+      job_id: args.jobId,
+      request: { redirect: "manual", parseSuccessResponseBody: false },
+    });
   } catch (error) {
     // GitHub answers 404 (sometimes 410) for logs past their retention (90 days by default) or deleted.
     const status = statusOf(error);

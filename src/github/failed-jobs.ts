@@ -1,5 +1,4 @@
 import type { StepInfo } from "../logs/types.js";
-import { github } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 export interface FailedJob {
@@ -37,23 +36,21 @@ export async function listFailedJobs(
   args: { owner: string; repo: string; runId: number; attempt?: number },
 ): Promise<FailedJob[]> {
   const { owner, repo, runId, attempt } = args;
-  const jobs: ApiJob[] = await github(() =>
-    attempt === undefined
-      ? octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
-          owner,
-          repo,
-          run_id: runId,
-          filter: "latest",
-          per_page: 100,
-        })
-      : octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
-          owner,
-          repo,
-          run_id: runId,
-          attempt_number: attempt,
-          per_page: 100,
-        }),
-  );
+  const jobs: ApiJob[] = await (attempt === undefined
+    ? octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
+        owner,
+        repo,
+        run_id: runId,
+        filter: "latest",
+        per_page: 100,
+      })
+    : octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
+        owner,
+        repo,
+        run_id: runId,
+        attempt_number: attempt,
+        per_page: 100,
+      }));
   return jobs.filter((job) => job.conclusion !== null && FAILED.has(job.conclusion)).map(toFailedJob);
 }
 

@@ -1,5 +1,4 @@
 import type { WorkflowRun } from "@octokit/webhooks-types";
-import { github } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 export interface ResolvedPullRequest {
@@ -53,22 +52,22 @@ export async function resolvePullRequest(octokit: Octokit, run: WorkflowRun): Pr
 
   if (run.head_branch) {
     const headOwner = run.head_repository?.owner.login ?? owner;
-    const pulls: ApiPull[] = await github(() =>
-      octokit.paginate(octokit.rest.pulls.list, {
-        owner,
-        repo,
-        state: "open",
-        head: `${headOwner}:${run.head_branch}`,
-        per_page: 100,
-      }),
-    );
+    const pulls: ApiPull[] = await octokit.paginate(octokit.rest.pulls.list, {
+      owner,
+      repo,
+      state: "open",
+      head: `${headOwner}:${run.head_branch}`,
+      per_page: 100,
+    });
     const match = pulls.find((pr) => pr.head.sha === run.head_sha);
     if (match) return fromPull(match);
   }
 
-  const { data } = await github(() =>
-    octokit.rest.repos.listPullRequestsAssociatedWithCommit({ owner, repo, commit_sha: run.head_sha }),
-  );
+  const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+    owner,
+    repo,
+    commit_sha: run.head_sha,
+  });
   const pulls = data as unknown as ApiPull[];
   const byCommit =
     pulls.find((pr) => pr.state === "open" && pr.head.sha === run.head_sha && pr.base.repo.full_name === repository) ??

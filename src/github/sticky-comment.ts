@@ -1,4 +1,4 @@
-import { github, statusOf } from "./errors.js";
+import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 /** A hidden HTML comment identifying one of ci-medic's comments. The key cannot close the comment early. */
@@ -41,23 +41,24 @@ export async function upsertStickyComment(
 
   if (args.commentId !== undefined) {
     try {
-      await github(() => octokit.rest.issues.updateComment({ owner, repo, comment_id: args.commentId!, body }));
+      await octokit.rest.issues.updateComment({ owner, repo, comment_id: args.commentId!, body });
       return { commentId: args.commentId, created: false };
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
   }
 
-  const comments: ApiComment[] = await github(() =>
-    octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 }),
-  );
+  const comments: ApiComment[] = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: issueNumber,
+    per_page: 100,
+  });
   const existing = comments.find((c) => (c.body ?? "").includes(marker) && isOwnComment(c, args.appSlug));
   if (existing) {
-    await github(() => octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body }));
+    await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
     return { commentId: existing.id, created: false };
   }
-  const { data } = await github(() =>
-    octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }),
-  );
+  const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
   return { commentId: data.id, created: true };
 }

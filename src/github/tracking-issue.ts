@@ -1,4 +1,4 @@
-import { github, statusOf } from "./errors.js";
+import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 import { commentMarker } from "./sticky-comment.js";
 
@@ -39,7 +39,7 @@ export async function upsertTrackingIssue(
 
   if (args.issueNumber !== undefined) {
     try {
-      const { data } = await github(() => octokit.rest.issues.get({ owner, repo, issue_number: args.issueNumber! }));
+      const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: args.issueNumber! });
       if (data.state === "open" && !data.pull_request) return { issueNumber: data.number, created: false };
     } catch (error) {
       const status = statusOf(error);
@@ -47,50 +47,44 @@ export async function upsertTrackingIssue(
     }
   }
 
-  const open: ApiIssue[] = await github(() =>
-    octokit.paginate(octokit.rest.issues.listForRepo, {
-      owner,
-      repo,
-      state: "open",
-      labels: TRACKING_LABEL,
-      per_page: 100,
-    }),
-  );
+  const open: ApiIssue[] = await octokit.paginate(octokit.rest.issues.listForRepo, {
+    owner,
+    repo,
+    state: "open",
+    labels: TRACKING_LABEL,
+    per_page: 100,
+  });
   // Only people with triage rights can label an issue, so the label plus the marker is hard to forge.
   const found = open.find((i) => !i.pull_request && (i.body ?? "").includes(marker));
   if (found) return { issueNumber: found.number, created: false };
 
   await ensureLabel(octokit, owner, repo);
   const title = `CI failing: ${oneLine(args.workflowName)} on ${oneLine(args.branch)}`;
-  const { data } = await github(() =>
-    octokit.rest.issues.create({
-      owner,
-      repo,
-      title: title.length > TITLE_MAX_CHARS ? `${title.slice(0, TITLE_MAX_CHARS - 1)}…` : title,
-      body: `${args.body}\n\n${marker}`,
-      labels: [TRACKING_LABEL],
-    }),
-  );
+  const { data } = await octokit.rest.issues.create({
+    owner,
+    repo,
+    title: title.length > TITLE_MAX_CHARS ? `${title.slice(0, TITLE_MAX_CHARS - 1)}…` : title,
+    body: `${args.body}\n\n${marker}`,
+    labels: [TRACKING_LABEL],
+  });
   return { issueNumber: data.number, created: true };
 }
 
 async function ensureLabel(octokit: Octokit, owner: string, repo: string): Promise<void> {
   try {
-    await github(() => octokit.rest.issues.getLabel({ owner, repo, name: TRACKING_LABEL }));
+    await octokit.rest.issues.getLabel({ owner, repo, name: TRACKING_LABEL });
     return;
   } catch (error) {
     if (statusOf(error) !== 404) throw error;
   }
   try {
-    await github(() =>
-      octokit.rest.issues.createLabel({
-        owner,
-        repo,
-        name: TRACKING_LABEL,
-        color: "d93f0b",
-        description: "CI failures tracked by ci-medic",
-      }),
-    );
+    await octokit.rest.issues.createLabel({
+      owner,
+      repo,
+      name: TRACKING_LABEL,
+      color: "d93f0b",
+      description: "CI failures tracked by ci-medic",
+    });
   } catch (error) {
     if (statusOf(error) !== 422) throw error; // created meanwhile by a concurrent job
   }

@@ -1,4 +1,4 @@
-import { github, statusOf } from "./errors.js";
+import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 export const WORKFLOW_FILE_MAX_BYTES = 20 * 1024;
@@ -15,9 +15,12 @@ export async function getWorkflowFile(
   const maxBytes = options.maxBytes ?? WORKFLOW_FILE_MAX_BYTES;
   let data: unknown;
   try {
-    ({ data } = await github(() =>
-      octokit.rest.repos.getContent({ owner: args.owner, repo: args.repo, path: args.path, ref: args.ref }),
-    ));
+    ({ data } = await octokit.rest.repos.getContent({
+      owner: args.owner,
+      repo: args.repo,
+      path: args.path,
+      ref: args.ref,
+    }));
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw error;

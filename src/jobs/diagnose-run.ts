@@ -1,7 +1,10 @@
 import { loadRepoConfig } from "../config/load-config.js";
 import { shouldWatch } from "../config/match.js";
 import type { DiagnosisInput } from "../diagnosis/types.js";
+import { asUnreachable } from "../github/errors.js";
 import { getWorkflowFile } from "../github/workflow-file.js";
+import { PermanentJobError, retryAtOf } from "../queue/errors.js";
+import type { ClaimedJob } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { collectEvidence } from "./collect-evidence.js";
@@ -11,8 +14,23 @@ import { publishDiagnosis } from "./publish-diagnosis.js";
 import { saveDiagnosis } from "./save-diagnosis.js";
 import { storedDiagnosis } from "./stored.js";
 
-/** The main path: a failed run becomes a stored, posted diagnosis. Safe to run again after a crash at any point. */
+/**
+ * The main path: a failed run becomes a stored, posted diagnosis. Safe to run again after a crash at any point. When
+ * its last attempt fails, the run's analysis ends `failed` with the reason ("could not reach GitHub: …"), not `pending`.
+ */
 export function diagnoseRunJob(rt: Runtime): JobHandler {
+  const diagnose = diagnoseRun(rt);
+  return async (job, signal) => {
+    try {
+      await diagnose(job, signal);
+    } catch (error) {
+      if (isLastAttempt(job, error)) await markAnalysisFailed(rt, job, error);
+      throw error;
+    }
+  };
+}
+
+function diagnoseRun(rt: Runtime): JobHandler {
   return async (job) => {
     const context = await eventContext(rt, job, "workflow_run");
     const run = context.payload.workflow_run;
@@ -106,4 +124,26 @@ export function diagnoseRunJob(rt: Runtime): JobHandler {
       "diagnosis posted",
     );
   };
+}
+
+/** The queue will mark the job dead after this failure (a wait for a rate limit is not an attempt). */
+function isLastAttempt(job: ClaimedJob, error: unknown): boolean {
+  if (retryAtOf(error)) return false;
+  return error instanceof PermanentJobError || job.attempts >= job.maxAttempts;
+}
+
+async function markAnalysisFailed(rt: Runtime, job: ClaimedJob, error: unknown): Promise<void> {
+  const run = (job.payload as { payload?: { workflow_run?: { id?: number; run_attempt?: number } } } | null)?.payload
+    ?.workflow_run;
+  if (typeof run?.id !== "number") return;
+  const failure = asUnreachable(error);
+  const detail = (failure instanceof Error ? failure.message : String(failure)).slice(0, 500);
+  try {
+    await rt.db.runAnalysis.updateMany({
+      where: { repository: job.repository, runId: BigInt(run.id), runAttempt: run.run_attempt ?? 1, status: "pending" },
+      data: { status: "failed", statusDetail: detail },
+    });
+  } catch (bookkeeping) {
+    rt.log.error({ err: bookkeeping, jobId: job.id }, "could not mark the run's analysis failed");
+  }
 }

@@ -1,14 +1,28 @@
+import { asUnreachable } from "../github/errors.js";
 import { JOB_KIND, type JobKind } from "../job-kinds.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { commandJob } from "./command-job.js";
 import { diagnoseRunJob } from "./diagnose-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
+import { recoverDeliveriesJob } from "./recover-deliveries.js";
 
 export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
   return {
-    [JOB_KIND.diagnoseRun]: diagnoseRunJob(rt),
-    [JOB_KIND.markFlaky]: markFlakyJob(rt),
-    [JOB_KIND.command]: commandJob(rt),
+    [JOB_KIND.diagnoseRun]: namingUnreachable(diagnoseRunJob(rt)),
+    [JOB_KIND.markFlaky]: namingUnreachable(markFlakyJob(rt)),
+    [JOB_KIND.command]: namingUnreachable(commandJob(rt)),
+    [JOB_KIND.recoverDeliveries]: namingUnreachable(recoverDeliveriesJob(rt)),
+  };
+}
+
+/** A job that failed because GitHub could not be reached says so (log line, Job.lastError); it retries as usual. */
+function namingUnreachable(handler: JobHandler): JobHandler {
+  return async (job, signal) => {
+    try {
+      await handler(job, signal);
+    } catch (error) {
+      throw asUnreachable(error);
+    }
   };
 }

@@ -40,6 +40,13 @@ export interface Metrics {
   /** A deterministic diagnosis posted instead of the model's; reason: "no_provider", "invalid_output", "error", "limit". */
   fallbacks: Counter<"reason">;
   githubApiErrors: Counter<"status">;
+  /** GitHub calls that got no HTTP answer; reason: "dns", "refused", "reset", "timeout", "tls", "network". */
+  githubUnreachable: Counter<"reason">;
+  /**
+   * What delivery recovery did with each failed webhook delivery it looked at; outcome: "requested" (redelivery asked),
+   * "recorded" (failed at GitHub but recorded here), "given_up" (too many attempts), "over_limit", "error".
+   */
+  webhookRedeliveries: Counter<"outcome">;
   rateLimitWaits: Counter<never>;
   rateLimitWaitSeconds: Counter<never>;
   fixPrsOpened: Counter<never>;
@@ -126,6 +133,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: `${p}github_api_errors_total`,
       help: "GitHub API errors by HTTP status.",
       labelNames: ["status"] as const,
+      registers,
+    }),
+    githubUnreachable: new Counter({
+      name: `${p}github_unreachable_total`,
+      help: "GitHub calls that got no HTTP answer, by cause (dns, refused, reset, timeout, tls, network).",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    webhookRedeliveries: new Counter({
+      name: `${p}webhook_redeliveries_total`,
+      help: "Failed webhook deliveries seen by delivery recovery, by what was done (requested, recorded, given_up, over_limit, error).",
+      labelNames: ["outcome"] as const,
       registers,
     }),
     rateLimitWaits: new Counter({

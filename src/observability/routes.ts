@@ -23,6 +23,8 @@ export interface RouteDeps {
   metricsToken?: string;
   /** Gets the reason a readiness check failed; the HTTP answer only names the check. */
   log?: { warn: (obj: object, msg: string) => void };
+  /** True while the server drains on SIGTERM: /readyz answers 503 so that a load balancer sends webhooks elsewhere. */
+  stopping?: () => boolean;
   /** A check that has not answered after this long fails (a locked SQLite file must not hang the probe). */
   checkTimeoutMs?: number;
 }
@@ -68,6 +70,10 @@ export function observabilityHandler(deps: RouteDeps): Handler {
       return true;
     }
     if (path === "/readyz") {
+      if (deps.stopping?.()) {
+        send(res, 503, "application/json", JSON.stringify({ status: "stopping" }));
+        return true;
+      }
       const database = await run("database", "database missing or unreachable", deps.checkDatabase);
       // Without a database the other two checks can only fail the same way; name the cause once.
       const migrations =

@@ -41,6 +41,11 @@ export class QueueEngine {
     return this.store.counts();
   }
 
+  /** Which of these webhook deliveries (X-GitHub-Delivery) are recorded as a job (delivery recovery). */
+  recordedDeliveries(deliveryIds: string[]): Promise<Set<string>> {
+    return this.store.recordedDeliveries(deliveryIds);
+  }
+
   health(limits?: HealthLimits): Promise<QueueHealth> {
     return this.store.health(limits);
   }

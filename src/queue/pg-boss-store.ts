@@ -279,6 +279,16 @@ export class PgBossStore implements JobStore {
     return counts;
   }
 
+  /** Finished jobs may have been archived by pg-boss: both tables. */
+  async recordedDeliveries(deliveryIds: string[]): Promise<Set<string>> {
+    const { rows } = await this.sql<{ id: string }>(
+      `SELECT data->>'deliveryId' AS id FROM ${SCHEMA}.job WHERE name = $1 AND data->>'deliveryId' = ANY($2::text[])
+       UNION SELECT data->>'deliveryId' FROM ${SCHEMA}.archive WHERE name = $1 AND data->>'deliveryId' = ANY($2::text[])`,
+      [QUEUE, deliveryIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async nextRunAt(): Promise<Date | null> {
     const { rows } = await this.sql<{ at: Date | null }>(
       `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active'`,

@@ -204,6 +204,14 @@ export class SqliteQueue implements JobStore {
     };
   }
 
+  async recordedDeliveries(deliveryIds: string[]): Promise<Set<string>> {
+    const rows = await this.db.job.findMany({
+      where: { deliveryId: { in: deliveryIds } },
+      select: { deliveryId: true },
+    });
+    return new Set(rows.flatMap((r) => (r.deliveryId ? [r.deliveryId] : [])));
+  }
+
   async counts(): Promise<Record<JobState, number>> {
     const rows = await this.db.job.groupBy({ by: ["state"], _count: { _all: true } });
     const counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, dead: 0 };

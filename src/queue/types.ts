@@ -75,6 +75,8 @@ export interface JobStore {
   /** Running jobs whose lease was last renewed before `renewedBefore` (a dead process) go back to the queue. */
   recoverStale(renewedBefore: Date): Promise<number>;
   counts(): Promise<Record<JobState, number>>;
+  /** Which of these delivery ids a job records (kept until `purge`). */
+  recordedDeliveries(deliveryIds: string[]): Promise<Set<string>>;
   /** When the next queued job is due, for the worker's sleep (null: none, or the engine cannot tell). */
   nextRunAt(): Promise<Date | null>;
   health(limits?: HealthLimits): Promise<QueueHealth>;

@@ -13,8 +13,6 @@ const PR = 2;
 const RUN_ID = 1001;
 const COMMENT_ID = 8001;
 const SUM_TS = "export function sum(a: number, b: number): number {\n  return a - b;\n}\n";
-const _SUM_TEST =
-  "import { expect, it } from 'vitest';\nimport { sum } from './sum';\n\nit('adds two numbers', () => {\n  expect(sum(1, 2)).toBe(3);\n});\n";
 
 let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;

@@ -11,7 +11,6 @@ import { HEAD_SHA, OWNER, REPO, workflowRunCompleted } from "../helpers/payloads
 
 const GEMINI = "https://generativelanguage.googleapis.com";
 const GEMINI_PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
-const _R = `/repos/${OWNER}/${REPO}`;
 
 let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { type EnvResult, readDotEnv, validateEnv } from "../../src/env.js";
+import { type EnvResult, effectiveEnv, readDotEnv, validateEnv } from "../../src/env.js";
 import { DEFAULT_SETTINGS } from "../../src/runtime.js";
 
 const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -38,7 +38,7 @@ describe("validateEnv: accepted environments", () => {
       settings: DEFAULT_SETTINGS,
       value: {
         setupMode: true,
-        databaseUrl: "file:./data/ci-medic.db",
+        databaseUrl: `file:${path.resolve("data", "ci-medic.db")}`,
         logLevel: "info",
         logFormat: "pretty",
         port: 3000,
@@ -299,14 +299,15 @@ describe("readDotEnv", () => {
 });
 
 describe(".env.example", () => {
-  const example = parseEnv(fs.readFileSync(path.resolve(".env.example"), "utf8")) as Record<string, string>;
+  const exampleText = fs.readFileSync(path.resolve(".env.example"), "utf8");
+  const example = parseEnv(exampleText) as Record<string, string>;
 
   it("is accepted as it is (setup mode)", () => {
     const result = validateEnv(example);
     expect(result.ok && result.value.setupMode).toBe(true);
   });
 
-  it("lists every variable start-up validation reads", () => {
+  it("names every variable start-up validation reads (NODE_ENV included)", () => {
     const read = new Set<string>();
     const spy = new Proxy({} as Record<string, string | undefined>, {
       get: (_t, key) => {
@@ -320,7 +321,50 @@ describe(".env.example", () => {
         get: (t, key) => (typeof key === "string" && read.add(key), t[key as string]),
       }),
     );
-    read.delete("NODE_ENV");
-    expect([...read].filter((name) => !(name in example))).toEqual([]);
+    const named = new Set([...exampleText.matchAll(/^(?:# )?([A-Z_]+)=$/gm)].map((m) => m[1]));
+    expect([...read].filter((name) => !named.has(name))).toEqual([]);
+  });
+});
+
+describe("the environment the server runs with", () => {
+  it("the process environment wins over .env, which fills only the gaps", () => {
+    const merged = effectiveEnv(
+      { PORT: "3100", LOG_LEVEL: undefined },
+      { PORT: "3105", DATABASE_URL: "file:./x.db", LOG_LEVEL: "debug" },
+    );
+    expect([merged.PORT, merged.DATABASE_URL, merged.LOG_LEVEL]).toEqual(["3100", "file:./x.db", "debug"]);
+  });
+
+  it("matching quotes around a value (what docker run --env-file keeps) are removed, so a quoted key is accepted", () => {
+    const merged = effectiveEnv(
+      { PRIVATE_KEY: `"${PKCS1.trim()}"`, WEBHOOK_SECRET: `'${SECRET}'`, APP_ID: "12345" },
+      {},
+    );
+    expect(merged.PRIVATE_KEY).toBe(PKCS1.trim());
+    expect(merged.WEBHOOK_SECRET).toBe(SECRET);
+    expect(validateEnv(merged).ok).toBe(true);
+    // Unmatched quotes are part of the value.
+    expect(effectiveEnv({ APP_SLUG: `"ci-medic` }, {}).APP_SLUG).toBe(`"ci-medic`);
+  });
+
+  it("a relative DATABASE_URL is resolved once, against the working directory, keeping its query", () => {
+    const result = validateEnv({ DATABASE_URL: "file:./db/ci.db?connection_limit=1" }, { cwd: dir });
+    expect(result.ok && result.value.databaseUrl).toBe(`file:${path.join(dir, "db", "ci.db")}?connection_limit=1`);
+  });
+
+  it("a database path through a file, or a folder this user cannot write, names the path", () => {
+    const file = path.join(dir, "not-a-folder");
+    fs.writeFileSync(file, "");
+    rejects({ DATABASE_URL: `file:${file}/ci.db` }, [
+      `DATABASE_URL: the database path ${file}/ci.db goes through ${file}, which is not a folder`,
+    ]);
+  });
+
+  it("HOST must be a host name or an IP address", () => {
+    for (const host of ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost", "ci-medic.internal"])
+      expect(validateEnv({ HOST: host }).ok).toBe(true);
+    rejects({ HOST: "http://0.0.0.0:3000" }, [
+      'HOST must be a host name or an IP address to listen on, such as 127.0.0.1 or 0.0.0.0, got "http://0.0.0.0:3000"',
+    ]);
   });
 });

@@ -1,8 +1,9 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import pino from "pino";
-import { Probot, ProbotOctokit } from "probot";
+import { Probot } from "probot";
 import { createApp } from "../../src/app/index.js";
 import type { LlmProvider } from "../../src/diagnosis/llm/provider.js";
+import { githubOctokit } from "../../src/github/octokit.js";
 import type { Settings } from "../../src/runtime.js";
 import { createTestDb } from "./db.js";
 
@@ -35,7 +36,7 @@ export async function testApp(opts: { llm?: LlmProvider | null; settings?: Parti
     secret: "test-secret",
     log,
     // The function form wins over the throttle options Probot adds per installation (writes 1 s apart otherwise).
-    Octokit: ProbotOctokit.defaults((options: object) => ({
+    Octokit: githubOctokit().defaults((options: object) => ({
       ...options,
       retry: { enabled: false },
       throttle: { enabled: false },

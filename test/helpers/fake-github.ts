@@ -1,3 +1,4 @@
+import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -25,6 +26,28 @@ export interface FakeJob {
   failedStep?: string;
 }
 
+/** One attempt to deliver a webhook, as `GET /app/hook/deliveries` lists it. */
+export interface HookDelivery {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  duration: number;
+  status: string;
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
+  throttled_at: string | null;
+}
+
+/** Where the fake delivers the App's webhooks, as GitHub would (the App's webhook URL and secret). */
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
 export class FakeGitHub {
   readonly requests: Recorded[] = [];
   readonly state: State = { checkRuns: new Map(), comments: new Map(), issues: new Map(), nextId: 100 };
@@ -32,6 +55,11 @@ export class FakeGitHub {
   readonly runs = new Map<number, FakeJob[]>();
   /** While set, log downloads wait for it: lets a test kill the server in the middle of a job. */
   holdLogs: Promise<void> | undefined;
+  /** Every delivery attempt, newest first, as GitHub keeps them for `GET /app/hook/deliveries`. */
+  readonly hookDeliveries: HookDelivery[] = [];
+  webhookTarget: WebhookTarget | undefined;
+  private readonly sentEvents = new Map<string, { event: string; payload: any }>();
+  private nextDeliveryId = 1;
   private server = http.createServer((req, res) => void this.handle(req, res));
   port = 0;
 
@@ -47,6 +75,49 @@ export class FakeGitHub {
 
   get host(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Delivers a webhook to `webhookTarget` as GitHub does (signed, X-GitHub-Delivery = the event's guid) and records the
+   * attempt with its status code (0 when the connection failed). Returns that status code.
+   */
+  async deliver(event: string, payload: any, guid: string = randomUUID(), redelivery = false): Promise<number> {
+    const target = this.webhookTarget;
+    if (!target) throw new Error("fake GitHub: no webhook target");
+    this.sentEvents.set(guid, { event, payload });
+    const body = JSON.stringify(payload);
+    let status = 0;
+    try {
+      const res = await fetch(target.url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": guid,
+          "x-hub-signature-256": `sha256=${createHmac("sha256", target.secret).update(body).digest("hex")}`,
+        },
+        body,
+      });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch {
+      status = 0; // refused: the server is down
+    }
+    this.hookDeliveries.unshift({
+      id: this.nextDeliveryId++,
+      guid,
+      delivered_at: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      redelivery,
+      duration: 0.01,
+      status: status === 0 ? "failed to connect" : status < 400 ? "OK" : "Invalid HTTP Response",
+      status_code: status,
+      event,
+      action: payload?.action ?? null,
+      installation_id: payload?.installation?.id ?? null,
+      repository_id: payload?.repository?.id ?? null,
+      throttled_at: null,
+    });
+    return status;
   }
 
   count(method: string, pattern: RegExp): number {
@@ -82,6 +153,23 @@ export class FakeGitHub {
       });
     }
     if (method === "GET" && path === "/app") return send(200, { id: 123, slug: "ci-medic", name: "ci-medic" });
+    if (method === "GET" && path === "/app/hook/deliveries") {
+      // Newest first, pages of per_page, the next page's cursor in the link header (as GitHub paginates them).
+      const perPage = Number(url.searchParams.get("per_page") ?? 30);
+      const cursor = Number(url.searchParams.get("cursor") ?? 0);
+      const page = this.hookDeliveries.slice(cursor, cursor + perPage);
+      const more = cursor + perPage < this.hookDeliveries.length;
+      const next = `<http://${this.host}/api/v3/app/hook/deliveries?per_page=${perPage}&cursor=${cursor + perPage}>; rel="next"`;
+      return send(200, page, more ? { link: next } : {});
+    }
+    if (method === "POST" && (m = path.match(/^\/app\/hook\/deliveries\/(\d+)\/attempts$/))) {
+      const attempt = this.hookDeliveries.find((d) => d.id === Number(m![1]));
+      const sent = attempt && this.sentEvents.get(attempt.guid);
+      if (!attempt || !sent) return send(404, { message: "Not Found" });
+      // GitHub queues the redelivery and answers at once.
+      setTimeout(() => void this.deliver(sent.event, sent.payload, attempt.guid, true), 50);
+      return send(202, {});
+    }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/actions/runs/(\\d+)/jobs$`)))) {
       const jobs = (this.runs.get(Number(m[3])) ?? []).map((j) => ({
         id: j.id,

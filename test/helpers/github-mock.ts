@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
+import { githubOctokit } from "../../src/github/octokit.js";
 
 // One chainable nock helper for the team, reading like a conversation with GitHub:
 //
@@ -31,7 +31,7 @@ export const INSTALLATION_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 
 /** An Octokit like Probot's installation client, without retries or throttling (tests see every answer as is). */
 export function testOctokit(opts: { baseUrl?: string } = {}) {
-  return new ProbotOctokit({
+  return new (githubOctokit())({
     auth: { token: INSTALLATION_TOKEN },
     retry: { enabled: false },
     throttle: { enabled: false },

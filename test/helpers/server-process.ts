@@ -41,13 +41,17 @@ export class ServerProcess {
   child: ChildProcess | undefined;
   output = "";
 
-  constructor(private readonly env: Record<string, string>) {}
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly opts: { cwd?: string } = {},
+  ) {}
 
   async start(port: number, timeoutMs = 60_000): Promise<void> {
     if (!fs.existsSync(SERVER_ENTRY))
       throw new Error(`${SERVER_ENTRY} is missing: run \`npm run build\` first (npm test does)`);
     this.child = spawn(process.execPath, [SERVER_ENTRY], {
       env: { PATH: process.env.PATH ?? "", ...this.env, PORT: String(port), HOST: "127.0.0.1" },
+      ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}),
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child.stdout!.on("data", (d: Buffer) => (this.output += d.toString()));

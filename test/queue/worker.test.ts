@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Db } from "../../src/db/client.js";
 import { PermanentJobError, RetryLaterError } from "../../src/queue/errors.js";
 import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
@@ -10,12 +10,42 @@ let queue: SqliteQueue;
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
 beforeEach(() => {
+  // The worker's clock (poll, wake-up and stop timers, Date.now) is fake: waits cost no wall time and a loaded
+  // machine cannot make them late. setImmediate and I/O stay real, so the database keeps answering.
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   db = createTestDb().db;
   queue = new SqliteQueue(db);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await db.$disconnect();
 });
+
+/** Lets `ms` of fake time pass, with the database's real work in between. */
+async function elapse(ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 5) {
+    await vi.advanceTimersByTimeAsync(Math.min(5, ms - t));
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Lets fake time pass until `promise` settles (a stop waits on the worker's timers). */
+async function until<T>(promise: Promise<T>, timeoutMs = 60_000): Promise<T> {
+  let settled = false;
+  const watched = promise.finally(() => (settled = true));
+  const end = Date.now() + timeoutMs;
+  while (!settled && Date.now() < end) await elapse(5);
+  return watched;
+}
+
+/** Waits, in fake time, until `check` holds; fails after `timeoutMs` of it. */
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await elapse(5);
+  }
+}
 
 function worker(handler: JobHandler, over: Partial<ConstructorParameters<typeof Worker>[0]> = {}) {
   return new Worker({ queue, handlers: { work: handler }, log: silent, backoff: () => 0, ...over });
@@ -104,10 +134,10 @@ describe("Worker", () => {
     let finish!: () => void;
     const w = worker(() => new Promise<void>((resolve) => (finish = resolve)), { pollMs: 10 });
     await w.start();
-    await vi_waitFor(() => w.activeCount === 1);
+    await waitFor(() => w.activeCount === 1);
     const stopped = w.stop(5_000);
     finish();
-    await stopped;
+    await until(stopped);
     expect((await db.job.findFirstOrThrow()).state).toBe("done");
   });
 
@@ -121,8 +151,8 @@ describe("Worker", () => {
       },
     );
     await w.start();
-    await vi_waitFor(() => w.activeCount === 1);
-    await w.stop(50);
+    await waitFor(() => w.activeCount === 1);
+    await until(w.stop(50));
     expect(await db.job.findFirstOrThrow()).toMatchObject({ state: "queued", attempts: 0, lockedBy: null });
   });
 
@@ -139,11 +169,11 @@ describe("Worker", () => {
     });
     const started = Date.now();
     await w.start();
-    await vi_waitFor(async () => (await queue.counts()).done === 1);
+    await waitFor(async () => (await queue.counts()).done === 1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(400); // not before its lease ran out
-    await new Promise((r) => setTimeout(r, 1_000)); // two more leases: the renewed job stays with its holder
+    await elapse(1_000); // more leases: the renewed job stays with its holder
     clearInterval(renewing);
-    await w.stop(1_000);
+    await until(w.stop(1_000));
     expect(ran).toEqual(["dead"]);
     expect(await db.job.findUniqueOrThrow({ where: { id: 2 } })).toMatchObject({
       state: "running",
@@ -151,14 +181,6 @@ describe("Worker", () => {
     });
   });
 });
-
-async function vi_waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("Worker under load", () => {
   it("starts no new job while the event loop is busy, and resumes when it is not", async () => {
@@ -168,13 +190,13 @@ describe("Worker under load", () => {
     const { started, handler, release } = holding("a");
     const w = worker(handler, { concurrency: 2, pollMs: 20, busy: () => busy });
     await w.start();
-    await vi_waitFor(() => started.length === 1);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => started.length === 1);
+    await elapse(200);
     expect(started).toEqual(["a"]); // a second slot is free, but the loop is busy
     busy = false;
-    await vi_waitFor(() => started.length === 2);
+    await waitFor(() => started.length === 2);
     release();
-    await w.stop(1_000);
+    await until(w.stop(1_000));
     expect(await queue.counts()).toMatchObject({ done: 2 });
   });
 });
@@ -192,24 +214,24 @@ describe("Worker with one installation flooding the queue", () => {
     const w = worker(handler, { queue: counted, concurrency: 2, perInstallationLimit: 1 });
     await enqueue("flood-0");
     await w.start();
-    await vi_waitFor(() => started.length === 1);
-    await new Promise((r) => setTimeout(r, 50)); // the look that found installation 1 full
+    await waitFor(() => started.length === 1);
+    await elapse(50); // the look that found installation 1 full
     const before = claims;
     for (let i = 1; i <= 40; i++) {
       await enqueue(`flood-${i}`);
       w.wake();
-      await new Promise((r) => setTimeout(r, 5));
+      await elapse(5);
     }
     expect(claims - before).toBeLessThanOrEqual(3); // one look per 250 ms, not one per wake-up
     // Another installation's job still starts, a little later.
     await enqueue("other", 3, 2);
     w.wake();
-    await vi_waitFor(() => started.includes("other"));
+    await waitFor(() => started.includes("other"));
     // A job finishing frees its installation: the next one starts at once.
     const finishedAt = Date.now();
     release();
-    await vi_waitFor(() => started.includes("flood-1"));
+    await waitFor(() => started.includes("flood-1"));
     expect(Date.now() - finishedAt).toBeLessThan(200);
-    await w.stop(5_000);
+    await until(w.stop(5_000));
   });
 });
