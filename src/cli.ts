@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// `ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--ai]`: the log analysis, locally, on one log.
+// `ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--baseline <pass.log>] [--ai]`: the log analysis,
+// locally, on one log.
 
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { tuneHeapFor } from "./cli-heap.js";
+import { markNewLines } from "./diagnosis/prompt.js";
 import { analyzeLog, BinaryLogError, EmptyLogError, type LogFile, RedactionError } from "./logs/analyze.js";
+import { Baseline } from "./logs/baseline.js";
 import type { LogAnalysis, StepInfo } from "./logs/types.js";
 
 export interface CliIo {
@@ -18,7 +21,7 @@ export interface CliIo {
   tuneHeap?: (logBytes: number | undefined) => void;
 }
 
-const USAGE = "usage: ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--ai]";
+const USAGE = "usage: ci-medic diagnose <log file | -> [--json] [--steps <jobs.json>] [--baseline <pass.log>] [--ai]";
 
 /** A user error: one line on stderr, exit code 2. */
 class UsageError extends Error {}
@@ -28,6 +31,7 @@ interface Args {
   json: boolean;
   ai: boolean;
   steps?: string;
+  baseline?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -43,6 +47,11 @@ function parseArgs(argv: string[]): Args {
       if (!v) throw new UsageError("--steps needs a jobs JSON file");
       args.steps = v;
     } else if (a.startsWith("--steps=")) args.steps = a.slice(8);
+    else if (a === "--baseline") {
+      const v = rest[++i];
+      if (!v) throw new UsageError("--baseline needs the log of a passing run");
+      args.baseline = v;
+    } else if (a.startsWith("--baseline=")) args.baseline = a.slice(11);
     else if (a.startsWith("-") && a !== "-") throw new UsageError(`unknown flag: ${a}`);
     else if (args.input === undefined) args.input = a;
     else throw new UsageError(`unexpected argument: ${a}`);
@@ -83,20 +92,58 @@ export function stepsFromJobsJson(text: string): StepInfo[] {
   );
 }
 
-function formatText(r: LogAnalysis): string {
+/**
+ * Output meant for a terminal and for copying: the zero-width spaces that defuse @mentions in GitHub comments (the
+ * diagnosis module adds them) would break `@scope/package` when pasted, and bidirectional controls can make a line
+ * read differently from what it is. Nothing here is posted to GitHub.
+ */
+export function forTerminal(text: string): string {
+  return text.replace(/@\u200b/g, "@").replace(/[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, "");
+}
+
+/** What both outputs show: the text output prints these fields, --json carries exactly them. */
+function report(r: LogAnalysis, baseline: { file: string; lines: number } | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    keyLines: r.keyLines,
+    category: r.category,
+    failedSteps: r.failedSteps,
+    failedCommand: r.failedCommand ?? null,
+    fingerprint: r.fingerprint,
+    annotations: r.annotations,
+    lineCount: r.lineCount,
+    truncated: r.truncated,
+    excerpt: r.excerpt,
+  };
+  if (baseline) {
+    out.baseline = { ...baseline, excerptLinesSeen: r.seenInBaseline ?? [] };
+  }
+  return out;
+}
+
+function formatText(r: LogAnalysis, baseline: { file: string; lines: number } | undefined): string {
   const out: string[] = [];
+  // What a person would quote first; the rest explains and locates it.
+  if (r.keyLines.length > 0) out.push(...r.keyLines, "");
   out.push(`category: ${r.category}`);
   if (r.failedSteps.length > 0) out.push(`failed step: ${r.failedSteps.join(", ")}`);
   if (r.failedCommand)
     out.push(`failed command: ${r.failedCommand.split("\n")[0]}${r.failedCommand.includes("\n") ? " …" : ""}`);
   out.push(`fingerprint: ${r.fingerprint}`);
-  out.push(`annotations: ${r.annotations.length}`);
+  out.push(`annotations: ${r.annotations.length}${r.annotations.length > 0 ? " (errors first)" : ""}`);
   for (const a of r.annotations) {
     const loc = `${a.path}:${a.startLine}${a.column !== undefined ? `:${a.column}` : ""}`;
     out.push(`  ${loc} ${a.level} ${a.title} ${a.message.split("\n")[0]}`);
   }
+  let excerpt = r.excerpt;
+  if (baseline && r.seenInBaseline) {
+    const seen = r.seenInBaseline.length;
+    out.push(
+      `baseline: ${baseline.file} (${baseline.lines} lines); lines marked + are not in it (${seen} excerpt line${seen === 1 ? "" : "s"} are)`,
+    );
+    excerpt = markNewLines({ excerpt, seenInBaseline: r.seenInBaseline });
+  }
   out.push(`excerpt${r.truncated ? " (truncated)" : ""}, ${r.lineCount} lines read:`);
-  out.push(r.excerpt);
+  out.push(excerpt);
   return `${out.join("\n")}\n`;
 }
 
@@ -135,6 +182,7 @@ async function aiDiagnosis(r: LogAnalysis, env: NodeJS.ProcessEnv): Promise<{ di
           category: r.category,
           fingerprint: r.fingerprint,
           truncated: r.truncated,
+          ...(r.seenInBaseline ? { seenInBaseline: r.seenInBaseline } : {}),
         },
       ],
     };
@@ -181,6 +229,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       checkFile(args.steps, "steps file");
       steps = stepsFromJobsJson(fs.readFileSync(args.steps, "utf8"));
     }
+    let baseline: Baseline | undefined;
+    if (args.baseline) {
+      checkFile(args.baseline, "baseline log");
+      baseline = await Baseline.fromChunks(fs.createReadStream(args.baseline));
+    }
     let input: AsyncIterable<Buffer | string> | LogFile;
     if (args.input === "-") {
       input = io.stdin as AsyncIterable<Buffer | string>;
@@ -190,17 +243,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.tuneHeap?.(size);
       input = { file: args.input };
     }
-    const result = await analyzeLog(input, steps ? { steps } : {});
+    const result = await analyzeLog(input, { ...(steps ? { steps } : {}), ...(baseline ? { baseline } : {}) });
+    const baselineInfo = baseline && args.baseline ? { file: args.baseline, lines: baseline.lines } : undefined;
     const ai = args.ai ? await aiDiagnosis(result, env) : {};
     if (ai.reason) io.stderr.write(`${ai.reason}\n`);
     if (args.json) {
-      const { category, annotations, excerpt, fingerprint, truncated } = result;
-      const obj: Record<string, unknown> = { category, annotations, excerpt, fingerprint, truncated };
+      const obj = report(result, baselineInfo);
       if (ai.diagnosis !== undefined) obj.diagnosis = ai.diagnosis;
-      io.stdout.write(`${JSON.stringify(obj)}\n`);
+      io.stdout.write(`${forTerminal(JSON.stringify(obj))}\n`);
     } else {
-      io.stdout.write(formatText(result));
-      if (ai.diagnosis !== undefined) io.stdout.write(formatDiagnosis(ai.diagnosis));
+      io.stdout.write(forTerminal(formatText(result, baselineInfo)));
+      if (ai.diagnosis !== undefined) io.stdout.write(forTerminal(formatDiagnosis(ai.diagnosis)));
     }
     return 0;
   } catch (err) {

@@ -13,6 +13,9 @@ const LABEL: Record<FailureCategory, string> = {
   oom: "the runner running out of memory",
   permissions: "a permissions problem",
   "workflow-config": "a workflow configuration error",
+  git: "a git or checkout failure",
+  "tool-config": "a tool configuration error",
+  runtime: "an error raised while a script or program ran",
   unknown: "an error that could not be classified",
 };
 
@@ -29,6 +32,10 @@ const ADVICE: Record<FailureCategory, string> = {
   oom: "Reduce memory use (fewer parallel workers, a smaller `--max-old-space-size`-style limit) or use a larger runner.",
   permissions: "Check the workflow's `permissions:` block and the secrets/tokens the step uses.",
   "workflow-config": "Check the workflow file for a syntax error, a wrong action version or a missing input.",
+  git: "Check the git commands of the step: uncommitted changes before a pull or rebase, a rejected push, a missing ref or branch.",
+  "tool-config":
+    "Check the tool's configuration file or options named in the error (a plugin, preset, target or script that does not exist).",
+  runtime: "Fix the error raised by the script or program the step ran; the stack trace points at the line.",
   unknown: "Read the end of the failed step's log below; the error is usually in the last lines.",
 };
 

@@ -82,7 +82,7 @@ export function buildDiagnosisPrompt(
   const jobOverhead = jobs.map((j) => jobBlock(j, "", nonce).length + 2);
   const room = Math.max(0, maxChars - head.length - tail.length - jobOverhead.reduce((a, b) => a + b, 0) - 200);
   const perJob = jobs.length ? Math.floor(room / jobs.length) : 0;
-  const body = jobs.map((j) => jobBlock(j, capMiddle(j.excerpt, perJob), nonce)).join("\n\n");
+  const body = jobs.map((j) => jobBlock(j, capMiddle(markNewLines(j), perJob), nonce)).join("\n\n");
   const omitted =
     input.jobs.length > jobs.length ? `\n\n(${input.jobs.length - jobs.length} more failed jobs not shown.)` : "";
 
@@ -91,6 +91,28 @@ export function buildDiagnosisPrompt(
   if (prompt.length > maxChars)
     prompt = `${prompt.slice(0, maxChars - tail.length - 40)}\n${closeTag(nonce)}\n[prompt cut]${tail}`;
   return { system, prompt, nonce };
+}
+
+/** Cut markers (`… 12 lines omitted …`) are the excerpt's own; they are neither new nor seen. */
+const CUT_MARKER = /^… [\d,]+ lines? omitted …$/;
+
+/**
+ * With a last green run to compare with, each excerpt line gets `+ ` when that run did not print it and two spaces
+ * when it did: the model reads the difference the way it reads a diff.
+ */
+export function markNewLines(job: Pick<JobEvidence, "excerpt" | "seenInBaseline">): string {
+  if (!job.seenInBaseline) return job.excerpt;
+  const seen = new Set(job.seenInBaseline);
+  return job.excerpt
+    .split("\n")
+    .map((l, i) => (CUT_MARKER.test(l) ? l : `${seen.has(i) ? "  " : "+ "}${l}`))
+    .join("\n");
+}
+
+function excerptHeading(job: JobEvidence): string {
+  const cut = job.truncated ? " (lines were left out)" : "";
+  if (!job.seenInBaseline) return `log excerpt${cut}:`;
+  return `log excerpt${cut}; lines starting with "+ " are new since the last successful run of this job, the others appeared in that run too:`;
 }
 
 function jobBlock(job: JobEvidence, excerpt: string, nonce: string): string {
@@ -110,7 +132,7 @@ function jobBlock(job: JobEvidence, excerpt: string, nonce: string): string {
     annotations.length
       ? `errors located in the repository:\n${annotations.join("\n")}`
       : "errors located in the repository: (none found)",
-    `log excerpt${job.truncated ? " (lines were left out)" : ""}:`,
+    excerptHeading(job),
     excerpt,
   ];
   return dataBlock(`failed job`, lines.join("\n"), nonce);

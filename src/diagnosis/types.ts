@@ -29,6 +29,11 @@ export interface JobEvidence {
   category: FailureCategory;
   fingerprint: string;
   truncated: boolean;
+  /**
+   * When the job's last passing run was compared: 0-based indexes of the excerpt's lines that run printed too. The
+   * prompt marks every other line as new since the last green run.
+   */
+  seenInBaseline?: number[];
 }
 
 export interface DiagnosisInput {

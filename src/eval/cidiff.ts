@@ -3,8 +3,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { analyzeLog } from "../logs/analyze.js";
+import { Baseline } from "../logs/baseline.js";
 import { cleanLine } from "../logs/clean.js";
-import { excerptLineSet, normaliseLine, type RecallSummary, summarise } from "./measure.js";
+import { ciDiffRepository, foldOf } from "./folds.js";
+import { excerptLineSet, normaliseLine, type RecallSummary, type ScoredLog, summarise } from "./measure.js";
+import { promptChars } from "./prompt-cost.js";
 
 /** `E a-b` / `E n` lines of a groundtruth file as 1-based line numbers; `C` (context) lines are not required. */
 export function parseGroundtruth(text: string): { format: string; errorLines: number[] } {
@@ -22,13 +25,21 @@ export function parseGroundtruth(text: string): { format: string; errorLines: nu
 
 export interface CiDiffResult {
   summary: RecallSummary;
-  misses: { log: string; missed: string[] }[];
+  rows: ScoredLog[];
+  misses: { log: string; fold: number; missed: string[] }[];
 }
 
-export async function evalCiDiff(dataRoot: string, maxExcerptChars?: number): Promise<CiDiffResult | undefined> {
+export interface CiDiffOptions {
+  maxExcerptChars?: number;
+  /** Read each case's `pass.log` as the last green run (cases without one are left out). */
+  baseline?: boolean;
+}
+
+export async function evalCiDiff(dataRoot: string, opts: CiDiffOptions = {}): Promise<CiDiffResult | undefined> {
   const base = path.join(dataRoot, "cidiff");
   if (!fs.existsSync(base)) return undefined;
-  const rows: { marked: number; kept: number; bytes: number }[] = [];
+  const { maxExcerptChars } = opts;
+  const rows: ScoredLog[] = [];
   const misses: CiDiffResult["misses"] = [];
   let failures = 0;
   for (const group of fs.readdirSync(base).sort()) {
@@ -38,7 +49,11 @@ export async function evalCiDiff(dataRoot: string, maxExcerptChars?: number): Pr
       const dir = path.join(gdir, c);
       const gt = path.join(dir, "groundtruth");
       const log = path.join(dir, "fail.log");
+      const pass = path.join(dir, "pass.log");
       if (!fs.existsSync(gt) || !fs.existsSync(log)) continue;
+      if (opts.baseline && !fs.existsSync(pass)) continue;
+      const repository = ciDiffRepository(c);
+      const fold = foldOf(repository);
       const { errorLines } = parseGroundtruth(fs.readFileSync(gt, "utf8"));
       // The labels count lines the way the CiDiff tool does: CR, LF and CRLF each end a line. Marked lines are
       // cleaned like the reader cleans them (runner timestamps, colour codes), since excerpts never carry those.
@@ -48,15 +63,26 @@ export async function evalCiDiff(dataRoot: string, maxExcerptChars?: number): Pr
       ];
       if (marked.length === 0) continue;
       try {
-        const r = await analyzeLog(fs.createReadStream(log), maxExcerptChars ? { maxExcerptChars } : {});
+        const baseline = opts.baseline ? await Baseline.fromChunks(fs.createReadStream(pass)) : undefined;
+        const r = await analyzeLog(fs.createReadStream(log), {
+          ...(maxExcerptChars ? { maxExcerptChars } : {}),
+          ...(baseline ? { baseline } : {}),
+        });
         const set = excerptLineSet(r.excerpt);
         const missed = marked.filter((l) => !set.has(l));
-        rows.push({ marked: marked.length, kept: marked.length - missed.length, bytes: Buffer.byteLength(r.excerpt) });
-        if (missed.length > 0) misses.push({ log: `${group}/${c}`, missed });
+        rows.push({
+          repository,
+          fold,
+          marked: marked.length,
+          kept: marked.length - missed.length,
+          bytes: Buffer.byteLength(r.excerpt),
+          promptChars: promptChars(r),
+        });
+        if (missed.length > 0) misses.push({ log: `${group}/${c}`, fold, missed });
       } catch {
         failures++;
       }
     }
   }
-  return { summary: summarise(rows, failures), misses };
+  return { summary: summarise(rows, failures), rows, misses };
 }

@@ -18,6 +18,10 @@ export interface GhaResult {
   medianBytes: number;
   failures: number;
   misses: string[];
+  /** Jobs with at least one annotation. */
+  withAnnotation: number;
+  /** Jobs per category, with up to three examples each (job folder and first key line). */
+  categories: Map<string, { count: number; examples: { job: string; keyLine: string }[] }>;
 }
 
 function findJobDirs(root: string, out: string[] = []): string[] {
@@ -68,6 +72,8 @@ export async function evalGhaLogs(dataRoot: string): Promise<GhaResult | undefin
     medianBytes: 0,
     failures: 0,
     misses: [],
+    withAnnotation: 0,
+    categories: new Map(),
   };
   const sizes: number[] = [];
   let shareSum = 0;
@@ -81,6 +87,15 @@ export async function evalGhaLogs(dataRoot: string): Promise<GhaResult | undefin
       const r = await analyzeLog(fs.createReadStream(path.join(dir, "logs.txt")), { steps });
       res.jobs++;
       sizes.push(Buffer.byteLength(r.excerpt));
+      if (r.annotations.length > 0) res.withAnnotation++;
+      const cat = res.categories.get(r.category) ?? { count: 0, examples: [] };
+      cat.count++;
+      // One example per workflow at most, so the examples show different failures.
+      const job = path.relative(base, dir);
+      const workflow = job.split(path.sep).slice(-3)[0];
+      if (cat.examples.length < 3 && !cat.examples.some((e) => e.job.split(path.sep).slice(-3)[0] === workflow))
+        cat.examples.push({ job, keyLine: r.keyLines[0] ?? "(none)" });
+      res.categories.set(r.category, cat);
       if (r.failedSteps.includes(failedStep.name)) res.stepNamed++;
       const inStep = linesInStep(raw, failedStep);
       const stepSet = new Set(inStep);

@@ -3,7 +3,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { analyzeLog } from "../logs/analyze.js";
-import { excerptLineSet, excerptLines, isKept, normaliseLine, type RecallSummary, summarise } from "./measure.js";
+import { foldOf } from "./folds.js";
+import {
+  excerptLineSet,
+  excerptLines,
+  isKept,
+  normaliseLine,
+  type RecallSummary,
+  type ScoredLog,
+  summarise,
+} from "./measure.js";
+import { promptChars } from "./prompt-cost.js";
 
 export interface LogChunksExample {
   log: string;
@@ -34,14 +44,15 @@ export function parseLogChunksXml(xml: string): LogChunksExample[] {
 
 export interface LogChunksResult {
   summary: RecallSummary;
-  misses: { log: string; missed: string[] }[];
+  rows: ScoredLog[];
+  misses: { log: string; fold: number; missed: string[] }[];
 }
 
 export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number): Promise<LogChunksResult | undefined> {
   const base = path.join(dataRoot, "logchunks");
   const labels = path.join(base, "build-failure-reason");
   if (!fs.existsSync(labels)) return undefined;
-  const rows: { marked: number; kept: number; bytes: number }[] = [];
+  const rows: ScoredLog[] = [];
   const misses: LogChunksResult["misses"] = [];
   let failures = 0;
   for (const lang of fs.readdirSync(labels).sort()) {
@@ -51,6 +62,9 @@ export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number):
       .readdirSync(dir)
       .filter((f) => f.endsWith(".xml"))
       .sort()) {
+      // `owner@repo.xml`: the repository decides the fold.
+      const repository = file.replace(/\.xml$/, "");
+      const fold = foldOf(repository);
       for (const ex of parseLogChunksXml(fs.readFileSync(path.join(dir, file), "utf8"))) {
         const logPath = path.join(base, "logs", ex.log);
         const marked = [
@@ -68,16 +82,19 @@ export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number):
           const lines = excerptLines(r.excerpt);
           const missed = marked.filter((l, i) => !isKept(l, i === 0 || i === marked.length - 1, set, lines));
           rows.push({
+            repository,
+            fold,
             marked: marked.length,
             kept: marked.length - missed.length,
             bytes: Buffer.byteLength(r.excerpt),
+            promptChars: promptChars(r),
           });
-          if (missed.length > 0) misses.push({ log: ex.log, missed });
+          if (missed.length > 0) misses.push({ log: ex.log, fold, missed });
         } catch {
           failures++;
         }
       }
     }
   }
-  return { summary: summarise(rows, failures), misses };
+  return { summary: summarise(rows, failures), rows, misses };
 }

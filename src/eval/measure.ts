@@ -51,6 +51,16 @@ export function kb(chars: number): string {
   return `${(chars / 1024).toFixed(1)} KB`;
 }
 
+/** One scored log: its repository (for the folds), marked and kept lines, excerpt and prompt size. */
+export interface ScoredLog {
+  repository: string;
+  fold: number;
+  marked: number;
+  kept: number;
+  bytes: number;
+  promptChars: number;
+}
+
 export interface RecallSummary {
   logs: number;
   markedLines: number;
@@ -62,9 +72,18 @@ export interface RecallSummary {
   medianBytes: number;
   p90Bytes: number;
   failures: number;
+  medianPromptChars: number;
+  p90PromptChars: number;
 }
 
-export function summarise(rows: { marked: number; kept: number; bytes: number }[], failures: number): RecallSummary {
+function p90(sorted: number[]): number {
+  return sorted[Math.floor(sorted.length * 0.9)] ?? 0;
+}
+
+export function summarise(
+  rows: { marked: number; kept: number; bytes: number; promptChars?: number }[],
+  failures: number,
+): RecallSummary {
   const marked = rows.reduce((a, r) => a + r.marked, 0);
   const kept = rows.reduce((a, r) => a + r.kept, 0);
   const sizes = rows.map((r) => r.bytes).sort((a, b) => a - b);
@@ -75,8 +94,10 @@ export function summarise(rows: { marked: number; kept: number; bytes: number }[
     meanShare: rows.length ? rows.reduce((a, r) => a + (r.marked ? r.kept / r.marked : 1), 0) / rows.length : 0,
     fullyKept: rows.filter((r) => r.kept === r.marked).length,
     medianBytes: median(sizes),
-    p90Bytes: sizes[Math.floor(sizes.length * 0.9)] ?? 0,
+    p90Bytes: p90(sizes),
     failures,
+    medianPromptChars: median(rows.map((r) => r.promptChars ?? 0)),
+    p90PromptChars: p90(rows.map((r) => r.promptChars ?? 0).sort((a, b) => a - b)),
   };
 }
 
@@ -90,3 +111,50 @@ export const RECALL_HEADER = [
   "| set | logs | marked lines | marked lines kept | mean share per log | logs fully kept | median excerpt | p90 excerpt | target |",
   "|---|---|---|---|---|---|---|---|---|",
 ].join("\n");
+
+/** Per fold, then the tuning folds, the held-out folds and all: mean share per log and excerpt sizes. */
+export function foldTable(
+  name: string,
+  rows: ScoredLog[],
+  folds: { count: number; tuning: readonly number[]; heldOut: readonly number[] },
+): string {
+  const line = (label: string, subset: ScoredLog[]) => {
+    const s = summarise(subset, 0);
+    const repos = new Set(subset.map((r) => r.repository)).size;
+    return `| ${name} | ${label} | ${repos} | ${s.logs} | ${pct(s.meanShare)} | ${s.fullyKept}/${s.logs} | ${kb(s.medianBytes)} | ${kb(s.p90Bytes)} |`;
+  };
+  const out = [
+    "| set | fold | repositories | logs | mean share per log | logs fully kept | median excerpt | p90 excerpt |",
+    "|---|---|---|---|---|---|---|---|",
+  ];
+  for (let f = 0; f < folds.count; f++) {
+    const role = folds.heldOut.includes(f) ? "held out" : "tuning";
+    out.push(
+      line(
+        `${f} (${role})`,
+        rows.filter((r) => r.fold === f),
+      ),
+    );
+  }
+  out.push(
+    line(
+      `**tuning ${folds.tuning.join("+")}**`,
+      rows.filter((r) => folds.tuning.includes(r.fold)),
+    ),
+  );
+  out.push(
+    line(
+      `**held out ${folds.heldOut.join("+")}**`,
+      rows.filter((r) => folds.heldOut.includes(r.fold)),
+    ),
+  );
+  out.push(line("**all**", rows));
+  return out.join("\n");
+}
+
+/** Median and p90 of the diagnosis prompt, in characters and estimated tokens. */
+export function promptCostRow(name: string, s: RecallSummary, charsPerToken: number): string {
+  const tok = (c: number) => Math.round(c / charsPerToken).toLocaleString("en-US");
+  const ch = (c: number) => Math.round(c).toLocaleString("en-US");
+  return `| ${name} | ${s.logs} | ${ch(s.medianPromptChars)} | ${tok(s.medianPromptChars)} | ${ch(s.p90PromptChars)} | ${tok(s.p90PromptChars)} |`;
+}

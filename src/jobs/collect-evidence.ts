@@ -3,8 +3,10 @@ import type { JobEvidence } from "../diagnosis/types.js";
 import { downloadJobLog } from "../github/download-log.js";
 import { listFailedJobs } from "../github/failed-jobs.js";
 import { analyzeLog } from "../logs/analyze.js";
+import type { Baseline } from "../logs/baseline.js";
 import { retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
+import { type GreenBaselineSource, greenBaselines } from "./green-baseline.js";
 import { storedEvidence } from "./stored.js";
 
 /**
@@ -24,6 +26,15 @@ export async function collectEvidence(
 
   const jobs = await listFailedJobs(context.octokit, { owner, repo, runId: run.id });
   if (jobs.length === 0) context.log.info("no failed jobs in the run (a workflow-level failure)");
+  // A pull request's run is compared with its base branch, a push with its own branch.
+  const branch = run.pull_requests?.[0]?.base.ref ?? run.head_branch;
+  const greens = branch
+    ? greenBaselines(
+        context.octokit,
+        { owner, repo, workflowId: run.workflow_id, branch },
+        { maxBytes: rt.settings.logMaxBytes },
+      )
+    : undefined;
   const evidence: JobEvidence[] = [];
   for (const job of jobs) {
     const log = context.log.child({ jobId: job.id, job: job.name });
@@ -39,7 +50,12 @@ export async function collectEvidence(
         logStatus = "expired";
         item = unreadable(job, `The log of this job is no longer available (${download.kind}).`);
       } else {
-        const analysis = await analyzeLog(download.text, { steps: job.steps, repository: `${owner}/${repo}` });
+        const green = await lastGreen(greens, job.name, log);
+        const analysis = await analyzeLog(download.text, {
+          steps: job.steps,
+          repository: `${owner}/${repo}`,
+          ...(green ? { baseline: green } : {}),
+        });
         logStatus = download.truncated ? "truncated" : "ok";
         item = {
           jobName: job.name,
@@ -51,6 +67,7 @@ export async function collectEvidence(
           category: analysis.category,
           fingerprint: analysis.fingerprint,
           truncated: analysis.truncated || download.truncated,
+          ...(analysis.seenInBaseline ? { seenInBaseline: analysis.seenInBaseline } : {}),
         };
       }
     } catch (error) {
@@ -82,6 +99,30 @@ export async function collectEvidence(
     evidence.push(item);
   }
   return evidence;
+}
+
+/**
+ * The job's last green log as a baseline, or undefined (none, expired, or the lookup failed): the baseline only
+ * re-ranks the excerpt, so no failure of its own may cost the diagnosis.
+ */
+async function lastGreen(
+  greens: GreenBaselineSource | undefined,
+  jobName: string,
+  log: Context["log"],
+): Promise<Baseline | undefined> {
+  if (!greens) return undefined;
+  try {
+    const found = await greens.forJob(jobName);
+    if (typeof found === "string") {
+      log.info({ baseline: found }, "no last green run to compare with");
+      return undefined;
+    }
+    log.info({ baselineRun: found.runUrl }, "comparing with the last green run");
+    return found.baseline;
+  } catch (error) {
+    log.warn({ err: error }, "could not read the last green run; analysing without it");
+    return undefined;
+  }
 }
 
 function unreadable(job: { name: string; htmlUrl?: string | null; failedSteps: string[] }, why: string): JobEvidence {

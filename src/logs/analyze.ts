@@ -6,9 +6,10 @@ import { readLogFile, readLogRegions } from "./byte-reader.js";
 import { classify } from "./classify.js";
 import { LogCollector, type Segment } from "./collector.js";
 import { EmptyLogError } from "./errors.js";
-import { buildExcerpt } from "./excerpt.js";
+import { buildExcerpt, windowScore } from "./excerpt.js";
 import { findFailedSteps } from "./failed-step.js";
 import { fingerprint } from "./fingerprint.js";
+import { keyLines } from "./key-lines.js";
 import { LineRouter } from "./line-router.js";
 import type { LogInput } from "./reader.js";
 import { redactStrict } from "./redact.js";
@@ -37,6 +38,26 @@ function errorLinesFor(failed: Segment[]): string[] {
   return lines.length > 0 ? lines : failed.flatMap((s) => s.lastStrong);
 }
 
+function lineTotal(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** Most warnings and notices kept, after every error: 59 Sass warnings must not hide the 197 errors behind them. */
+export const MAX_WARNING_ANNOTATIONS = 10;
+
+/** Errors first, then warnings, then notices, each in log order; warnings and notices capped. */
+export function errorsFirst(annotations: Annotation[]): Annotation[] {
+  const rank = { failure: 0, warning: 1, notice: 2 } as const;
+  const sorted = annotations
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => rank[x.a.level] - rank[y.a.level] || x.i - y.i)
+    .map(({ a }) => a);
+  const errors = sorted.filter((a) => a.level === "failure");
+  return [...errors, ...sorted.slice(errors.length, errors.length + MAX_WARNING_ANNOTATIONS)];
+}
+
 function redactAnnotation(a: Annotation): Annotation {
   return { ...a, title: redactStrict(a.title), message: redactStrict(a.message) };
 }
@@ -63,8 +84,9 @@ export async function analyzeLog(input: LogInput | LogFile, opts: AnalyzeOptions
     maxChars: maxExcerptChars,
     lineCount,
     keyCounts: collector.keyCounts,
+    ...(opts.baseline ? { seen: (text: string) => opts.baseline!.has(text) } : {}),
   });
-  const annotations = parser.finish().map(redactAnnotation);
+  const annotations = errorsFirst(parser.finish()).map(redactAnnotation);
   const redactedExcerpt = redactStrict(excerpt.text);
   // Classification reads the redacted text: nothing downstream ever needs a secret's value.
   const category = classify(redactedExcerpt, annotations);
@@ -82,7 +104,14 @@ export async function analyzeLog(input: LogInput | LogFile, opts: AnalyzeOptions
     truncated: excerpt.truncated,
     failedSteps,
     lineCount,
+    keyLines: keyLines(
+      failed.segments,
+      (w, seg) => windowScore(w, seg, collector.keyCounts),
+      opts.baseline ? (t) => opts.baseline!.has(t) : undefined,
+    ).map(redactStrict),
   };
   if (command !== undefined) result.failedCommand = redactStrict(command);
+  // Redaction rewrites within lines; should it ever join or split lines, the marks would point at the wrong ones.
+  if (excerpt.seen && lineTotal(redactedExcerpt) === lineTotal(excerpt.text)) result.seenInBaseline = excerpt.seen;
   return result;
 }

@@ -40,6 +40,9 @@ const STRONG: RegExp[] = [
   /Process completed with exit code [1-9]|The command ".*" (?:exited|failed) with [1-9]|exceeded the maximum execution time|has been cancelled|was canceled/,
   /✗|✖|×\s|\bKilled\b|heap out of memory|Out ?of ?memory|OutOfMemoryError/,
   /^\s*(?:not ok|FAILED|ERRORED)\b|\bTests?:?\s+\d+ failed|\d+ (?:failing|failed|errors?)\b/,
+  // Node's `Error [ERR_CODE]: message` and `TypeError [ERR_X]: …`; the shells' own report of a missing command (exit
+  // status 127): `sh: 1: husky: not found`, `bash: line 1: tsc: command not found`, `make: gcc: No such file`.
+  /^\s*(?:[A-Za-z_$][\w$.]*)?(?:Error|Exception) \[[A-Z][\w-]*\]:|^(?:\/\S+\/)?(?:sh|bash|zsh|dash|\/bin\/sh)(?:: line \d+| ?: ?\d+)?: \S+: (?:command )?not found$|: command not found$/,
   // Test-result lines: `test_x (mod.Case) ... FAIL`, `selections-trim FAIL`, `Time elapsed: 0.2 sec  <<< ERROR!`.
   /\s(?:FAIL|FAILED|ERROR|FAILURE|ERRORED)!?$/,
 ];
@@ -55,9 +58,10 @@ const MEDIUM: RegExp[] = [
 
 const WEAK = /\bwarn(?:ing)?s?\b|\bdeprecat|\bWARN\b|\babort/i;
 
-// Lines that mention an error word but report success or a zero count; they would only add noise.
+// Lines that mention an error word but report success or a zero count, or describe a setting (`sudo -V` prints
+// "Allow some information gathering to give useful error messages"); they would only add noise.
 const NEGATIVE =
-  /\b(?:0|no) (?:errors?|failures?|failed|failing)\b|\berrors?: 0\b|\bfailures?: 0\b|\bfailed: 0\b|-Werror|error_reporting|errorprone|onerror|\bErrors?: 0\b|\bFailures: 0, Errors: 0\b|continue-on-error|ignore[-_]?errors?|allow[-_]failures?|if-no-files-found/i;
+  /\b(?:0|no) (?:errors?|failures?|failed|failing)\b|\berrors?: 0\b|\bfailures?: 0\b|\bfailed: 0\b|-Werror|error_reporting|errorprone|\bonerror|\bErrors?: 0\b|\bFailures: 0, Errors: 0\b|continue-on-error|ignore[-_]?errors?|allow[-_]failures?|if-no-files-found|\b(?:useful|helpful|better|verbose|detailed) error messages\b|\berror (?:handling|reporting) (?:is|was|enabled|disabled)\b/i;
 
 // A runner's or test framework's own failure verdict wins over a zero count on the same line: Surefire's class line
 // `Tests run: 3, Failures: 0, Errors: 2, … <<< FAILURE!` failed although it says `Failures: 0`.

@@ -27,6 +27,11 @@ export interface Segment {
   header: KeptLine[];
   /** The command as shown by the runner (first lines of the group body, before `shell:`/`env:`/`with:`). */
   command?: string;
+  /**
+   * First line of the runner's `shell:`/`env:`/`with:` block in the step's `##[group]Run` header, and the
+   * `##[endgroup]` that closes it: settings, never the failure (see excerpt.ts).
+   */
+  settings?: { from: number; to: number };
   startLine: number;
   endLine: number;
   exitCode?: number;
@@ -61,7 +66,12 @@ function beforeCount(line: KeptLine, recent: KeptLine[]): number {
 }
 /** Lines after a failure-report header (see isBlockStart). */
 const BLOCK_AFTER = 40;
-const TRACE_CONTINUATION = /^\s*(?:at |File "|[+-] |\d+ \||\||E\s|Caused by|\.\.\. \d+ more|\^|~+\^|-->|= note:|note:)/;
+// Lines that continue an error report, from the runtimes' and frameworks' documented formats: JVM/.NET/JS/Haskell
+// `at …` frames, Python `File "…"`, diffs, code frames (`12 |`, `> 12 |`), pytest `E`, `Caused by`, rustc notes;
+// Ruby `file.rb:12:in `…'` frames, PHP and sanitizer/gdb `#0 …` frames, Go `file.go:12 +0x…` frames and goroutine
+// headers, Elixir `(app 1.0) lib/x.ex:12:` frames, Rust backtrace `  3: crate::fn` entries.
+const TRACE_CONTINUATION =
+  /^\s*(?:at |File "|[+-] |>?\s*\d+ \||\||E\s|Caused by|\.\.\. \d+ more|\^|~+\^|-->|= note:|note:|(?:from )?\S+\.rb:\d+:in |#\d+ |\S+\.go:\d+(?: \+0x[0-9a-f]+)?$|goroutine \d+ \[|\([\w-]+ [\d.]+\) \S+:\d+:|\d+: [\w<][\w:<>$.]*(?:::|$))/;
 const INDENTED = /^\s+\S/;
 const MAX_INDENT_RUN = 40;
 /** Per step, text kept in windows; beyond it the least useful window goes. */
@@ -242,6 +252,7 @@ export class LogCollector {
       }
       if (text.startsWith("##[endgroup]")) {
         if (this.inHeader && this.current.command === undefined) this.current.command = this.headerCommand;
+        if (this.inHeader && this.current.settings) this.current.settings.to = n;
         this.inHeader = false;
       } else if (text.startsWith("##[error]")) this.current.errorCount++;
     } else if (c0 === 80 /* P */ && text === "Post job cleanup.") {
@@ -257,6 +268,7 @@ export class LogCollector {
         // The group body repeats the whole command (the header shows its first line only), then shell/env/with.
         if (/^\s*(?:shell|env|with):/.test(text) || text.startsWith("##[")) {
           this.headerDone = true;
+          if (!text.startsWith("##[")) seg.settings = { from: n, to: n };
           if (seg.command === undefined) seg.command = this.headerCommand;
         } else if (seg.command === undefined) seg.command = this.own(text);
         else if (seg.command.length < 2000) seg.command += `\n${text}`;

@@ -7,11 +7,18 @@ export interface ExcerptOptions {
   /** Total lines of the log, for the trailing cut marker. */
   lineCount: number;
   keyCounts: Map<string, number>;
+  /**
+   * Whether a line also appears in the last passing run of the job (see baseline.ts). When given, lines the passing
+   * run printed too rank below new ones: they fill only the budget new lines leave, within BASELINE_SEEN_CHARS.
+   */
+  seen?: (text: string) => boolean;
 }
 
 export interface Excerpt {
   text: string;
   truncated: boolean;
+  /** With a baseline: 0-based indexes of the excerpt's lines that the passing run printed too (cut markers are not). */
+  seen?: number[];
 }
 
 const HEADER_LINES = 12;
@@ -28,6 +35,26 @@ const MARKER_RESERVE = 40;
  * logs exceptions and stack traces of its own, often later in the log than the report of the test that failed.
  */
 const REPORT_BONUS = 300;
+/**
+ * With a baseline: most characters of context the passing run printed too, beyond the new lines (and the failed
+ * step's header and last lines). Chosen on CiDiff for a median excerpt near 6 KB; see EVALUATION.md.
+ */
+const BASELINE_SEEN_CHARS = 4_000;
+/** With a baseline: gaps of at most this many lines between kept lines are filled. */
+const BASELINE_GAP = 3;
+/** With a baseline: the failed step's last lines kept whether or not the passing run printed them. */
+const BASELINE_TAIL = 5;
+
+/** A long step's first lines hold system information and tool banners (`sudo -V`, `zip -v`, licence texts). */
+const PREAMBLE_SHARE = 0.05;
+const PREAMBLE_MIN_LINES = 500;
+
+/** Whether a window without an unmistakable error lies in the preamble of a long step, where vague words are noise. */
+function inPreamble(w: Window, seg: Segment): boolean {
+  const span = seg.endLine - seg.startLine;
+  if (span < PREAMBLE_MIN_LINES) return false;
+  return w.lastAnchor - seg.startLine < span * PREAMBLE_SHARE;
+}
 
 /** Plain markers a reader (human or LLM) understands; the count lets them judge what was cut. */
 export function cutMarker(lines: number): string {
@@ -68,7 +95,8 @@ class Selection {
   }
 }
 
-function windowScore(w: Window, seg: Segment, keyCounts: Map<string, number>): number {
+/** How much a window explains the failure (see buildExcerpt); also ranks the key lines (key-lines.ts). */
+export function windowScore(w: Window, seg: Segment, keyCounts: Map<string, number>): number {
   const last = w.lines[w.lines.length - 1]!.n;
   const span = Math.max(1, seg.endLine - seg.startLine);
   // Later errors usually explain the exit; early ones are often retried or tolerated noise. Position weighs more than
@@ -102,7 +130,141 @@ function fitWindow(sel: Selection, w: Window): void {
   sel.addWhileFits(core);
 }
 
+/** Lines the passing run did not print, memoised per line number (a line can sit in a window and in the tail). */
+class Novelty {
+  private readonly memo = new Map<number, boolean>();
+  constructor(private readonly seen: (text: string) => boolean) {}
+
+  isSeen(l: KeptLine): boolean {
+    let v = this.memo.get(l.n);
+    if (v === undefined) {
+      v = this.seen(l.text);
+      this.memo.set(l.n, v);
+    }
+    return v;
+  }
+
+  fresh(lines: KeptLine[]): KeptLine[] {
+    return lines.filter((l) => !this.isSeen(l));
+  }
+
+  /**
+   * A window reduced to its new lines, undefined when none is new. When the passing run printed all its anchors, the
+   * new lines around them count as a weak window only.
+   */
+  window(w: Window): Window | undefined {
+    const lines = this.fresh(w.lines);
+    if (lines.length === 0) return undefined;
+    let maxStrength = 0 as Window["maxStrength"];
+    for (const l of lines) if (l.strength > maxStrength) maxStrength = l.strength;
+    return { ...w, lines, maxStrength: maxStrength || 1 };
+  }
+}
+
 export function buildExcerpt(segments: Segment[], failed: Segment[], opts: ExcerptOptions): Excerpt {
+  if (opts.seen) return buildWithBaseline(segments, failed, opts, new Novelty(opts.seen));
+  return { ...select(segments, failed, opts), seen: undefined };
+}
+
+/**
+ * With a passing run to compare with: the same selection over the lines the passing run did not print (the header and
+ * the last lines of the failed step stay whole), then, within a small budget, the best windows' other lines, as
+ * context. Returns which excerpt lines were seen in the passing run, for the prompt to say so.
+ */
+function buildWithBaseline(allSegments: Segment[], allFailed: Segment[], opts: ExcerptOptions, nov: Novelty): Excerpt {
+  const failed = allFailed.map(withoutSettings);
+  const segments = allSegments.map((s) => {
+    const i = allFailed.indexOf(s);
+    return i >= 0 ? failed[i]! : s;
+  });
+  const reduce = (seg: Segment): Segment => ({
+    ...seg,
+    windows: seg.windows.map((w) => nov.window(w)).filter((w): w is Window => w !== undefined),
+    tail: [...nov.fresh(seg.tail.slice(0, -BASELINE_TAIL)), ...seg.tail.slice(-BASELINE_TAIL)],
+  });
+  const reducedFailed = failed.map(reduce);
+  const reduced = segments.map((s) => {
+    const i = failed.indexOf(s);
+    return i >= 0 ? reducedFailed[i]! : reduce(s);
+  });
+  const { kept, truncated } = selectLines(reduced, reducedFailed, opts);
+  // Context the passing run printed too, within BASELINE_SEEN_CHARS: first the short gaps between kept lines (a
+  // failure report is one block even when some of its lines also appear in passing runs), then the best windows whole.
+  const sel = new Selection(opts.maxChars);
+  for (const [n, text] of kept) sel.kept.set(n, text);
+  sel.used = [...kept.values()].reduce((a, t) => a + t.length + 1, 0);
+  const limit = Math.min(opts.maxChars, sel.used + BASELINE_SEEN_CHARS);
+  sel.addWhileFits(gapLines(failed, sel.kept), limit);
+  const ranked = failed
+    .flatMap((seg) => seg.windows.map((w) => ({ w, score: windowScore(w, seg, opts.keyCounts) })))
+    .sort((a, b) => b.score - a.score);
+  for (const { w } of ranked) sel.addWhileFits(w.lines, limit);
+  const text = render(sel.kept, opts.lineCount);
+  const seen: number[] = [];
+  let i = 0;
+  let prev = 0;
+  for (const n of [...sel.kept.keys()].sort((a, b) => a - b)) {
+    if (n > prev + 1) i++;
+    if (nov.isSeen({ n, text: sel.kept.get(n)!, strength: 0 })) seen.push(i);
+    i++;
+    prev = n;
+  }
+  return { text, truncated, seen };
+}
+
+/** Lines of the failed steps' windows and tails that close a gap of at most BASELINE_GAP lines between kept lines. */
+function gapLines(failed: Segment[], kept: Map<number, string>): KeptLine[] {
+  const known = new Map<number, KeptLine>();
+  for (const seg of failed) {
+    for (const w of seg.windows) for (const l of w.lines) known.set(l.n, l);
+    for (const l of seg.tail) known.set(l.n, l);
+  }
+  const ns = [...kept.keys()].sort((a, b) => a - b);
+  const out: KeptLine[] = [];
+  for (let i = 1; i < ns.length; i++) {
+    const gap = ns[i]! - ns[i - 1]! - 1;
+    if (gap === 0 || gap > BASELINE_GAP) continue;
+    const fill: KeptLine[] = [];
+    for (let n = ns[i - 1]! + 1; n < ns[i]!; n++) {
+      const l = known.get(n);
+      if (l) fill.push(l);
+    }
+    if (fill.length === gap) out.push(...fill);
+  }
+  return out;
+}
+
+function select(segments: Segment[], failed: Segment[], opts: ExcerptOptions): Omit<Excerpt, "seen"> {
+  const { kept, truncated } = selectLines(segments, failed, opts);
+  return { text: render(kept, opts.lineCount), truncated };
+}
+
+/**
+ * A step without its runner settings block (`shell:`, `env:` and its variables, `with:` inputs): an environment
+ * dump is noise a person skips, and must never head an excerpt or take the place of output.
+ */
+function withoutSettings(seg: Segment): Segment {
+  const s = seg.settings;
+  if (!s) return seg;
+  const keep = (l: KeptLine) => l.n < s.from || l.n > s.to;
+  return {
+    ...seg,
+    header: seg.header.filter(keep),
+    tail: seg.tail.filter(keep),
+    windows: seg.windows.map((w) => ({ ...w, lines: w.lines.filter(keep) })).filter((w) => w.lines.length > 0),
+  };
+}
+
+function selectLines(
+  allSegments: Segment[],
+  allFailed: Segment[],
+  opts: ExcerptOptions,
+): { kept: Map<number, string>; truncated: boolean } {
+  const failed = allFailed.map(withoutSettings);
+  const segments = allSegments.map((s) => {
+    const i = allFailed.indexOf(s);
+    return i >= 0 ? failed[i]! : withoutSettings(s);
+  });
   const sel = new Selection(opts.maxChars);
 
   // 1. Always: the failing command and the last lines of each failed step.
@@ -117,9 +279,9 @@ export function buildExcerpt(segments: Segment[], failed: Segment[], opts: Excer
   // 2. Error windows of the failed steps, best first, up to most of the budget; then the lines before the end,
   //    where most failures explain themselves; then the remaining windows and weak anchors.
   const ranked = failed
-    .flatMap((seg) => seg.windows.map((w) => ({ w, score: windowScore(w, seg, opts.keyCounts) })))
+    .flatMap((seg) => seg.windows.map((w) => ({ w, seg, score: windowScore(w, seg, opts.keyCounts) })))
     .sort((a, b) => b.score - a.score);
-  const strong = ranked.filter(({ w }) => w.maxStrength >= 2);
+  const strong = ranked.filter(({ w, seg }) => w.maxStrength === 3 || (w.maxStrength === 2 && !inPreamble(w, seg)));
   const phase = new Selection(Math.floor(opts.maxChars * WINDOW_SHARE));
   phase.used = sel.used;
   let next = 0;
@@ -137,7 +299,7 @@ export function buildExcerpt(segments: Segment[], failed: Segment[], opts: Excer
     const { w } = strong[next]!;
     if (sel.used < soft || (w.maxStrength === 3 && isDistinct(w, opts.keyCounts))) fitWindow(sel, w);
   }
-  for (const { w } of ranked) if (w.maxStrength < 2 && sel.used < soft) fitWindow(sel, w);
+  for (const { w, seg } of ranked) if (w.maxStrength < 2 && sel.used < soft && !inPreamble(w, seg)) fitWindow(sel, w);
   // Some failures have no error words at all (a link checker's report, a size limit); when the budget allows, the
   // step's last lines explain them. Capped at half the budget so excerpts stay short.
   for (const seg of failed) sel.addWhileFits(seg.tail.slice().reverse(), Math.floor(opts.maxChars / 2));
@@ -150,7 +312,6 @@ export function buildExcerpt(segments: Segment[], failed: Segment[], opts: Excer
     .sort((a, b) => b.score - a.score);
   for (const { w } of others) fitWindow(sel, w);
 
-  const text = render(sel.kept, opts.lineCount);
   let truncated = false;
   for (const seg of failed) {
     for (let n = seg.startLine; n <= seg.endLine; n++) {
@@ -160,7 +321,7 @@ export function buildExcerpt(segments: Segment[], failed: Segment[], opts: Excer
       }
     }
   }
-  return { text, truncated };
+  return { kept: sel.kept, truncated };
 }
 
 function render(kept: Map<number, string>, lineCount: number): string {

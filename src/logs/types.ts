@@ -27,6 +27,9 @@ export type FailureCategory =
   | "oom"
   | "permissions"
   | "workflow-config"
+  | "git"
+  | "tool-config"
+  | "runtime"
   | "unknown";
 
 export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
@@ -39,6 +42,9 @@ export const FAILURE_CATEGORIES: readonly FailureCategory[] = [
   "oom",
   "permissions",
   "workflow-config",
+  "git",
+  "tool-config",
+  "runtime",
   "unknown",
 ];
 
@@ -61,6 +67,8 @@ export interface AnalyzeOptions {
   repository?: string;
   /** For a log file: scan it on a second thread while this one routes its lines (default true). */
   scannerThread?: boolean;
+  /** The lines of the job's last passing run: the failed log's other lines rank first (see baseline.ts). */
+  baseline?: { has(cleanedLine: string): boolean };
 }
 
 export interface LogAnalysis {
@@ -79,4 +87,11 @@ export interface LogAnalysis {
   failedCommand?: string;
   /** Total lines read. */
   lineCount: number;
+  /** The error line(s) a person would quote (at most 3, redacted), without the runner's `##[error]` prefix. */
+  keyLines: string[];
+  /**
+   * With a baseline: 0-based indexes of the excerpt's lines that the passing run printed too; every other line
+   * (cut markers aside) is new since the last green run.
+   */
+  seenInBaseline?: number[];
 }

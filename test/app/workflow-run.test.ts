@@ -280,6 +280,42 @@ describe("with Gemini configured", () => {
     gh.hasNoConfig();
   }
 
+  it("compares the failed job with its job in the base branch's last green run and tells the model which lines are new", async () => {
+    const payload = workflowRunCompleted({ runId: RUN_ID, pr: 2 });
+    const base = payload.workflow_run.pull_requests[0].base.ref as string;
+    const GREEN_RUN = 990;
+    const green = workflowRunCompleted({ runId: GREEN_RUN, conclusion: "success", branch: base }).workflow_run;
+    let request: any;
+    nock(GEMINI)
+      .post(GEMINI_PATH)
+      .reply((_uri, body) => {
+        request = body;
+        return [500, { error: { code: 500, message: "internal", status: "INTERNAL" } }];
+      });
+    mainPath({});
+    gh.api
+      .get(`/repos/${OWNER}/${REPO}/actions/workflows/${payload.workflow_run.workflow_id}/runs`)
+      .query({ branch: base, status: "success", exclude_pull_requests: "true", per_page: "1" })
+      .reply(200, { total_count: 1, workflow_runs: [{ ...green, status: "completed", pull_requests: [] }] });
+    // The green run's passing job of the same name: its log lacks the failure, the rest is the same run output.
+    const passing = VITEST_LOG.split("\n")
+      .filter((l) => !/AssertionError|×|FAIL|failed|##\[error\]/.test(l))
+      .join("\n");
+    gh.hasRunJobs(GREEN_RUN, [job({ owner: OWNER, repo: REPO, runId: GREEN_RUN, id: 901, name: "test" })]).hasJobLog(
+      901,
+      passing,
+    );
+    await llmApp.receive("workflow_run", payload);
+    await llmApp.settle();
+    gh.done();
+
+    const prompt = JSON.stringify(request);
+    expect(prompt).toContain("new since the last successful run of this job");
+    expect(prompt).toMatch(/\+ AssertionError: expected 3 to be 4/);
+    expect(prompt).toMatch(/\\n {2}> vitest run/);
+    expect(llmApp.logs.text).toContain("comparing with the last green run");
+  });
+
   it("the model's structured diagnosis is posted, with the key sent in a header only and the log as delimited data", async () => {
     let request: any;
     let headers: Record<string, unknown> = {};

@@ -73,10 +73,15 @@ describe("the ci-medic command's heap", () => {
 });
 
 describe("ci-medic diagnose", () => {
-  it("prints category, failed step, fingerprint and excerpt", async () => {
+  it("prints the key error line first, then category, failed step, fingerprint and excerpt", async () => {
     const r = await cli(["diagnose", file("a.log", LOG)]);
     expect(r.code).toBe(0);
     expect(r.err).toBe("");
+    // What a person would quote, before anything else; the runner's generic exit line is not it.
+    expect(r.out.split("\n")[0]).toBe("FAIL  src/sum.test.ts > adds");
+    expect(r.out.split("\n").slice(0, 3)).toContain("AssertionError: expected 3 to be 4");
+    expect(r.out).toMatch(/^failed command: npm test$/m);
+    expect(r.out).toMatch(/^excerpt, 6 lines read:$/m);
     expect(r.out).toMatch(/^category: test$/m);
     expect(r.out).toMatch(/^failed step: Run npm test$/m);
     expect(r.out).toMatch(/^fingerprint: [0-9a-f]{64}$/m);
@@ -88,8 +93,22 @@ describe("ci-medic diagnose", () => {
     expect(r.code).toBe(0);
     expect(r.out.trim().split("\n")).toHaveLength(1);
     const obj = JSON.parse(r.out) as Record<string, unknown>;
-    expect(Object.keys(obj).sort()).toEqual(["annotations", "category", "excerpt", "fingerprint", "truncated"]);
+    expect(Object.keys(obj).sort()).toEqual([
+      "annotations",
+      "category",
+      "excerpt",
+      "failedCommand",
+      "failedSteps",
+      "fingerprint",
+      "keyLines",
+      "lineCount",
+      "truncated",
+    ]);
     expect(obj.category).toBe("test");
+    expect(obj.failedSteps).toEqual(["Run npm test"]);
+    expect(obj.failedCommand).toBe("npm test");
+    expect(obj.lineCount).toBe(6);
+    expect(obj.keyLines).toEqual(["FAIL  src/sum.test.ts > adds", "AssertionError: expected 3 to be 4"]);
     expect(obj.truncated).toBe(false);
     expect(Array.isArray(obj.annotations)).toBe(true);
     expect(obj.excerpt).toContain("##[error]Process completed with exit code 1.");
@@ -117,6 +136,46 @@ describe("ci-medic diagnose", () => {
     const r = await cli(["diagnose", file("c.log", LOG), "--steps", file("jobs.json", JSON.stringify(jobs))]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^failed step: Unit tests$/m);
+  });
+
+  it("--steps shows the failed step in --json too", async () => {
+    const jobs = { steps: [{ name: "Unit tests", number: 2, conclusion: "failure" }] };
+    const r = await cli(["diagnose", file("c2.log", LOG), "--steps", file("job.json", JSON.stringify(jobs)), "--json"]);
+    expect(JSON.parse(r.out).failedSteps).toEqual(["Unit tests"]);
+  });
+
+  it("--baseline marks the lines the passing log did not print, in the text and in --json", async () => {
+    const pass = [
+      "2024-04-30T09:00:00.0000000Z ##[group]Run npm test",
+      "2024-04-30T09:00:00.0000000Z npm test",
+      "2024-04-30T09:00:00.0000000Z ##[endgroup]",
+      "2024-04-30T09:00:01.0000000Z  ✓ src/sum.test.ts > adds",
+    ].join("\n");
+    const passFile = file("pass.log", pass);
+    const text = await cli(["diagnose", file("e.log", LOG), "--baseline", passFile]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^baseline: .*pass\.log \(4 lines\)/m);
+    expect(text.out).toMatch(/^\+ AssertionError: expected 3 to be 4$/m);
+    expect(text.out).toMatch(/^ {2}##\[group\]Run npm test$/m);
+    const json = JSON.parse((await cli(["diagnose", file("e2.log", LOG), `--baseline=${passFile}`, "--json"])).out);
+    const lines = (json.excerpt as string).split("\n");
+    expect(json.baseline.file).toBe(passFile);
+    expect(json.baseline.lines).toBe(4);
+    expect(json.baseline.excerptLinesSeen).toEqual(
+      ["##[group]Run npm test", "npm test", "##[endgroup]"].map((l) => lines.indexOf(l)),
+    );
+    expect((await cli(["diagnose", file("e3.log", LOG), "--baseline", path.join(dir, "nope.log")])).err).toMatch(
+      /^ci-medic: baseline log not found: /,
+    );
+  });
+
+  it("prints @scope/package names as they are, without invisible characters", async () => {
+    const log = `${LOG}\nnpm error 404  '@angular/core@99.0.0' is not in this registry.\n`;
+    for (const argv of [[], ["--json"]]) {
+      const r = await cli(["diagnose", file("f.log", log), ...argv]);
+      expect(r.out).toContain("@angular/core@99.0.0");
+      expect(r.out).not.toMatch(/[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/);
+    }
   });
 
   it("--ai without an API key says so on stderr and still prints the deterministic result", async () => {

@@ -4,6 +4,29 @@ import { classify } from "../../src/logs/classify.js";
 import type { FailureCategory } from "../../src/logs/types.js";
 
 const cases: [FailureCategory, string][] = [
+  // Lines as the gha-logs set has them (real failed jobs of one npm/Angular project).
+  ["git", "error: cannot pull with rebase: You have unstaged changes.\nerror: Please commit or stash them."],
+  [
+    "git",
+    " ! [rejected]        main -> main (fetch first)\nerror: failed to push some refs to 'https://github.com/o/r'",
+  ],
+  ["git", "fatal: couldn't find remote ref feature/x"],
+  [
+    "tool-config",
+    "Error: ESLint configuration in .eslintrc.js » plugin:sonarjs/recommended is invalid:\n\t- Unexpected top-level property",
+  ],
+  ["tool-config", 'Cannot find "lint" target for the specified project.'],
+  ["tool-config", "##[error]Some specified paths were not resolved, unable to cache dependencies."],
+  ["tool-config", 'npm error Missing script: "test:integration"'],
+  [
+    "compile",
+    "✘ [ERROR] TS2307: Cannot find module './x' or its corresponding type declarations. [plugin angular-compiler]",
+  ],
+  ["compile", "./src/a.component.scss?ngResource - Error: Module build failed (from ./node_modules/sass-loader/x.js):"],
+  ["runtime", "ReferenceError: alerts is not defined\n    at eval (eval at callAsyncFunction (/x/index.js:1:2))"],
+  ["dependency", "sh: 1: husky: not found\nnpm error code 127"],
+  ["dependency", "npm error notarget No matching version found for @eslint/config-array@^0.1.2."],
+  ["network", "RequestError [HttpError]: API rate limit exceeded for installation."],
   [
     "timeout",
     "##[error]The job running on runner GitHub Actions 12 has exceeded the maximum execution time of 360 minutes.",
@@ -34,6 +57,18 @@ const cases: [FailureCategory, string][] = [
   ["test", "FAILED tests/test_api.py::test_health - assert 500 == 200"],
   ["unknown", "something odd happened\n##[error]Process completed with exit code 1."],
 ];
+
+describe("what a script's source says", () => {
+  it("is not evidence: the failed step's command block is left out before classifying", () => {
+    const excerpt = [
+      "##[group]Run node fetch.js",
+      'console.warn("Rate limit exceeded, retrying");',
+      "##[endgroup]",
+      'Error [ERR_PACKAGE_PATH_NOT_EXPORTED]: No "exports" main defined in /x/node_modules/p/package.json',
+    ].join("\n");
+    expect(classify(excerpt)).toBe("dependency");
+  });
+});
 
 describe("classify", () => {
   it.each(cases)("%s: %j", (category, text) => {

@@ -81,3 +81,56 @@ describe("excerpt", () => {
     );
   });
 });
+
+describe("annotations in an analysis", () => {
+  it("come errors first, with warnings capped, whatever order the log printed them in", async () => {
+    const { MAX_WARNING_ANNOTATIONS } = await import("../../src/logs/analyze.js");
+    const warnings = Array.from({ length: 30 }, (_, i) => `src/styles/s${i}.scss:${i + 1}:1: warning: deprecated`);
+    const errors = Array.from({ length: 3 }, (_, i) => `src/app/e${i}.ts:${i + 1}:2 - error TS2322: bad ${i}`);
+    const r = await analyzeLog([...warnings, ...errors, "##[error]Process completed with exit code 1."].join("\n"));
+    expect(r.annotations.slice(0, 3).map((a) => [a.level, a.path])).toEqual(
+      errors.map((_, i) => ["failure", `src/app/e${i}.ts`]),
+    );
+    expect(r.annotations.slice(3).every((a) => a.level === "warning")).toBe(true);
+    expect(r.annotations.length).toBe(3 + MAX_WARNING_ANNOTATIONS);
+  });
+});
+
+describe("noise a person skips", () => {
+  it("leaves the runner's env dump out of a failed step's excerpt; the command stays", async () => {
+    const log = [
+      "##[group]Run node fetch.js",
+      "node fetch.js",
+      "shell: /usr/bin/bash -e {0}",
+      "env:",
+      "  CI: true",
+      "  REPO_OWNER: octo-org",
+      "##[endgroup]",
+      "Error [ERR_PACKAGE_PATH_NOT_EXPORTED]: No exports main defined in /x/node_modules/p/package.json",
+      "##[error]Process completed with exit code 1.",
+    ].join("\n");
+    const r = await analyzeLog(log);
+    const lines = r.excerpt.split("\n");
+    expect(lines[0]).toBe("##[group]Run node fetch.js");
+    expect(lines).toContain("node fetch.js");
+    expect(r.excerpt).not.toContain("REPO_OWNER");
+    expect(r.excerpt).not.toContain("shell: /usr/bin/bash");
+    expect(r.excerpt).toContain("Error [ERR_PACKAGE_PATH_NOT_EXPORTED]");
+    expect(r.keyLines[0]).toMatch(/^Error \[ERR_PACKAGE_PATH_NOT_EXPORTED\]/);
+  });
+
+  it("does not open with a banner's vague word from the first lines of a long log", async () => {
+    const log = [
+      "Encryption notice:",
+      "\tthe USA under License Exception TSU of the U.S. Export",
+      "Allow some information gathering to give useful error messages",
+      ...Array.from({ length: 2000 }, (_, i) => `compiling unit ${i}`),
+      "src/main.c:12:5: error: expected ';' before '}' token",
+      "make: *** [main.o] Error 1",
+    ].join("\n");
+    const r = await analyzeLog(log);
+    expect(r.excerpt).not.toContain("License Exception");
+    expect(r.excerpt).not.toContain("useful error messages");
+    expect(r.excerpt).toContain("src/main.c:12:5: error: expected ';' before '}' token");
+  });
+});

@@ -124,6 +124,8 @@ for (const engine of engines) {
       expect(ran).toEqual(["x:delivery-x:1"]);
       expect(await b.enqueue(job("x"))).toMatchObject({ created: false });
       expect(await a.counts()).toEqual({ queued: 0, running: 0, done: 1, dead: 0 });
+      // Delivery recovery asks which failed deliveries are recorded: the finished job still says so.
+      expect(await b.recordedDeliveries(["delivery-x", "delivery-unknown"])).toEqual(new Set(["delivery-x"]));
     });
 
     it("retries a failing job after a delay, with the attempt number, then succeeds", async () => {

@@ -44,6 +44,7 @@ const ESBUILD_LOOKAHEAD = 12;
 const TRACEBACK_LOOKAHEAD = 400;
 const PY_FRAME = /^\s+File "([^"]+)", line (\d+)/;
 const PY_EXCEPTION_LINE = /^((?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)?)(?::|$)/;
+const LABELLED_LOCATION = /^(?:(?:Error|ERROR|error|Warning|WARNING|warning): |ERROR in |WARNING in )(?=[^\s:]+:\d+)/;
 const SHELLCHECK_CARET = /^(\s*)\^-*\^? ?(SC\d+) \((error|warning|info|style)\): (.*)$/;
 
 interface FrameContext {
@@ -114,6 +115,16 @@ export class AnnotationEngine {
       const inner = WRAPPED_OUTPUT.exec(line);
       if (inner?.[1]) this.push(inner[1]);
       return;
+    }
+    // Tools that wrap a compiler's located message in a label of their own: Angular CLI and Node scripts print
+    // tsc's `file:line:col - error TS…` after `Error: `, webpack after `ERROR in `. The located message is parsed
+    // as if it stood alone.
+    if (start === 0 && (first === 69 || first === 87 || first === 101 || first === 119)) {
+      const wrapped = LABELLED_LOCATION.exec(line);
+      if (wrapped) {
+        this.push(line.slice(wrapped[0].length));
+        return;
+      }
     }
     if (this.rust && this.rustLine(line)) return;
     if (this.eslintFile !== null && start > 0 && this.eslintRow(line)) return;

@@ -265,3 +265,19 @@ describe("esbuild headers with a one-word title", () => {
     expect(parseAnnotations(log2)[0]?.message).toBe("Deprecation: Sass @import rules are deprecated.");
   });
 });
+
+describe("located messages behind a tool's label", () => {
+  it("annotates tsc's pretty output behind Angular's `Error: ` and webpack's `ERROR in `", () => {
+    const anns = parseAnnotations(
+      [
+        "Error: src/app/app.component.spec.ts:72:53 - error TS2345: Argument of type 'X' is not assignable.",
+        "ERROR in src/app/a.ts:3:1 - error TS2322: Type 'string' is not assignable to type 'number'.",
+        "Error: something failed without a location",
+      ].join("\n"),
+    );
+    expect(anns.map((a) => [a.path, a.startLine, a.column, a.level, a.title, a.tool])).toEqual([
+      ["src/app/app.component.spec.ts", 72, 53, "failure", "TS2345", "tsc"],
+      ["src/app/a.ts", 3, 1, "failure", "TS2322", "tsc"],
+    ]);
+  });
+});
