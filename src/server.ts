@@ -5,6 +5,7 @@ import { enableWal } from "./db/client.js";
 import { migrateDeploy } from "./db/migrate.js";
 import { effectiveEnv, readDotEnv, validateEnv } from "./env.js";
 import { githubClientOptions } from "./github/client.js";
+import { createLog } from "./observability/log.js";
 import { createMetrics } from "./observability/metrics.js";
 import { type RecoverySchedule, scheduleDeliveryRecovery } from "./recovery/schedule.js";
 
@@ -51,7 +52,15 @@ async function main(): Promise<void> {
     Object.assign(process.env, effective);
     return handle.appFn(app, options);
   };
-  const server = await run(appFn, { env: effective, Octokit: githubClientOptions(metrics).Octokit });
+  // Probot's logger, with request headers censored and error texts scrubbed (src/observability/log.ts).
+  const log = await createLog({
+    level: logLevel,
+    logFormat,
+    logLevelInString: process.env.LOG_LEVEL_IN_STRING === "true",
+    logMessageKey: process.env.LOG_MESSAGE_KEY,
+    sentryDsn: process.env.SENTRY_DSN,
+  });
+  const server = await run(appFn, { env: effective, Octokit: githubClientOptions(metrics).Octokit, log });
   const runtime = () => {
     try {
       return handle.runtime();

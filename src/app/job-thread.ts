@@ -5,6 +5,7 @@ import { checkpointEvery, createDb, tuneDb } from "../db/client.js";
 import { createProviderFromEnv } from "../diagnosis/llm/from-env.js";
 import { githubClientOptions } from "../github/client.js";
 import { scheduleHousekeeping } from "../housekeeping/schedule.js";
+import { createLog } from "../observability/log.js";
 import { createMetrics } from "../observability/metrics.js";
 import { llmMetrics } from "../observability/observers.js";
 import { openQueue } from "../queue/engine.js";
@@ -81,6 +82,7 @@ async function start(data: JobThreadData) {
       logLevel: data.logLevel,
       logFormat: data.logFormat,
       ...githubClientOptions(metrics),
+      log: await createLog({ level: data.logLevel, logFormat: data.logFormat }),
     },
   });
   await app.ready();

@@ -56,6 +56,14 @@ export async function authorizeApprover(
     const { role, permission } = await access.repositoryAccess(who);
     ({ level, shown } = effectiveLevel(role, permission));
   } catch (error) {
+    // 404: the user is not a collaborator (GitHub's answer for outsiders); a clear no, not "try again later".
+    if ((error as { status?: number }).status === 404) {
+      const needed = policy.permission === "admin" ? "admin" : "write";
+      return {
+        allowed: false,
+        reason: `sorry, ci-medic commands need ${needed} access to this repository, and you are not a collaborator on it.`,
+      };
+    }
     log.warn({ err: error, login: who.login }, "could not read the commenter's repository permission; refusing");
     return {
       allowed: false,
@@ -74,12 +82,24 @@ export async function authorizeApprover(
   }
   const permission = level === "admin" ? "admin" : "write";
 
-  if (policy.allowList.length > 0 && !(await onAllowList(access, who.login, policy.allowList, log))) {
-    return {
-      allowed: false,
-      reason:
-        "sorry, this repository limits ci-medic commands to the people and teams in its approval allow-list, and you are not on it.",
-    };
+  if (policy.allowList.length > 0) {
+    const { listed, unreadableTeams } = await onAllowList(access, who.login, policy.allowList, log);
+    if (!listed && unreadableTeams.length > 0) {
+      return {
+        allowed: false,
+        reason:
+          `sorry, ci-medic could not check your membership of ${unreadableTeams.map((t) => `\`${t}\``).join(", ")}: ` +
+          "GitHub refused the App access to the organisation's teams. This is a configuration problem: an " +
+          "organisation owner must grant the App the organisation permission Members (read).",
+      };
+    }
+    if (!listed) {
+      return {
+        allowed: false,
+        reason:
+          "sorry, this repository limits ci-medic commands to the people and teams in its approval allow-list, and you are not on it.",
+      };
+    }
   }
   return { allowed: true, permission };
 }
@@ -95,24 +115,37 @@ function effectiveLevel(role: string, permission: string): { level: "admin" | "w
   return { level: "other", shown: r || p || "none" };
 }
 
+/**
+ * Whether the login is on the allow-list, directly or through an active team membership. Teams GitHub would not let
+ * the App read (403: the App lacks the organisation Members permission) are returned, so the refusal can say why.
+ */
 async function onAllowList(
   access: ApproverAccess,
   login: string,
   allowList: readonly string[],
   log: AuthLog,
-): Promise<boolean> {
+): Promise<{ listed: boolean; unreadableTeams: string[] }> {
   const me = login.toLowerCase();
+  const unreadableTeams: string[] = [];
   if (allowList.some((entry) => !entry.includes("/") && entry.trim().replace(/^@/, "").toLowerCase() === me))
-    return true;
+    return { listed: true, unreadableTeams };
   const teams = allowList.filter((entry) => entry.includes("/")).slice(0, MAX_TEAM_CHECKS);
   for (const entry of teams) {
     const [org, slug, ...rest] = entry.trim().split("/");
     if (!org || !slug || rest.length > 0) continue;
     try {
-      if (await access.isActiveTeamMember({ org, teamSlug: slug, login })) return true;
+      if (await access.isActiveTeamMember({ org, teamSlug: slug, login })) return { listed: true, unreadableTeams };
     } catch (error) {
-      log.warn({ err: error, team: `${org}/${slug}` }, "could not read team membership; treating as not a member");
+      if ((error as { status?: number }).status === 403) {
+        unreadableTeams.push(`${org}/${slug}`);
+        log.warn(
+          { err: error, team: `${org}/${slug}` },
+          "configuration problem: the App may not read team membership (organisation permission Members: read is missing)",
+        );
+      } else {
+        log.warn({ err: error, team: `${org}/${slug}` }, "could not read team membership; treating as not a member");
+      }
     }
   }
-  return false;
+  return { listed: false, unreadableTeams };
 }

@@ -16,11 +16,16 @@ const HELP = /^ {0,3}\/ci-medic[ \t]+help[ \t]*$/i;
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 const QUOTE = /^ {0,3}>/;
 const INDENTED = /^(?: {4}|\t)/;
+// HTML elements whose content is code, preformatted or hidden until opened: a command inside one does not count,
+// blank lines or not (GitHub renders Markdown inside <details> after a blank line, but it is still quoted material).
+const HTML_QUOTING =
+  /<\/?(pre|code|details|summary|textarea|script|style|kbd|samp|tt|blockquote|table|template)\b[^>]*>/gi;
 
 export function parseCommand(body: string): Command | null {
   const lines = body.split(/\r\n|\r|\n/);
   let fence: { char: string; length: number } | null = null;
   let inHtmlComment = false;
+  let htmlDepth = 0;
 
   for (const line of lines) {
     if (fence) {
@@ -43,6 +48,12 @@ export function parseCommand(body: string): Command | null {
     // own line in neither, so both are skipped.
     if (QUOTE.test(line) || INDENTED.test(line)) continue;
 
+    const inHtml = htmlDepth > 0;
+    htmlDepth = Math.max(0, htmlDepth + htmlDepthChange(line));
+    if (inHtml) {
+      inHtmlComment = opensHtmlComment(line);
+      continue;
+    }
     if (HELP.test(line)) return { name: "help", arg: "" };
     const m = COMMAND.exec(line);
     if (m?.[1]) return { name: m[1].toLowerCase() as CommandName, arg: cleanArg(m[2] ?? "") };
@@ -50,6 +61,16 @@ export function parseCommand(body: string): Command | null {
     inHtmlComment = opensHtmlComment(line);
   }
   return null;
+}
+
+/** Opening minus closing quoting tags on the line (self-closing ones count as neither). */
+function htmlDepthChange(line: string): number {
+  let change = 0;
+  for (const m of line.matchAll(HTML_QUOTING)) {
+    if (m[0].startsWith("</")) change--;
+    else if (!m[0].endsWith("/>")) change++;
+  }
+  return change;
 }
 
 function opensHtmlComment(line: string): boolean {

@@ -1,5 +1,7 @@
-// Benchmark of the log reader: analyzeLog over a ~200 MB generated Actions log, next to a naive readline+regex
-// baseline and `grep -c`, all in the same run. Each reader runs in its own child process so peak RSS is its own.
+// Benchmark of the log reader, all in one run, each reader in its own child process so that its peak RSS is its own:
+// the command line's path over a ~200 MB generated Actions log next to a naive readline+regex baseline (and its peak
+// RSS again on a log ten times the size); the app's path over a 20 MB log held in memory, as bytes and as a string;
+// and the line kinds computed in WebAssembly (teddy.wat `classify`) or in JavaScript (line-shape.ts), on both sizes.
 
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -9,8 +11,17 @@ import readline from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tuneHeapFor } from "../cli-heap.js";
 import { analyzeLog } from "../logs/analyze.js";
+import { AnnotationEngine } from "../logs/annotations/engine.js";
+import { toRepoPath } from "../logs/annotations/paths.js";
+import { readLogFile, readLogRegions } from "../logs/byte-reader.js";
+import { LogCollector } from "../logs/collector.js";
+import { LineRouter } from "../logs/line-router.js";
+import { createCandidateScanner } from "../logs/scan/candidate-scanner.js";
+import { machineLine, writeSection } from "./report.js";
 
 const TARGET_BYTES = 200 * 1024 * 1024;
+/** The app's cap on a downloaded log (LOG_MAX_BYTES' default). */
+const APP_BYTES = 20 * 1024 * 1024;
 const ERROR_PATTERN = /error|fail|fatal|panic|exception/i;
 /** Read size of the stream row: what an HTTP download or a pipe hands over. */
 const STREAM_CHUNK = 64 * 1024;
@@ -89,21 +100,47 @@ interface ChildResult {
   detail: string;
 }
 
-/** Inside the child: runs one reader over the file and reports time and peak RSS. */
+const describe = (r: { lineCount: number; category: string; excerpt: string }) =>
+  `${r.lineCount} lines, category ${r.category}, excerpt ${r.excerpt.length} chars`;
+
+/**
+ * The reading and routing part of analyzeLog (all but the excerpt, which costs a few ms), with the line kinds from
+ * `kind`'s scanner: `simd` computes them in WebAssembly, `simd-scan` in JavaScript, after the same SIMD scan.
+ */
+async function route(kind: "simd" | "simd-scan", input: { file: string } | Buffer): Promise<string> {
+  const collector = new LogCollector();
+  const router = new LineRouter(
+    collector,
+    new AnnotationEngine((raw) => toRepoPath(raw)),
+    createCandidateScanner(kind),
+  );
+  if (Buffer.isBuffer(input)) await readLogRegions(input, router);
+  else await readLogFile(input.file, router);
+  return `${router.lineCount} lines, ${collector.finish().length} steps`;
+}
+
+/** Inside the child: runs one reader over the file and reports its time (after any read into memory) and peak RSS. */
 async function child(mode: string, file: string): Promise<void> {
-  // The CLI's path sets the CLI's heap policy for the log's size.
-  if (mode === "analyze") tuneHeapFor(fs.statSync(file).size);
+  // The command line's path sets the command's heap policy for the log's size.
+  if (mode === "cli") tuneHeapFor(fs.statSync(file).size);
+  // The app's inputs are in memory before analyzeLog runs: read (and for the old path decoded, as the app did) first.
+  let bytes: Buffer | undefined =
+    mode.startsWith("app-") || mode.endsWith(":bytes") ? fs.readFileSync(file) : undefined;
+  let text: string | undefined;
+  if (mode === "app-string") {
+    text = new TextDecoder("utf-8").decode(bytes);
+    bytes = undefined;
+  }
   const t0 = process.hrtime.bigint();
-  let detail = "";
-  if (mode === "analyze") {
-    const r = await analyzeLog({ file });
-    detail = `${r.lineCount} lines, category ${r.category}, excerpt ${r.excerpt.length} chars`;
-  } else if (mode === "stream") {
-    const r = await analyzeLog(fs.createReadStream(file, { highWaterMark: STREAM_CHUNK }));
-    detail = `${r.lineCount} lines, category ${r.category}, excerpt ${r.excerpt.length} chars`;
-  } else if (mode === "one-thread") {
-    const r = await analyzeLog({ file }, { scannerThread: false });
-    detail = `${r.lineCount} lines, category ${r.category}, excerpt ${r.excerpt.length} chars`;
+  let detail: string;
+  if (mode === "cli" || mode === "cli-default-heap") detail = describe(await analyzeLog({ file }));
+  else if (mode === "stream")
+    detail = describe(await analyzeLog(fs.createReadStream(file, { highWaterMark: STREAM_CHUNK })));
+  else if (mode === "app-bytes") detail = describe(await analyzeLog(bytes!));
+  else if (mode === "app-string") detail = describe(await analyzeLog(text!));
+  else if (mode.startsWith("route-")) {
+    const kind = mode.slice("route-".length, mode.indexOf(":")) as "simd" | "simd-scan";
+    detail = await route(kind, bytes ?? { file });
   } else {
     let hits = 0;
     const rl = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
@@ -143,94 +180,73 @@ function runChild(mode: string, file: string): ChildResult {
   return JSON.parse(res.stdout) as ChildResult;
 }
 
-function runGrep(file: string): { ms: number; detail: string } | undefined {
-  try {
-    const t0 = process.hrtime.bigint();
-    const out = execFileSync("grep", ["-c", "-i", "-E", "error|fail|fatal|panic|exception", file], {
-      encoding: "utf8",
-    }).trim();
-    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, detail: `${out} matching lines` };
-  } catch {
-    return undefined;
-  }
-}
-
-function machine(): string {
-  let commit = "unknown";
-  try {
-    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-  } catch {
-    // not a git checkout
-  }
-  return `${new Date().toISOString().slice(0, 10)} · commit ${commit} · ${os.cpus().length}× ${os.cpus()[0]?.model ?? "CPU"} · ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}`;
+/** Each contender ROUNDS times, the rounds interleaved: on a shared VM one run varies by ±30% from the next. */
+function rounds<M extends string>(modes: readonly M[], file: string): Record<M, Summary> {
+  const runs = Object.fromEntries(modes.map((m) => [m, [] as ChildResult[]])) as Record<M, ChildResult[]>;
+  for (let round = 0; round < ROUNDS; round++) for (const mode of modes) runs[mode].push(runChild(mode, file));
+  return Object.fromEntries(modes.map((m) => [m, summarise(runs[m])])) as Record<M, Summary>;
 }
 
 export async function runLogReaderBench(): Promise<string> {
   const file = path.join(os.tmpdir(), `ci-medic-bench-${process.pid}.log`);
+  // The machine may be shared: its load, next to the figures, says how far to trust the times.
+  const loadBefore = os.loadavg()[0]!;
   try {
-    const bytes = generateLog(file);
-    const mb = bytes / (1024 * 1024);
+    const mb = generateLog(file) / (1024 * 1024);
     // A warm-up read puts the file in the page cache for every contender alike.
     execFileSync("cat", [file], { stdio: ["ignore", "ignore", "ignore"] });
-    // Each contender runs ROUNDS times, the rounds interleaved, and is judged on its median: on a shared VM one run
-    // of the same reader varies by ±30% from the next, more than the margins the targets are judged on.
-    const runs: Record<"analyze" | "one-thread" | "stream" | "naive", ChildResult[]> = {
-      analyze: [],
-      "one-thread": [],
-      stream: [],
-      naive: [],
-    };
-    const greps: { ms: number; detail: string }[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const mode of Object.keys(runs) as (keyof typeof runs)[]) runs[mode].push(runChild(mode, file));
-      const g = runGrep(file);
-      if (g) greps.push(g);
-    }
-    // Peak RSS must not grow with the log: the CLI's path once more, on a log ten times the size.
+    const big200 = rounds(["cli", "route-simd:file", "route-simd-scan:file", "stream", "naive"] as const, file);
+    fs.rmSync(file, { force: true });
+    const appMb = generateLog(file, APP_BYTES) / (1024 * 1024);
+    const app = rounds(["app-bytes", "app-string", "route-simd:bytes", "route-simd-scan:bytes"] as const, file);
+    // Peak RSS must not grow with the log: the command line's path once more, on a log ten times the size, with its
+    // heap policy (src/cli-heap.ts) and without.
     fs.rmSync(file, { force: true });
     const bigMb = generateLog(file, 10 * TARGET_BYTES) / (1024 * 1024);
-    const big = runChild("analyze", file);
-    const ours = summarise(runs.analyze);
-    const oneThread = summarise(runs["one-thread"]);
-    const stream = summarise(runs.stream);
-    const naive = summarise(runs.naive);
-    const grep = greps.length > 0 ? summarise(greps.map((g) => ({ ...g, maxRssMb: 0 }))) : undefined;
-    const rate = (ms: number) => mb / (ms / 1000);
-    const oursRate = rate(ours.ms);
-    const naiveRate = rate(naive.ms);
-    const grepRate = grep ? rate(grep.ms) : undefined;
-    const time = (r: Summary) =>
-      `${(r.ms / 1000).toFixed(2)} s (${(r.min / 1000).toFixed(2)}–${(r.max / 1000).toFixed(2)})`;
+    const big = runChild("cli", file);
+    const bigDefault = runChild("cli-default-heap", file);
+
+    const rate = (size: number, ms: number) => size / (ms / 1000);
+    const secs = (ms: number) => (ms / 1000).toFixed(2);
+    const time = (r: Summary) => `${secs(r.ms)} s (${secs(r.min)}–${secs(r.max)})`;
+    const row = (name: string, r: Summary, size: number) =>
+      `| ${name} | ${time(r)} | ${rate(size, r.ms).toFixed(0)} MB/s | ${r.maxRssMb.toFixed(0)} MB | ${r.detail} |`;
+    const once = (name: string, r: ChildResult, size: number) =>
+      `| ${name} | ${secs(r.ms)} s | ${rate(size, r.ms).toFixed(0)} MB/s | ${r.maxRssMb.toFixed(0)} MB | ${r.detail} |`;
+    const gb = (bigMb / 1024).toFixed(1);
+    const m = mb.toFixed(0);
+    const a = appMb.toFixed(0);
     const rows = [
-      `| analyzeLog, log file (the CLI: scanner thread + this one) | ${time(ours)} | ${oursRate.toFixed(0)} MB/s | ${ours.maxRssMb.toFixed(0)} MB | ${ours.detail} |`,
-      `| analyzeLog, log file, one thread | ${time(oneThread)} | ${rate(oneThread.ms).toFixed(0)} MB/s | ${oneThread.maxRssMb.toFixed(0)} MB | ${oneThread.detail} |`,
-      `| analyzeLog, 64 KB stream chunks (a download, stdin) | ${time(stream)} | ${rate(stream.ms).toFixed(0)} MB/s | ${stream.maxRssMb.toFixed(0)} MB | ${stream.detail} |`,
-      `| naive: readline + one regex per line | ${time(naive)} | ${naiveRate.toFixed(0)} MB/s | ${naive.maxRssMb.toFixed(0)} MB | ${naive.detail} |`,
-      grep && grepRate
-        ? `| \`grep -c -i -E\` | ${time(grep)} | ${grepRate.toFixed(0)} MB/s | – | ${grep.detail} |`
-        : "| `grep` | unavailable | | | |",
+      row(`**analyzeLog, ${m} MB log file (the CLI)**`, big200.cli, mb),
+      row(`naive: readline + one regex per line, ${m} MB`, big200.naive, mb),
+      row(`analyzeLog, ${m} MB in 64 KB stream chunks (stdin)`, big200.stream, mb),
+      row(`read + route only, ${m} MB file, line kinds in WebAssembly`, big200["route-simd:file"], mb),
+      row(`read + route only, ${m} MB file, line kinds in JavaScript`, big200["route-simd-scan:file"], mb),
+      once(`analyzeLog, ${gb} GB log file (the CLI), one run`, big, bigMb),
+      once(`the same without the CLI's heap policy, one run`, bigDefault, bigMb),
+      row(`**analyzeLog, ${a} MB log held as bytes (the app)**`, app["app-bytes"], appMb),
+      row(`analyzeLog, ${a} MB log held as a string (the app before)`, app["app-string"], appMb),
+      row(`route only, ${a} MB bytes, line kinds in WebAssembly`, app["route-simd:bytes"], appMb),
+      row(`route only, ${a} MB bytes, line kinds in JavaScript`, app["route-simd-scan:bytes"], appMb),
     ];
-    rows.push(
-      `| analyzeLog, log file (the CLI), ${(bigMb / 1024).toFixed(1)} GB log, one run | ${(big.ms / 1000).toFixed(2)} s | ${(bigMb / (big.ms / 1000)).toFixed(0)} MB/s | ${big.maxRssMb.toFixed(0)} MB | ${big.detail} |`,
-    );
-    const peak = Math.max(ours.maxRssMb, big.maxRssMb);
+    const vsNaive = rate(mb, big200.cli.ms) / rate(mb, big200.naive.ms);
+    const peak = Math.max(big200.cli.maxRssMb, big.maxRssMb);
+    const saved = (js: Summary, wasm: Summary) =>
+      `${(js.ms - wasm.ms).toFixed(0)} ms (${((100 * (js.ms - wasm.ms)) / js.ms).toFixed(0)}%)`;
     const verdict = [
-      `- vs naive: ${(oursRate / naiveRate).toFixed(2)}× (target ≥3×) ${oursRate / naiveRate >= 3 ? "✅" : "❌"}`,
-      grepRate
-        ? `- vs grep: ${(oursRate / grepRate).toFixed(2)}× (target ≥0.5×) ${oursRate / grepRate >= 0.5 ? "✅" : "❌"}`
-        : "- vs grep: not measured",
-      `- peak RSS: ${ours.maxRssMb.toFixed(0)} MB on ${mb.toFixed(0)} MB, ${big.maxRssMb.toFixed(0)} MB on ${(bigMb / 1024).toFixed(1)} GB (target <128 MB whatever the size) ${peak < 128 ? "✅" : "❌"}`,
-      `- one thread: ${(rate(oneThread.ms) / naiveRate).toFixed(2)}× naive, ${grepRate ? (rate(oneThread.ms) / grepRate).toFixed(2) : "?"}× grep; stream: ${(rate(stream.ms) / naiveRate).toFixed(2)}× naive`,
+      `- CLI vs naive: ${vsNaive.toFixed(2)}× (target ≥3×) ${vsNaive >= 3 ? "✅" : "❌"}`,
+      `- CLI peak RSS: ${big200.cli.maxRssMb.toFixed(0)} MB on ${m} MB, ${big.maxRssMb.toFixed(0)} MB on ${gb} GB (target <128 MB whatever the size) ${peak < 128 ? "✅" : "❌"}; without the heap policy ${bigDefault.maxRssMb.toFixed(0)} MB on ${gb} GB`,
+      `- the app, ${a} MB: peak RSS ${app["app-bytes"].maxRssMb.toFixed(0)} MB as bytes, ${app["app-string"].maxRssMb.toFixed(0)} MB as a string`,
+      `- line kinds in WebAssembly save ${saved(big200["route-simd-scan:file"], big200["route-simd:file"])} of reading and routing ${m} MB, ${saved(app["route-simd-scan:bytes"], app["route-simd:bytes"])} on ${a} MB`,
     ];
     return [
       "## Log reader",
       "",
-      machine(),
+      machineLine(),
       "",
-      `Input: generated raw Actions log, ${mb.toFixed(0)} MB (timestamps, \`##[group]Run\` steps of 4,000 lines, ANSI colours, \\r progress, a deprecation warning every 500 lines, an error with a stack every 2,000, one failure at the end), page-cached. Each reader ran ${ROUNDS} times, rounds interleaved; the table gives the median time (and the range), the throughput at the median, and the highest peak RSS (\`process.resourceUsage().maxRSS\` of a child process running only that reader). The log file rows read the file in place: the first one into a WebAssembly memory shared with a second thread, which reads ahead and scans the regions where they lie (SIMD literal scan, line kinds) while the calling thread cuts and routes them, taking a region over when the other thread has not got to it; the second one into two reused buffers, scanned on the calling thread. The targets are judged on the first row, the CLI's path (\`ci-medic diagnose <file>\`, with its heap policy, src/cli-heap.ts), and its peak RSS also on a log ten times the size (last row); the app itself analyses a downloaded log of at most LOG_MAX_BYTES (20 MB) held in memory.`,
+      `Load average (1 min) at the start ${loadBefore.toFixed(1)}, at the end ${os.loadavg()[0]!.toFixed(1)}, on ${os.cpus().length} cores: times measured on a busy machine vary a lot, and only the figures of one run compare.`,
+      "",
+      `Input: generated raw Actions log (timestamps, \`##[group]Run\` steps of 4,000 lines, ANSI colours, \\r progress, a deprecation warning every 500 lines, an error with a stack every 2,000, one failure at the end), ${m} MB, ${a} MB and ${gb} GB, page-cached. Each reader ran ${ROUNDS} times, rounds interleaved (the ${gb} GB rows once); the table gives the median time (and the range), the throughput at the median, and the highest peak RSS (\`process.resourceUsage().maxRSS\` of a child process running only that reader, its read of the log into memory included). The CLI (\`ci-medic diagnose <file>\`, with its heap policy, src/cli-heap.ts) reads the file on one thread, 256 KB at a time, the next read (on libuv's pool) overlapping the routing of the last; its targets are judged on the first row and, for memory, on the ${gb} GB row too. The app analyses a downloaded log of at most LOG_MAX_BYTES (20 MB) held in memory; the string row is the path before the bytes were passed through (the log decoded once, then encoded back by analyzeLog). The route rows run the reading and routing part of analyzeLog alone, to compare the line kinds computed in WebAssembly (teddy.wat \`classify\`) and in JavaScript (line-shape.ts), after the same SIMD scan.`,
       "",
       "| reader | time | throughput | peak RSS | result |",
       "|---|---|---|---|---|",
@@ -246,10 +262,9 @@ export async function runLogReaderBench(): Promise<string> {
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (isMain) {
   if (process.argv[2] === "--child") {
-    await child(process.argv[3] ?? "analyze", process.argv[4] ?? "");
+    await child(process.argv[3] ?? "cli", process.argv[4] ?? "");
   } else {
     const markdown = await runLogReaderBench();
-    const { writeSection } = await import("./report.js");
     writeSection("log-reader", markdown);
     console.log(markdown);
   }

@@ -16,13 +16,21 @@ export interface LoadedConfig {
   unreadable: boolean;
 }
 
+type Configuration = Record<string, unknown>;
+
 /** The part of Probot's webhook Context used here, written out so that this folder does not import Probot. */
 export interface ConfigContext {
-  config(
-    fileName: string,
-    defaults: object,
-    options: { arrayMerge: (base: unknown[], override: unknown[]) => unknown[] },
-  ): Promise<unknown>;
+  repo(): { owner: string; repo: string };
+  octokit: {
+    config: {
+      get(params: {
+        owner: string;
+        repo: string;
+        path: string;
+        defaults: (configs: Configuration[]) => Configuration;
+      }): Promise<{ config: Configuration; files: { owner: string; repo: string; config: Configuration | null }[] }>;
+    };
+  };
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -35,9 +43,20 @@ export interface ConfigContext {
 export async function loadRepoConfig(context: ConfigContext): Promise<LoadedConfig> {
   let raw: unknown;
   try {
-    // A list in the repository's file replaces the organisation's list rather than being appended to it
-    // (deepmerge's default), so a repository can narrow `workflows.include` that its organisation set.
-    raw = await context.config(CONFIG_FILE, {}, { arrayMerge: (_base: unknown[], override: unknown[]) => override });
+    // What Probot's context.config() does, keeping the list of files read: each must belong to the repository's owner.
+    const owner = String(context.repo().owner);
+    const { config, files } = await context.octokit.config.get({
+      ...context.repo(),
+      path: SHOWN_PATH,
+      defaults: (configs) => configs.reduceRight(mergeConfig, {}),
+    });
+    const foreign = files.find((f) => f.owner.toLowerCase() !== owner.toLowerCase());
+    if (foreign) {
+      const message = `_extends: ${foreign.owner}/${foreign.repo} belongs to another owner; only repositories of ${owner} can be extended; using the default configuration`;
+      context.log.warn({ extended: `${foreign.owner}/${foreign.repo}` }, `config: ${message}`);
+      return { config: DEFAULT_CONFIG, errors: [message], unreadable: true };
+    }
+    raw = files.some((f) => f.config !== null) ? config : null;
   } catch (error) {
     const message = readFailure(error);
     context.log.warn({ status: statusOf(error) }, `config: ${message}`);
@@ -89,6 +108,24 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; errors: 
   if (unique.length > MAX_MESSAGES)
     unique.splice(MAX_MESSAGES, unique.length, `... and ${unique.length - MAX_MESSAGES} more problems`);
   return { config, errors: unique };
+}
+
+/**
+ * `over` merged onto `base`: mappings merge key by key, anything else (lists included) replaces. A list in the
+ * repository's file replaces the organisation's list rather than being appended to it, so a repository can narrow
+ * `workflows.include` that its organisation set.
+ */
+function mergeConfig(over: Configuration, base: Configuration): Configuration {
+  const out: Configuration = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    out[key] = isMapping(value) && isMapping(prev) ? mergeConfig(value, prev) : value;
+  }
+  return out;
+}
+
+function isMapping(value: unknown): value is Configuration {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 type Segment = string | number;

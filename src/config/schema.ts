@@ -91,6 +91,8 @@ export const configSchema = z
           {
             maxFiles: number(1, 50, { int: true }).default(5),
             maxChangedLines: number(1, 5000, { int: true }).default(200),
+            /** UTF-8 bytes of added lines: one huge line is not "one changed line". */
+            maxBytes: number(1, 1_000_000, { int: true }).default(32_768),
             /** Paths a fix may never touch, on top of the built-in ones (workflows, secrets, lockfiles...). */
             deniedPaths: globs().default([]),
             allowTestEdits: bool().default(false),
@@ -99,7 +101,14 @@ export const configSchema = z
           { error: "expected a mapping" },
         )
         .strict()
-        .default({ maxFiles: 5, maxChangedLines: 200, deniedPaths: [], allowTestEdits: false, draft: false }),
+        .default({
+          maxFiles: 5,
+          maxChangedLines: 200,
+          maxBytes: 32_768,
+          deniedPaths: [],
+          allowTestEdits: false,
+          draft: false,
+        }),
       llm: z
         .object(
           {

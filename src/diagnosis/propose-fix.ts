@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { holdsSecrets } from "../fix/paths.js";
+import { redact } from "../logs/redact.js";
 import { capMiddle, dataBlock, newNonce } from "./data-block.js";
 import type { DiagnosisLog } from "./diagnose.js";
 import type { JsonSchemaObject, LlmProvider } from "./llm/provider.js";
@@ -141,13 +143,17 @@ export function buildFixPrompt(input: ProposeFixInput, nonce: string = newNonce(
     `suggested fix: ${d.suggestedFix}`,
     `files: ${d.files.join(", ")}`,
   ].join("\n");
-  const parts = ["Propose a fix for this diagnosed CI failure.", "", dataBlock("diagnosis", diagnosis, nonce)];
+  // Outbound secret filter: every block is redacted, and files that hold secrets by convention are never sent.
+  const parts = ["Propose a fix for this diagnosed CI failure.", "", dataBlock("diagnosis", redact(diagnosis), nonce)];
   if (input.note?.trim())
-    parts.push("", dataBlock("the approving maintainer's hint", input.note.trim().slice(0, MAX_NOTE_CHARS), nonce));
+    parts.push(
+      "",
+      dataBlock("the approving maintainer's hint", redact(input.note.trim().slice(0, MAX_NOTE_CHARS)), nonce),
+    );
 
-  const files = input.files.slice(0, 10);
+  const files = input.files.filter((f) => !holdsSecrets(f.path)).slice(0, 10);
   const fileBudget = Math.min(MAX_FILE_CHARS, Math.floor((MAX_PROMPT_CHARS * 0.6) / Math.max(1, files.length)));
-  for (const f of files) parts.push("", dataBlock(`file ${f.path}`, capMiddle(f.content, fileBudget), nonce));
+  for (const f of files) parts.push("", dataBlock(`file ${f.path}`, redact(capMiddle(f.content, fileBudget)), nonce));
   if (!files.length) parts.push("", "(No repository files could be read.)");
 
   const used = parts.join("\n").length;
@@ -161,7 +167,11 @@ export function buildFixPrompt(input: ProposeFixInput, nonce: string = newNonce(
       .map((a) => `${a.path}:${a.startLine} ${a.title}: ${a.message.slice(0, 200)}`);
     parts.push(
       "",
-      dataBlock(`log of failed job ${e.jobName}`, [...ann, capMiddle(e.excerpt, evidenceBudget)].join("\n"), nonce),
+      dataBlock(
+        `log of failed job ${e.jobName}`,
+        redact([...ann, capMiddle(e.excerpt, evidenceBudget)].join("\n")),
+        nonce,
+      ),
     );
   }
   parts.push(

@@ -1,8 +1,14 @@
+import { redact } from "../logs/redact.js";
+
 // Text from logs or from the model ends up in a GitHub comment: it must not be able to ping people or forge markup.
 
-/** Strip HTML comments (our sticky-comment marker is one) and any stray `<!--`/`-->`, and neutralise @mentions. */
+/**
+ * Normalises model or log text before it is stored: secrets redacted (a model may echo one from its input), HTML
+ * comments (our sticky-comment marker is one) stripped, @mentions neutralised. Rendering it safely for GitHub is the
+ * sanitiser's job (src/output/markdown.ts), at posting time.
+ */
 export function neutralizeText(text: string, maxChars: number): string {
-  let out = text
+  let out = redact(text)
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g, "")
     .replace(/<!--[\s\S]*?-->/g, "")

@@ -1,42 +1,21 @@
 // What a fix pull request and the fork fallback say. The explanation and title come from a model that read an
 // attacker-controllable log: they may not ping people, hide text, close issues or inject HTML.
 
+import { cutEnd, inlineCode, plainLine, safeMarkdown } from "../output/markdown.js";
 import { diffBlock, type FileSummary, summarise } from "./render-diff.js";
 import type { FileChange } from "./validate-patch.js";
 
-const ZWSP = "\u200b";
-
-/** Model prose made inert for Markdown: no mentions, issue links, HTML (comments included) or control characters. */
+/** Model prose for a pull request body or fork suggestion, through the one sanitiser (src/output/markdown.ts). */
 export function sanitiseModelText(text: string, max = 4000): string {
-  return text
-    .replace(/<!--[\s\S]*?(?:-->|$)/g, "")
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, "")
-    .replace(/</g, "&lt;")
-    .replace(/@(?=[A-Za-z0-9_-])/g, `@${ZWSP}`)
-    .replace(/#(?=\d)/g, `#${ZWSP}`)
-    .replace(/\b(GH-)(?=\d)/gi, `$1${ZWSP}`)
-    .trim()
-    .slice(0, max);
+  return safeMarkdown(cutEnd(text, max).trim());
 }
 
-/** A one-line title (GitHub shows titles as plain text, so only control characters and line breaks go). */
+/** A one-line title or commit subject (shown without Markdown, but mentions and closing keywords still act). */
 export function sanitiseTitle(text: string, max = 200): string {
-  return (
-    text
-      .replace(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, " ")
-      .replace(/\s+/g, " ")
-      .trim()
-      .slice(0, max) || "Fix CI"
-  );
+  return plainLine(text, max) || "Fix CI";
 }
 
-export function inlineCode(text: string): string {
-  const clean = text.replace(/[\r\n]/g, " ");
-  let longest = 0;
-  for (const m of clean.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
-  const tick = "`".repeat(longest + 1);
-  return longest > 0 ? `${tick} ${clean} ${tick}` : `${tick}${clean}${tick}`;
-}
+export { inlineCode };
 
 function summaryTable(files: readonly FileSummary[]): string {
   const rows = files.map(

@@ -1,12 +1,13 @@
 // The gate between a model's proposal and a branch. The model only returns data; this decides, deterministically and
 // before anything is written, whether that data may become a commit. Every refusal is a sentence a maintainer can act on.
 
-import { findSecrets } from "../logs/redact.js";
+import { findSecretsInContent } from "../logs/redact.js";
+import { DEFAULT_MAX_BYTES, preflight, unsafeCharacters, utf8Bytes } from "./content-rules.js";
 import { type DiffOp, lineDiff } from "./line-diff.js";
 import { checkPackageScripts } from "./package-scripts.js";
-import { deniedBy, isInstallerConfig, isTestPath, normalisePath } from "./paths.js";
+import { deniedBy, holdsSecrets, isInstallerConfig, isTestPath, normalisePath } from "./paths.js";
 import { secretExposure } from "./secret-exposure.js";
-import { testWeakening } from "./test-weakening.js";
+import { hasInlineTests, testConfigWeakening, testWeakening } from "./test-weakening.js";
 
 /** Structurally the same as `FixProposal` in src/diagnosis/propose-fix.ts. */
 export type ProposedEdit = { path: string; search: string; replace: string } | { path: string; content: string };
@@ -20,6 +21,8 @@ export interface PatchProposal {
 export interface PatchLimits {
   maxFiles: number;
   maxChangedLines: number;
+  /** Most bytes (UTF-8) of added lines; defaults to DEFAULT_MAX_BYTES. */
+  maxBytes?: number;
   deniedPaths: readonly string[];
   allowTestEdits: boolean;
   /** The diagnosis' verdict that the test itself is wrong; test edits need this and `allowTestEdits`. */
@@ -37,6 +40,8 @@ export interface PatchStats {
   files: number;
   added: number;
   removed: number;
+  /** UTF-8 bytes of the added lines. */
+  bytes: number;
 }
 
 export type PatchVerdict = { ok: true; changes: FileChange[]; stats: PatchStats } | { ok: false; reasons: string[] };
@@ -53,6 +58,9 @@ export function validatePatch(
   if (!Array.isArray(proposal.edits) || proposal.edits.length === 0) {
     return { ok: false, reasons: ["The proposal contains no edits."] };
   }
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  const tooBig = preflight(proposal.edits, { maxFiles: limits.maxFiles, maxBytes });
+  if (tooBig) return { ok: false, reasons: [tooBig] };
 
   // Edits to one file apply in the order given, to the result of the previous one.
   const working = new Map<string, { before: string | null; current: string | null }>();
@@ -65,6 +73,8 @@ export function validatePatch(
     if (denied) return void reasons.push(`${path} is a protected path (${denied}); ci-medic does not change it.`);
     if (isInstallerConfig(path))
       return void reasons.push(`${path} configures the package manager; ci-medic does not change it.`);
+    if (holdsSecrets(path))
+      return void reasons.push(`${path} holds secrets by convention; ci-medic neither reads nor changes it.`);
 
     let state = working.get(path);
     if (!state) {
@@ -79,7 +89,7 @@ export function validatePatch(
   if (reasons.length > 0) return { ok: false, reasons };
 
   const changes: FileChange[] = [];
-  const stats: PatchStats = { files: 0, added: 0, removed: 0 };
+  const stats: PatchStats = { files: 0, added: 0, removed: 0, bytes: 0 };
   const testEditsAllowed = limits.testsAreWrong && limits.allowTestEdits;
   for (const [path, { before, current }] of working) {
     if (current === null || current === before) continue;
@@ -88,8 +98,10 @@ export function validatePatch(
     stats.files++;
     stats.added += diff.added;
     stats.removed += diff.removed;
+    stats.bytes += diff.ops.reduce((n, o) => (o.op === "+" ? n + utf8Bytes(o.text) : n), 0);
     reasons.push(...contentProblems(path, before, after, diff.ops));
-    if (isTestPath(path) && before !== null && !testEditsAllowed) {
+    reasons.push(...testConfigWeakening(path, before, after));
+    if ((isTestPath(path) || hasInlineTests(before)) && before !== null && !testEditsAllowed) {
       const weakening = testWeakening(path, before, after, diff.ops);
       if (weakening.length > 0) {
         reasons.push(...weakening);
@@ -114,6 +126,9 @@ export function validatePatch(
     reasons.push(
       `The fix changes ${changed} lines (+${stats.added} −${stats.removed}); this repository allows at most ${limits.maxChangedLines} (fix.maxChangedLines).`,
     );
+  }
+  if (stats.bytes > maxBytes) {
+    reasons.push(`The fix adds ${stats.bytes} bytes; this repository allows at most ${maxBytes} (fix.maxBytes).`);
   }
   if (reasons.length > 0) return { ok: false, reasons: [...new Set(reasons)] };
   return { ok: true, changes, stats };
@@ -177,7 +192,9 @@ function contentProblems(path: string, before: string | null, after: string, ops
     reasons.push(`The new content of ${path} contains NUL bytes; ci-medic does not write binary files.`);
   const added = ops.filter((o) => o.op === "+").map((o) => o.text);
   const addedText = added.join("");
-  const secrets = findSecrets(addedText);
+  const characters = unsafeCharacters(addedText);
+  if (characters) reasons.push(`The change to ${path} adds ${characters}; ci-medic does not write them.`);
+  const secrets = findSecretsInContent(addedText);
   if (secrets.length > 0) reasons.push(`The change to ${path} adds secret-looking content (${secrets.join(", ")}).`);
   for (const line of added) {
     const what = secretExposure(line);

@@ -1,4 +1,5 @@
 import type { Annotation } from "../logs/types.js";
+import { headOf } from "../output/cut-text.js";
 import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
@@ -122,13 +123,13 @@ function oneLine(s: string): string {
 }
 
 function capChars(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  return s.length <= max ? s : `${headOf(s, max - 1)}…`;
 }
 
 const CUT_NOTE = "\n\n_… cut by ci-medic to fit GitHub's limit._";
 
 function capOutput(s: string): string {
-  return s.length <= CHECK_OUTPUT_MAX_CHARS ? s : s.slice(0, CHECK_OUTPUT_MAX_CHARS - CUT_NOTE.length) + CUT_NOTE;
+  return s.length <= CHECK_OUTPUT_MAX_CHARS ? s : headOf(s, CHECK_OUTPUT_MAX_CHARS - CUT_NOTE.length) + CUT_NOTE;
 }
 
 function capBytes(s: string, maxBytes: number): string {

@@ -1,3 +1,4 @@
+import type { ProbotOctokit } from "probot";
 import { countGitHubErrors } from "../observability/github-metrics.js";
 import type { Metrics } from "../observability/metrics.js";
 import { type NetworkFailure, networkFailureOf } from "./errors.js";
@@ -54,7 +55,10 @@ export function fetchWithAnswerTimeout(
 }
 
 /** The Probot options for GitHub: the Octokit class (error hook and metrics, retry settings) and the timed fetch. */
-export function githubClientOptions(metrics: Pick<Metrics, "githubApiErrors" | "githubUnreachable">) {
+export function githubClientOptions(metrics: Pick<Metrics, "githubApiErrors" | "githubUnreachable">): {
+  Octokit: typeof ProbotOctokit;
+  request: { fetch: Fetch };
+} {
   const fetch = fetchWithAnswerTimeout(GITHUB_ANSWER_TIMEOUT_MS, {
     onUnreachable: (reason) => metrics.githubUnreachable.inc({ reason }),
   });

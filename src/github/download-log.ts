@@ -2,7 +2,14 @@ import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 
 export type LogDownload =
-  | { kind: "ok"; text: string /** Bytes the log had in full. */; bytes: number; truncated: boolean }
+  | {
+      kind: "ok";
+      /** The log's bytes (UTF-8), as analyzeLog reads them: never decoded here, which would double the memory held. */
+      log: Uint8Array;
+      /** Bytes the log had in full. */
+      bytes: number;
+      truncated: boolean;
+    }
   | { kind: "expired" }
   | { kind: "not-found" };
 
@@ -19,7 +26,7 @@ export class LogDownloadError extends Error {
 type FetchLike = typeof globalThis.fetch;
 
 /**
- * Downloads a job's log as text, streamed, holding at most `maxBytes` (plus one network chunk): when the log is
+ * Downloads a job's log as bytes, streamed, holding at most `maxBytes` (plus one network chunk): when the log is
  * longer, its head is dropped (the failure is at the end) and a first line says how much was cut.
  *
  * GitHub answers the API call with a 302 to a short-lived signed URL on another host. The redirect is followed here,
@@ -67,7 +74,7 @@ export async function downloadJobLog(
     if (typeof (response.data as unknown) === "string")
       return fromBytes([new TextEncoder().encode(response.data as unknown as string)], maxBytes);
   }
-  if (!body) return { kind: "ok", text: "", bytes: 0, truncated: false };
+  if (!body) return { kind: "ok", log: new Uint8Array(0), bytes: 0, truncated: false };
   return readTail(body, maxBytes);
 }
 
@@ -120,15 +127,26 @@ function fromBytes(chunks: Uint8Array[], maxBytes: number): LogDownload & { kind
 
 function assemble(chunks: Uint8Array[], held: number, total: number, maxBytes: number): LogDownload & { kind: "ok" } {
   const all = concat(chunks, held);
-  if (total <= maxBytes) return { kind: "ok", text: decode(all), bytes: total, truncated: false };
+  if (total <= maxBytes) return { kind: "ok", log: all, bytes: total, truncated: false };
   let start = all.byteLength - maxBytes;
   // Start on a whole line when one begins soon after the cut, else at least on a whole UTF-8 character.
   const newline = all.indexOf(0x0a, start);
   if (newline !== -1 && newline - start < 4096) start = newline + 1;
   else while (start < all.byteLength && (all[start]! & 0xc0) === 0x80) start++;
   const cut = total - (all.byteLength - start);
-  const note = `[ci-medic: the first ${cut} bytes of this ${total}-byte log were cut; only its last part is shown]\n`;
-  return { kind: "ok", text: note + decode(all.subarray(start)), bytes: total, truncated: true };
+  const note = new TextEncoder().encode(
+    `[ci-medic: the first ${cut} bytes of this ${total}-byte log were cut; only its last part is shown]\n`,
+  );
+  // The note goes into the dropped bytes just before the kept ones (the chunks are this function's own), so the log
+  // is not copied; only when the cut left too little room is it copied behind the note.
+  if (start >= note.byteLength) {
+    all.set(note, start - note.byteLength);
+    return { kind: "ok", log: all.subarray(start - note.byteLength), bytes: total, truncated: true };
+  }
+  const log = new Uint8Array(note.byteLength + all.byteLength - start);
+  log.set(note);
+  log.set(all.subarray(start), note.byteLength);
+  return { kind: "ok", log, bytes: total, truncated: true };
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array {
@@ -140,8 +158,4 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
     offset += c.byteLength;
   }
   return out;
-}
-
-function decode(bytes: Uint8Array): string {
-  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
 }

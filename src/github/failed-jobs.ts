@@ -22,6 +22,7 @@ interface ApiStep {
 
 interface ApiJob {
   id: number;
+  run_attempt?: number;
   name: string;
   html_url: string | null;
   conclusion: string | null;
@@ -30,28 +31,27 @@ interface ApiJob {
 
 const FAILED = new Set(["failure", "timed_out"]);
 
-/** The failed jobs of a run's latest attempt (or of the given attempt), with their failed steps. */
+/**
+ * The failed jobs of one attempt of a run, with their failed steps. Always the attempt being diagnosed: the run's
+ * plain job list (`filter=latest`) follows the newest attempt, so a re-run started meanwhile would lend its jobs to
+ * the older attempt's diagnosis. A job GitHub lists for another attempt is left out.
+ */
 export async function listFailedJobs(
   octokit: Octokit,
-  args: { owner: string; repo: string; runId: number; attempt?: number },
+  args: { owner: string; repo: string; runId: number; attempt: number },
 ): Promise<FailedJob[]> {
   const { owner, repo, runId, attempt } = args;
-  const jobs: ApiJob[] = await (attempt === undefined
-    ? octokit.paginate(octokit.rest.actions.listJobsForWorkflowRun, {
-        owner,
-        repo,
-        run_id: runId,
-        filter: "latest",
-        per_page: 100,
-      })
-    : octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
-        owner,
-        repo,
-        run_id: runId,
-        attempt_number: attempt,
-        per_page: 100,
-      }));
-  return jobs.filter((job) => job.conclusion !== null && FAILED.has(job.conclusion)).map(toFailedJob);
+  const jobs: ApiJob[] = await octokit.paginate(octokit.rest.actions.listJobsForWorkflowRunAttempt, {
+    owner,
+    repo,
+    run_id: runId,
+    attempt_number: attempt,
+    per_page: 100,
+  });
+  return jobs
+    .filter((job) => job.run_attempt === undefined || job.run_attempt === attempt)
+    .filter((job) => job.conclusion !== null && FAILED.has(job.conclusion))
+    .map(toFailedJob);
 }
 
 function toFailedJob(job: ApiJob): FailedJob {

@@ -19,14 +19,23 @@ interface ApiPull {
 /**
  * The open pull request a run belongs to. GitHub lists it in `pull_requests` only for same-repository branches; for a
  * fork that list is empty, so the PR is looked up by the fork's branch and matched on the head SHA, then by the commit.
+ * `defaultBranch` comes from the event's `repository`: the run's own `repository` is a "repository lite" without it.
  */
-export async function resolvePullRequest(octokit: Octokit, run: WorkflowRun): Promise<ResolvedPullRequest | undefined> {
+export async function resolvePullRequest(
+  octokit: Octokit,
+  run: WorkflowRun,
+  defaultBranch: string | undefined,
+): Promise<ResolvedPullRequest | undefined> {
   const repository = run.repository.full_name;
   const [owner, repo] = repository.split("/") as [string, string];
   const headRepo = run.head_repository?.full_name ?? repository;
   const isFork = headRepo !== repository;
 
-  const listed = run.pull_requests.find((pr) => pr.base.repo.id === run.repository.id) ?? run.pull_requests[0];
+  // The REST schema lets `pull_requests` be null, and the webhook schema its items.
+  const prs = ((run.pull_requests as (WorkflowRun["pull_requests"][number] | null)[] | null) ?? []).filter(
+    (pr) => pr !== null,
+  );
+  const listed = prs.find((pr) => pr.base.repo.id === run.repository.id) ?? prs[0];
   if (listed)
     return {
       number: listed.number,
@@ -36,11 +45,8 @@ export async function resolvePullRequest(octokit: Octokit, run: WorkflowRun): Pr
       isFork,
     };
 
-  // A push to the default branch has no PR. The run's repository object usually lacks `default_branch`; then a
-  // same-repository push with no listed PR is taken as one too, since GitHub lists same-repository PRs itself.
-  const defaultBranch = (run.repository as { default_branch?: string }).default_branch;
-  if (!isFork && run.event === "push" && (defaultBranch === undefined || run.head_branch === defaultBranch))
-    return undefined;
+  // A push to the default branch has no PR.
+  if (!isFork && run.event === "push" && run.head_branch === defaultBranch) return undefined;
 
   const fromPull = (pr: ApiPull): ResolvedPullRequest => ({
     number: pr.number,

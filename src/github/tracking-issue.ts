@@ -1,3 +1,4 @@
+import { plainLine } from "../output/markdown.js";
 import { statusOf } from "./errors.js";
 import type { Octokit } from "./octokit.js";
 import { commentMarker } from "./sticky-comment.js";
@@ -37,15 +38,8 @@ export async function upsertTrackingIssue(
   const { owner, repo } = args;
   const marker = trackingMarker(args.workflowPath, args.branch);
 
-  if (args.issueNumber !== undefined) {
-    try {
-      const { data } = await octokit.rest.issues.get({ owner, repo, issue_number: args.issueNumber! });
-      if (data.state === "open" && !data.pull_request) return { issueNumber: data.number, created: false };
-    } catch (error) {
-      const status = statusOf(error);
-      if (status !== 404 && status !== 410) throw error; // deleted or transferred: find or open another
-    }
-  }
+  if (args.issueNumber !== undefined && (await isOpenHere(octokit, owner, repo, args.issueNumber)))
+    return { issueNumber: args.issueNumber, created: false };
 
   const open: ApiIssue[] = await octokit.paginate(octokit.rest.issues.listForRepo, {
     owner,
@@ -59,15 +53,42 @@ export async function upsertTrackingIssue(
   if (found) return { issueNumber: found.number, created: false };
 
   await ensureLabel(octokit, owner, repo);
-  const title = `CI failing: ${oneLine(args.workflowName)} on ${oneLine(args.branch)}`;
+  const title = plainLine(`CI failing: ${args.workflowName} on ${args.branch}`, TITLE_MAX_CHARS);
   const { data } = await octokit.rest.issues.create({
     owner,
     repo,
-    title: title.length > TITLE_MAX_CHARS ? `${title.slice(0, TITLE_MAX_CHARS - 1)}…` : title,
+    title,
     body: `${args.body}\n\n${marker}`,
     labels: [TRACKING_LABEL],
   });
   return { issueNumber: data.number, created: true };
+}
+
+/**
+ * Whether the known tracking issue is still an open issue of this repository. A deleted issue answers 404 or 410; a
+ * transferred one 301 to its new home, which is not followed (it would be another repository's issue, with another
+ * number): both count as gone, and the repository is searched for another one.
+ */
+async function isOpenHere(octokit: Octokit, owner: string, repo: string, issueNumber: number): Promise<boolean> {
+  let response;
+  try {
+    response = await octokit.rest.issues.get({
+      owner,
+      repo,
+      issue_number: issueNumber,
+      request: { redirect: "manual" },
+    });
+  } catch (error) {
+    const status = statusOf(error);
+    if (status === 404 || status === 410) return false;
+    throw error;
+  }
+  if ((response.status as number) !== 200) return false;
+  const { data } = response;
+  // A client or proxy that followed the redirect anyway: the issue's repository says where it lives now.
+  const here = `/repos/${owner}/${repo}`.toLowerCase();
+  if (!data.repository_url.toLowerCase().endsWith(here)) return false;
+  return data.state === "open" && !data.pull_request && data.number === issueNumber;
 }
 
 async function ensureLabel(octokit: Octokit, owner: string, repo: string): Promise<void> {
@@ -88,8 +109,4 @@ async function ensureLabel(octokit: Octokit, owner: string, repo: string): Promi
   } catch (error) {
     if (statusOf(error) !== 422) throw error; // created meanwhile by a concurrent job
   }
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, " ").trim();
 }

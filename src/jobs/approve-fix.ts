@@ -2,13 +2,16 @@ import type { RepoConfig } from "../config/schema.js";
 import { proposeFix } from "../diagnosis/propose-fix.js";
 import { headMoved } from "../fix/head-moved.js";
 import { openFixPullRequest, readFilesAtSha, renderForkSuggestion } from "../fix/open-fix-pr.js";
+import { holdsSecrets } from "../fix/paths.js";
 import { validatePatch } from "../fix/validate-patch.js";
+import { errorText, redact } from "../logs/redact.js";
+import { headOf } from "../output/cut-text.js";
+import { safeInline } from "../output/markdown.js";
 import { retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
 import { refreshComment } from "./refresh-comment.js";
 import { reply } from "./reply.js";
-import { sanitizeInline } from "./sanitize.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
 import { commentUrl, latestDiagnosisInThread, type ThreadAnalysis } from "./thread-analysis.js";
 
@@ -55,7 +58,8 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     );
   }
 
-  const note = sanitizeInline(request.command.arg, 500);
+  // The hint goes to the model and into the database: secrets out, one line, cut. Shown only through the sanitiser.
+  const note = redact(request.command.arg.replace(/\s+/g, " ").trim()).slice(0, 500);
   const approval = await rt.db.approval.create({
     data: {
       analysisId: analysis.id,
@@ -78,7 +82,8 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     owner,
     repo,
     sha: analysis.headSha,
-    paths: diagnosis.files.slice(0, 10),
+    // Files that hold secrets by convention are never read for the model.
+    paths: diagnosis.files.filter((p) => !holdsSecrets(p)).slice(0, 10),
     maxBytes: MAX_FILE_BYTES,
   });
 
@@ -114,7 +119,9 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     });
     for (const [path, content] of more) files.set(path, content);
   }
-  const verdict = validatePatch(proposal, files, { ...config.fix, testsAreWrong: proposal.testsAreWrong });
+  // The "test itself is wrong" exception must come from the diagnosis, not from the proposal grading itself; the
+  // stored diagnosis carries no such verdict yet, so test-weakening edits are refused.
+  const verdict = validatePatch(proposal, files, { ...config.fix, testsAreWrong: false });
   if (!verdict.ok) {
     log.info({ reasons: verdict.reasons }, "fix refused by validation");
     rt.metrics.approvalsRefused.inc({ reason: "validation" });
@@ -125,7 +132,8 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       reason: verdict.reasons[0],
     });
     return say(
-      `ci-medic refused the proposed fix:\n\n${verdict.reasons.map((r) => `- ${r}`).join("\n")}\n\nNothing was pushed.`,
+      // Reasons quote model-chosen paths and text: each goes through the sanitiser.
+      `ci-medic refused the proposed fix:\n\n${verdict.reasons.map((r) => `- ${safeInline(r, repository)}`).join("\n")}\n\nNothing was pushed.`,
     );
   }
 
@@ -149,7 +157,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       runId: Number(analysis.runId),
       runUrl: analysis.runUrl,
       diagnosisUrl: commentUrl(analysis, thread),
-      title: `Fix CI: ${diagnosis.summary}`.slice(0, 200),
+      title: headOf(`Fix CI: ${diagnosis.summary}`, 200),
       changes: verdict.changes,
       approvedBy: actor.login,
       draft: config.fix.draft,
@@ -158,7 +166,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   } catch (error) {
     if (retryAtOf(error)) throw error; // rate limited: the job comes back later
     log.error({ err: error }, "could not write the fix branch or pull request");
-    await finish("failed", error instanceof Error ? error.message : String(error));
+    await finish("failed", errorText(error));
     return say(
       "ci-medic could not write the fix branch or open the pull request; the details are in the app's log. Nothing was force-pushed.",
     );

@@ -24,7 +24,7 @@ export async function collectEvidence(
   const stored = await rt.db.failedJob.findMany({ where: { analysisId }, orderBy: { jobId: "asc" } });
   if (stored.length > 0) return stored.map(storedEvidence);
 
-  const jobs = await listFailedJobs(context.octokit, { owner, repo, runId: run.id });
+  const jobs = await listFailedJobs(context.octokit, { owner, repo, runId: run.id, attempt: run.run_attempt ?? 1 });
   if (jobs.length === 0) context.log.info("no failed jobs in the run (a workflow-level failure)");
   // A pull request's run is compared with its base branch, a push with its own branch.
   const branch = run.pull_requests?.[0]?.base.ref ?? run.head_branch;
@@ -51,7 +51,7 @@ export async function collectEvidence(
         item = unreadable(job, `The log of this job is no longer available (${download.kind}).`);
       } else {
         const green = await lastGreen(greens, job.name, log);
-        const analysis = await analyzeLog(download.text, {
+        const analysis = await analyzeLog(download.log, {
           steps: job.steps,
           repository: `${owner}/${repo}`,
           ...(green ? { baseline: green } : {}),

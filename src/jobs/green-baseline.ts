@@ -92,7 +92,7 @@ export function greenBaselines(
         opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {},
       );
       if (download.kind !== "ok") return "log expired";
-      const baseline = Baseline.fromText(download.text);
+      const baseline = Baseline.fromBytes(download.log);
       cache.set(key, baseline);
       return { baseline, runUrl: green.htmlUrl };
     },

@@ -49,6 +49,7 @@ export function diagnosisView(
       attempt: analysis.runAttempt,
       headSha: analysis.headSha,
       headBranch: analysis.headBranch,
+      repository: analysis.repository,
     },
     jobs: evidence,
     diagnosis: decision.diagnosis,
@@ -173,7 +174,7 @@ async function resolveThread(
   const repository = `${owner}/${repo}`;
   const run = context.payload.workflow_run;
 
-  const pr = await resolvePullRequest(context.octokit, run as never);
+  const pr = await resolvePullRequest(context.octokit, run as never, context.payload.repository?.default_branch);
   if (pr) {
     await rt.db.runAnalysis.update({ where: { id: analysis.id }, data: { prNumber: pr.number } });
     return config.output.prComment ? { kind: "pr", number: pr.number } : undefined;

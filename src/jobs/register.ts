@@ -6,13 +6,14 @@ import { commandJob } from "./command-job.js";
 import { diagnoseRunJob } from "./diagnose-run.js";
 import { markFlakyJob } from "./mark-flaky.js";
 import { recoverDeliveriesJob } from "./recover-deliveries.js";
+import { withTimeBudget } from "./time-budget.js";
 
 export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
   return {
-    [JOB_KIND.diagnoseRun]: namingUnreachable(diagnoseRunJob(rt)),
-    [JOB_KIND.markFlaky]: namingUnreachable(markFlakyJob(rt)),
-    [JOB_KIND.command]: namingUnreachable(commandJob(rt)),
-    [JOB_KIND.recoverDeliveries]: namingUnreachable(recoverDeliveriesJob(rt)),
+    [JOB_KIND.diagnoseRun]: withTimeBudget(namingUnreachable(diagnoseRunJob(rt))),
+    [JOB_KIND.markFlaky]: withTimeBudget(namingUnreachable(markFlakyJob(rt))),
+    [JOB_KIND.command]: withTimeBudget(namingUnreachable(commandJob(rt))),
+    [JOB_KIND.recoverDeliveries]: withTimeBudget(namingUnreachable(recoverDeliveriesJob(rt))),
   };
 }
 

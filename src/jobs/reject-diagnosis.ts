@@ -1,9 +1,10 @@
 import type { RepoConfig } from "../config/schema.js";
+import { redact } from "../logs/redact.js";
+import { safeInline } from "../output/markdown.js";
 import type { Runtime } from "../runtime.js";
 import type { CommandRequest } from "./command-request.js";
 import { refreshComment } from "./refresh-comment.js";
 import { reply } from "./reply.js";
-import { sanitizeInline } from "./sanitize.js";
 import { latestDiagnosisInThread } from "./thread-analysis.js";
 
 /** `/reject [reason]`: recorded, shown on the diagnosis, and no fix will be opened for it. */
@@ -15,7 +16,8 @@ export async function rejectDiagnosis(rt: Runtime, request: CommandRequest, conf
     await reply(context, thread, "There is no ci-medic diagnosis in this thread to reject.");
     return;
   }
-  const reason = sanitizeInline(command.arg);
+  // Stored as written (cut, secrets out); made inert wherever it is shown.
+  const reason = redact(command.arg.replace(/\s+/g, " ").trim()).slice(0, 300);
   await rt.db.approval.create({
     data: {
       analysisId: analysis.id,
@@ -34,6 +36,6 @@ export async function rejectDiagnosis(rt: Runtime, request: CommandRequest, conf
   await reply(
     context,
     thread,
-    `Understood, @${actor.login}: no fix will be opened for this diagnosis.${reason ? ` Reason noted: ${reason}` : ""}`,
+    `Understood, @${actor.login}: no fix will be opened for this diagnosis.${reason ? ` Reason noted: ${safeInline(reason, `${owner}/${repo}`)}` : ""}`,
   );
 }

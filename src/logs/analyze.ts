@@ -13,7 +13,6 @@ import { keyLines } from "./key-lines.js";
 import { LineRouter } from "./line-router.js";
 import type { LogInput } from "./reader.js";
 import { redactStrict } from "./redact.js";
-import { readLogFileThreaded, threadedReadAvailable } from "./scan/file-scanner.js";
 import type { AnalyzeOptions, Annotation, LogAnalysis } from "./types.js";
 
 export { BinaryLogError, EmptyLogError, RedactionError } from "./errors.js";
@@ -69,10 +68,8 @@ export async function analyzeLog(input: LogInput | LogFile, opts: AnalyzeOptions
   const pathOpts = opts.repository ? { repository: opts.repository } : undefined;
   const parser = new AnnotationEngine((raw) => toRepoPath(raw, pathOpts));
   const router = new LineRouter(collector, parser);
-  if (isLogFile(input)) {
-    if (opts.scannerThread !== false && threadedReadAvailable()) await readLogFileThreaded(input.file, router);
-    else await readLogFile(input.file, router);
-  } else await readLogRegions(input, router);
+  if (isLogFile(input)) await readLogFile(input.file, router);
+  else await readLogRegions(input, router);
   const lineCount = router.lineCount;
   const segments = collector.finish();
   if (collector.nonEmpty === 0) throw new EmptyLogError();

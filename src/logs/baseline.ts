@@ -84,6 +84,20 @@ export class Baseline {
     return b;
   }
 
+  /** A downloaded passing log, read line by line from its bytes (never decoded whole). */
+  static fromBytes(bytes: Uint8Array): Baseline {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const b = new Baseline();
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      b.add(buf.toString("utf8", start, nl < 0 ? buf.length : nl));
+      if (nl < 0) break;
+      start = nl + 1;
+    }
+    return b;
+  }
+
   /** Reads a passing log from a stream of chunks (a file or a download), holding one partial line at a time. */
   static async fromChunks(chunks: AsyncIterable<Buffer | Uint8Array | string>): Promise<Baseline> {
     const b = new Baseline();

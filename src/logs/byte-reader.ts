@@ -137,11 +137,10 @@ export interface ReadCut {
 }
 
 /**
- * Cuts successive reads of one file into complete lines, as RegionSplitter cuts a stream: each read starts with the
- * bytes the previous one carried over; a line longer than MAX_PENDING keeps only its head. Shared by readLogFile and
- * the two-thread file reader (SlotReader, scan/file-scanner.ts), which differ only in where they read into.
+ * Cuts successive reads of one file into complete lines, as RegionSplitter cuts a stream, but in place: each read
+ * starts with the bytes the previous one carried over; a line longer than MAX_PENDING keeps only its head.
  */
-export class FileLineCutter {
+class FileLineCutter {
   private longHead: Buffer | undefined;
   private longDropped = 0;
 

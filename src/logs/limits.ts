@@ -1,5 +1,4 @@
-// Size limits of the log readers, in a module of their own: the scanner thread (scan/file-scanner-thread.ts) loads
-// them without the rest of the readers.
+// Size limits of the log readers, shared by the text reader (reader.ts), the byte readers and the cleaning (clean.ts).
 
 /** Lines longer than this are cut: minified bundles and base64 blobs explain nothing and cost memory. */
 export const MAX_LINE_CHARS = 4096;

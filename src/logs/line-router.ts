@@ -8,9 +8,9 @@ import type { AnnotationEngine } from "./annotations/engine.js";
 import type { RegionSink } from "./byte-reader.js";
 import { cleanLine, cleanLineBytes, MAX_LINE_CHARS, truncateLine } from "./clean.js";
 import type { LogCollector } from "./collector.js";
-import { BLANK, LOOK, QUIET, QUIET_INDENTED } from "./line-shape.js";
 import { ByteLineRing, detach } from "./recent-lines.js";
 import { type CandidateScanner, createCandidateScanner } from "./scan/candidate-scanner.js";
+import { BLANK, LOOK, QUIET, QUIET_INDENTED } from "./scan/line-shape.js";
 
 export class LineRouter implements RegionSink {
   /** The latest lines, skipped ones as byte ranges; the collector reads its tails and contexts from it. */

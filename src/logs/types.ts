@@ -65,8 +65,6 @@ export interface AnalyzeOptions {
   maxExcerptChars?: number;
   /** Repository name ("owner/repo" or "repo"), helps strip runner work-dir prefixes. */
   repository?: string;
-  /** For a log file: scan it on a second thread while this one routes its lines (default true). */
-  scannerThread?: boolean;
   /** The lines of the job's last passing run: the failed log's other lines rank first (see baseline.ts). */
   baseline?: { has(cleanedLine: string): boolean };
 }

@@ -1,5 +1,5 @@
 import type { JobEvidence } from "../diagnosis/types.js";
-import { codeBlock, cutEnd, cutMiddle, inlineCode, link, safeInline, safeMarkdown } from "./markdown.js";
+import { codeBlock, cutEnd, cutMiddle, inlineCode, link, plainLine, safeInline, safeMarkdown } from "./markdown.js";
 import { type DiagnosisView, percent, sourceLine } from "./view.js";
 
 /** GitHub's limits for check run output. */
@@ -22,11 +22,7 @@ export function renderCheckRun(
 ): CheckRunOutput {
   const d = view.diagnosis;
   const headline = (d.summary || d.rootCause || "CI failure").replace(/\s+/g, " ").trim();
-  // The title is shown as plain text: only comment openers and mentions matter there.
-  const title = cutEnd(
-    `${d.category}: ${headline}`.replace(/<!--/g, "<!-\u200b-").replace(/@(?=[A-Za-z0-9])/g, "@\u200b"),
-    CHECK_TITLE_MAX_CHARS,
-  );
+  const title = plainLine(`${d.category}: ${headline}`, CHECK_TITLE_MAX_CHARS);
   return { title, summary: summary(view, maxChars), text: text(view.jobs, maxChars) };
 }
 
@@ -35,9 +31,10 @@ function summary(view: Pick<DiagnosisView, "run" | "jobs" | "diagnosis" | "seen"
     const d = view.diagnosis;
     const parts = [
       `**${link(cutEnd(view.run.workflowName, 200), view.run.runUrl)}** failed (attempt ${view.run.attempt}).`,
-      `**Root cause**\n\n${safeMarkdown(cutEnd(d.rootCause || d.summary, maxText))}`,
+      `**Root cause**\n\n${safeMarkdown(cutEnd(d.rootCause || d.summary, maxText), view.run.repository)}`,
     ];
-    if (d.suggestedFix) parts.push(`**Suggested fix**\n\n${safeMarkdown(cutEnd(d.suggestedFix, maxText))}`);
+    if (d.suggestedFix)
+      parts.push(`**Suggested fix**\n\n${safeMarkdown(cutEnd(d.suggestedFix, maxText), view.run.repository)}`);
     if (view.jobs.length > 0) {
       parts.push(
         `**Failed jobs**\n${view.jobs

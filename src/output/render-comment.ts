@@ -49,7 +49,7 @@ export function renderComment(view: DiagnosisView, maxChars = COMMENT_MAX_CHARS)
 
 function renderBody(view: DiagnosisView, budget: Budget): string {
   const { run, diagnosis: d } = view;
-  const text = (s: string) => safeMarkdown(cutEnd(s, budget.text));
+  const text = (s: string) => safeMarkdown(cutEnd(s, budget.text), run.repository);
   const parts: string[] = [];
 
   const where = run.headBranch ? ` on ${inlineCode(cutEnd(run.headBranch, 200))}` : "";

@@ -4,7 +4,15 @@ import type { Diagnosis, JobEvidence } from "../diagnosis/types.js";
 export interface DiagnosisView {
   /** Hidden marker of the sticky comment (from commentMarker). */
   marker: string;
-  run: { workflowName: string; runUrl: string; attempt: number; headSha: string; headBranch: string | null };
+  run: {
+    workflowName: string;
+    runUrl: string;
+    attempt: number;
+    headSha: string;
+    headBranch: string | null;
+    /** "owner/name": links from untrusted text stay live only to this repository's own pages. */
+    repository?: string;
+  };
   jobs: JobEvidence[];
   diagnosis: Diagnosis;
   seen?: { count: number; since: Date };

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { errorText } from "../logs/redact.js";
 import { backoffDelayMs } from "./backoff.js";
 import { PermanentJobError, retryAtOf } from "./errors.js";
 import type { ClaimedJob, JobId, JobStore } from "./types.js";
@@ -213,7 +214,8 @@ export class Worker {
           // Shutdown interrupted it: `release` puts it back without counting the attempt.
           return;
         }
-        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        // Stored in Job.lastError: error texts from GitHub or the model may quote a token.
+        const message = errorText(error);
         const retryAt = retryAtOf(error);
         if (retryAt) {
           log.warn({ ...context, retryAt }, "job must wait (rate limited); re-queued");

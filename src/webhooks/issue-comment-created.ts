@@ -4,6 +4,22 @@ import { JOB_KIND } from "../job-kinds.js";
 import type { Runtime } from "../runtime.js";
 import { enqueueEvent, type WebhookOutcome } from "./enqueue.js";
 
+/**
+ * One job per thread, command, commenter and minute: fifty `/approve` comments in a burst make one permission look-up
+ * and one reply, not fifty. Per commenter, so someone without access cannot swallow a maintainer's command; per
+ * minute, so a later command (a retry with a hint) is its own job.
+ */
+export function commandDedupeKey(
+  repository: string,
+  thread: number,
+  command: string,
+  comment: { id: number; created_at?: string; user?: { id: number } | null },
+): string {
+  const at = Date.parse(comment.created_at ?? "");
+  const minute = Math.floor((Number.isNaN(at) ? Date.now() : at) / 60_000);
+  return `command:${repository}:${thread}:${command}:${comment.user?.id ?? comment.id}:${minute}`;
+}
+
 /** `/approve`, `/reject`, `/diagnose`, `/ci-medic help` in a new comment (edits never count: `.created` only). */
 export function onIssueCommentCreated(rt: Runtime) {
   return async (context: Context<"issue_comment.created">): Promise<WebhookOutcome> => {
@@ -40,7 +56,7 @@ export function onIssueCommentCreated(rt: Runtime) {
     }
     const outcome = await enqueueEvent(rt, context, {
       kind: JOB_KIND.command,
-      dedupeKey: `command:${repository.full_name}:${comment.id}`,
+      dedupeKey: commandDedupeKey(repository.full_name, issue.number, command.name, comment),
       installationId,
       repository: repository.full_name,
     });

@@ -2,7 +2,19 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
 import { testApp } from "../helpers/app.js";
-import { type GitHubMock, mockGitHub } from "../helpers/github-mock.js";
+import {
+  basicError,
+  comment,
+  contentFile,
+  type GitHubMock,
+  gitBlobCreated,
+  gitCommit,
+  gitRef,
+  gitTree,
+  mockGitHub,
+  pull,
+  workflowRun,
+} from "../helpers/github-mock.js";
 import { checkRunRequestedAction, HEAD_SHA, INSTALLATION_ID, issueComment, OWNER, REPO } from "../helpers/payloads.js";
 
 // Maintainers' commands on a diagnosed pull request: who may use them, what each does, and what ci-medic refuses.
@@ -88,21 +100,18 @@ async function seedDiagnosis(over: { headRepository?: string; confidence?: numbe
   });
 }
 
-function hasPermission(login: string, permission: string, roleName = permission) {
-  gh.api.get(`${R}/collaborators/${login}/permission`).reply(200, { permission, role_name: roleName, user: { login } });
+const FULL_NAME = `${OWNER}/${REPO}`;
+const NOT_FOUND = basicError("Not Found");
+
+function hasPermission(login: string, role: string) {
+  gh.hasPermission(login, role);
 }
 
 function hasFile(path: string, content: string) {
   gh.api
     .get(`${R}/contents/${path.split("/").map(encodeURIComponent).join("/")}`)
     .query({ ref: HEAD_SHA })
-    .reply(200, {
-      type: "file",
-      encoding: "base64",
-      size: content.length,
-      path,
-      content: Buffer.from(content).toString("base64"),
-    });
+    .reply(200, contentFile(path, content, { repo: FULL_NAME }));
 }
 
 function modelAnswers(answer: object) {
@@ -128,32 +137,55 @@ const GOOD_FIX = {
 /** The git data API calls of one new fix branch and its pull request; returns the captured bodies. */
 function expectsFixPullRequest(prNumber = 77) {
   const bodies: Record<string, any> = {};
-  gh.api.get(`${R}/git/ref/heads/ci-medic/fix-${RUN_ID}`).reply(404, { message: "Not Found" });
+  const branch = `ci-medic/fix-${RUN_ID}`;
+  gh.api.get(`${R}/git/ref/heads/${branch}`).reply(404, NOT_FOUND);
   gh.api
     .get(`${R}/git/commits/${HEAD_SHA}`)
-    .reply(200, { sha: HEAD_SHA, tree: { sha: "tree0" }, parents: [{ sha: "p".repeat(40) }], message: "wip" });
+    .reply(
+      200,
+      gitCommit({ sha: HEAD_SHA, tree: "tree0", parents: ["p".repeat(40)], message: "wip", repo: FULL_NAME }),
+    );
   gh.api
     .get(`${R}/git/trees/tree0`)
-    .reply(200, { sha: "tree0", tree: [{ path: "src", mode: "040000", type: "tree", sha: "treeSrc" }] });
+    .reply(200, gitTree("tree0", [{ path: "src", mode: "040000", type: "tree", sha: "treeSrc" }], { repo: FULL_NAME }));
   gh.api
     .get(`${R}/git/trees/treeSrc`)
-    .reply(200, { sha: "treeSrc", tree: [{ path: "sum.ts", mode: "100644", type: "blob", sha: "blob0" }] });
-  gh.api.post(`${R}/git/blobs`, (b) => ((bodies.blob = b), true)).reply(201, { sha: "blob1" });
-  gh.api.post(`${R}/git/trees`, (b) => ((bodies.tree = b), true)).reply(201, { sha: "tree1" });
-  gh.api.post(`${R}/git/commits`, (b) => ((bodies.commit = b), true)).reply(201, { sha: "c".repeat(40) });
+    .reply(
+      200,
+      gitTree("treeSrc", [{ path: "sum.ts", mode: "100644", type: "blob", sha: "blob0" }], { repo: FULL_NAME }),
+    );
+  gh.api.post(`${R}/git/blobs`, (b) => ((bodies.blob = b), true)).reply(201, gitBlobCreated("blob1", FULL_NAME));
+  gh.api.post(`${R}/git/trees`, (b) => ((bodies.tree = b), true)).reply(201, gitTree("tree1", [], { repo: FULL_NAME }));
+  gh.api
+    .post(`${R}/git/commits`, (b) => ((bodies.commit = b), true))
+    .reply(201, gitCommit({ sha: "c".repeat(40), tree: "tree1", parents: [HEAD_SHA], repo: FULL_NAME }));
   gh.api
     .post(`${R}/git/refs`, (b) => ((bodies.ref = b), true))
-    .reply(201, { ref: `refs/heads/ci-medic/fix-${RUN_ID}` });
+    .reply(201, gitRef(`refs/heads/${branch}`, "c".repeat(40), FULL_NAME));
   gh.api
     .post(`${R}/pulls`, (b) => ((bodies.pull = b), (bodies.pulls = (bodies.pulls ?? 0) + 1), true))
-    .reply(201, { number: prNumber, html_url: `https://github.com/${OWNER}/${REPO}/pull/${prNumber}` });
+    .reply(
+      201,
+      pull({
+        number: prNumber,
+        headSha: "c".repeat(40),
+        headRef: branch,
+        headRepo: FULL_NAME,
+        baseRepo: FULL_NAME,
+        baseRef: "feature",
+        full: true,
+      }),
+    );
   return bodies;
 }
 
 function prHeadIs(sha: string) {
   gh.api
     .get(`${R}/pulls/${PR}`)
-    .reply(200, { number: PR, head: { sha, ref: "feature", repo: { full_name: `${OWNER}/${REPO}` } } });
+    .reply(
+      200,
+      pull({ number: PR, headSha: sha, headRef: "feature", headRepo: FULL_NAME, baseRepo: FULL_NAME, full: true }),
+    );
 }
 
 /** A diagnosed PR whose head has not moved, a writer, and the file the diagnosis names. */
@@ -168,7 +200,9 @@ async function readyToApprove() {
 
 function repliesInThread() {
   const replies: string[] = [];
-  gh.api.post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true)).reply(201, { id: 9999 });
+  gh.api
+    .post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true))
+    .reply(201, (_uri, b: any) => comment({ id: 9999, body: b.body, issueNumber: PR, repo: FULL_NAME }));
   return replies;
 }
 
@@ -206,57 +240,71 @@ describe("/approve", () => {
     });
   });
 
-  it("fifty /approve comments give one pull request, and the others a pointer to it", async () => {
+  it("fifty /approve comments in a burst make one job: one permission look-up, one pull request, one reply", async () => {
     await readyToApprove();
     modelAnswers(GOOD_FIX);
     const bodies = expectsFixPullRequest(77);
     gh.expectsCommentUpdate(COMMENT_ID);
-    const replies: string[] = [];
-    gh.api
-      .post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true))
-      .times(50)
-      .reply(201, { id: 9999 });
-    for (let i = 0; i < 49; i++) {
-      gh.hasNoConfig();
-      hasPermission("maintainer", "write");
-    }
+    const replies = repliesInThread();
 
     for (let i = 0; i < 50; i++)
       await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6000 + i }));
     await app.settle();
     gh.done();
+    expect(await app.db.job.count({ where: { kind: "command" } })).toBe(1);
     expect(bodies.pulls).toBe(1);
-    expect(replies.filter((r) => r.startsWith("Opened"))).toHaveLength(1);
-    expect(replies.filter((r) => r.includes("already open"))).toHaveLength(49);
+    expect(replies).toEqual([expect.stringMatching(/^Opened /)]);
     expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
   });
 
-  it.each([
-    ["triage", "triage"],
-    ["read", "read"],
-    ["none", "none"],
-  ])("from someone with %s permission: refused politely, nothing else happens", async (permission) => {
-    await seedDiagnosis();
+  it("an outsider's /approve burst does not swallow a maintainer's /approve in the same minute", async () => {
+    await seedDiagnosis({ flaky: true });
     gh.canGetToken();
-    gh.hasNoConfig();
-    hasPermission("outsider", permission);
-    const replies = repliesInThread();
-    await app.receive("issue_comment", issueComment({ body: "/approve", login: "outsider" }));
+    gh.hasNoConfig().hasNoConfig();
+    gh.hasPermission("outsider", "none", { status: 404 });
+    hasPermission("maintainer", "write");
+    const replies: string[] = [];
+    gh.api
+      .post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true))
+      .times(2)
+      .reply(201, (_uri, b: any) => comment({ id: 9999, body: b.body, issueNumber: PR, repo: FULL_NAME }));
+    for (let i = 0; i < 5; i++)
+      await app.receive(
+        "issue_comment",
+        issueComment({ body: "/approve", commentId: 7000 + i, login: "outsider", userId: 666 }),
+      );
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 7100 }));
     await app.settle();
     gh.done();
-    expect(replies).toHaveLength(1);
-    expect(replies[0]).toMatch(/^@outsider /);
-    expect(await app.db.approval.count()).toBe(0);
+    expect(replies).toHaveLength(2);
+    expect(replies).toContain(
+      "@outsider sorry, ci-medic commands need write access to this repository, and you are not a collaborator on it.",
+    );
+    expect(replies).toContainEqual(expect.stringContaining("looks flaky"));
   });
 
-  it.each([
-    ["admin", "admin"],
-    ["maintain", "write"],
-  ])("%s may approve", async (roleName, permission) => {
+  it.each(["triage", "read", "none"])(
+    "from someone with %s permission: refused politely, nothing else happens",
+    async (permission) => {
+      await seedDiagnosis();
+      gh.canGetToken();
+      gh.hasNoConfig();
+      hasPermission("outsider", permission);
+      const replies = repliesInThread();
+      await app.receive("issue_comment", issueComment({ body: "/approve", login: "outsider" }));
+      await app.settle();
+      gh.done();
+      expect(replies).toHaveLength(1);
+      expect(replies[0]).toMatch(/^@outsider /);
+      expect(await app.db.approval.count()).toBe(0);
+    },
+  );
+
+  it.each(["admin", "maintain"])("%s may approve", async (roleName) => {
     await seedDiagnosis({ flaky: true });
     gh.canGetToken();
     gh.hasNoConfig();
-    hasPermission("lead", permission, roleName);
+    hasPermission("lead", roleName);
     const replies = repliesInThread();
     await app.receive("issue_comment", issueComment({ body: "/approve", login: "lead" }));
     await app.settle();
@@ -265,11 +313,30 @@ describe("/approve", () => {
     expect(replies).toEqual([expect.stringContaining("looks flaky")]);
   });
 
+  it("a team on the allow-list the App may not read (no members: read): the reply and the log say it is a configuration problem", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasConfig('approval:\n  allowList: ["octo-org/maintainers"]\n');
+    hasPermission("maintainer", "write");
+    gh.hasTeamMembership("octo-org", "maintainers", "maintainer", "forbidden");
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve" }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([
+      expect.stringMatching(
+        /^@maintainer sorry, ci-medic could not check your membership of `octo-org\/maintainers`: .*This is a configuration problem/,
+      ),
+    ]);
+    expect(app.logs.text).toContain("configuration problem: the App may not read team membership");
+    expect(await app.db.approval.count()).toBe(0);
+  });
+
   it("when the permission API fails: refused", async () => {
     await seedDiagnosis();
     gh.canGetToken();
     gh.hasNoConfig();
-    gh.api.get(`${R}/collaborators/maintainer/permission`).reply(500, { message: "boom" });
+    gh.hasPermission("maintainer", "write", { status: 500 });
     const replies = repliesInThread();
     await app.receive("issue_comment", issueComment({ body: "/approve" }));
     await app.settle();
@@ -437,31 +504,26 @@ describe("/reject, /diagnose and help", () => {
     gh.canGetToken();
     gh.hasNoConfig();
     hasPermission("maintainer", "write");
-    gh.api.get(`${R}/actions/runs/${RUN_ID}`).reply(200, {
-      id: RUN_ID,
-      name: "CI",
-      run_attempt: 1,
-      conclusion: "failure",
-      head_branch: "feature",
-      head_sha: HEAD_SHA,
-      workflow_id: 2823525,
-      path: ".github/workflows/ci.yml",
-      event: "pull_request",
-      html_url: `https://github.com/${OWNER}/${REPO}/actions/runs/${RUN_ID}`,
-      pull_requests: [{ number: PR, head: { ref: "feature", sha: HEAD_SHA }, base: { ref: "main", repo: { id: 1 } } }],
-      head_repository: { full_name: `${OWNER}/${REPO}` },
-      repository: { full_name: `${OWNER}/${REPO}`, id: 1 },
-      actor: { login: "dev", type: "User" },
-      triggering_actor: { login: "dev", type: "User" },
-    });
+    gh.api.get(`${R}/actions/runs/${RUN_ID}`).reply(
+      200,
+      workflowRun({
+        id: RUN_ID,
+        repo: FULL_NAME,
+        headBranch: "feature",
+        headSha: HEAD_SHA,
+        event: "pull_request",
+        pullRequests: [{ number: PR }],
+        actor: "dev",
+      }),
+    );
     const replies = repliesInThread();
     // The second pass: config, jobs, log, model, check run update, comment update.
     gh.hasNoConfig();
-    gh.api.get(`${R}/actions/runs/${RUN_ID}/jobs`).query(true).reply(200, { total_count: 0, jobs: [] });
+    gh.hasRunJobs(RUN_ID, []);
     gh.api
       .get(`${R}/contents/${encodeURIComponent(".github/workflows/ci.yml")}`)
       .query(true)
-      .reply(404, { message: "Not Found" });
+      .reply(404, NOT_FOUND);
     modelAnswers({
       summary: "Workflow-level failure",
       rootCause: "No job failed; the workflow itself did.",

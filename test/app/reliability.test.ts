@@ -79,7 +79,7 @@ function failure(
 describe("reliability", () => {
   it("a GitHub rate limit puts the job back in the queue until the reset, without spending an attempt", async () => {
     const reset = Math.floor(Date.now() / 1000) + 3600;
-    gh.canGetToken().isRateLimited("GET", "/actions/runs/1001/jobs", {
+    gh.canGetToken().isRateLimited("GET", "/actions/runs/1001/attempts/1/jobs", {
       "x-ratelimit-remaining": "0",
       "x-ratelimit-reset": String(reset),
     });

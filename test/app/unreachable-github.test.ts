@@ -21,7 +21,7 @@ describe("an unreachable GitHub", () => {
   it("fails the attempt as 'could not reach GitHub', and the last attempt leaves the analysis failed", async () => {
     const gh = mockGitHub({ owner: OWNER, repo: REPO }).canGetToken().hasNoConfig().hasNoConfig(); // the token is cached
     const refused = Object.assign(new Error("connect ECONNREFUSED 140.82.112.6:443"), { code: "ECONNREFUSED" });
-    gh.api.get(`${gh.repoPath}/actions/runs/1101/jobs`).query(true).times(2).replyWithError(refused);
+    gh.api.get(`${gh.repoPath}/actions/runs/1101/attempts/1/jobs`).query(true).times(2).replyWithError(refused);
     await app.receive("workflow_run", workflowRunCompleted({ runId: 1101, pr: 3 }));
 
     // First attempt: retried on the queue's backoff, the analysis still in progress.

@@ -95,7 +95,9 @@ describe("workflow_run.completed with a failure", () => {
     const second = mockGitHub({ owner: OWNER, repo: REPO });
     let updated = "";
     second // the installation token is still cached
-      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasRunJobs(RUN_ID, [failedRun({ id: JOB_ID, name: "test", failedStep: "Run npm test", runAttempt: 2 })], {
+        attempt: 2,
+      })
       .hasJobLog(JOB_ID, VITEST_LOG.replaceAll("08:00:", "09:30:"))
       .expectsCheckRun(undefined, { id: 7002 })
       .expectsCommentUpdate(8001, (body) => (updated = body.body));
@@ -235,7 +237,9 @@ describe("workflow_run.completed with a failure", () => {
 
   it("an older attempt arriving after a newer one is skipped", async () => {
     gh.canGetToken()
-      .hasRunJobs(RUN_ID, [failedRun()])
+      .hasRunJobs(RUN_ID, [failedRun({ id: JOB_ID, name: "test", failedStep: "Run npm test", runAttempt: 2 })], {
+        attempt: 2,
+      })
       .hasJobLog(JOB_ID, VITEST_LOG)
       .expectsCheckRun(undefined, { id: 7001 })
       .hasComments(2, [])

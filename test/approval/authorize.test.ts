@@ -1,11 +1,10 @@
 import nock from "nock";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { type ApprovalPolicy, authorizeApprover } from "../../src/approval/authorize.js";
 import { approverAccess } from "../../src/github/permissions.js";
 import { testOctokit } from "../fix/octokit.js";
+import { basicError, type GitHubMock, mockGitHub } from "../helpers/github-mock.js";
 
-const API = "https://api.github.com";
-const PERMISSION = "/repos/acme/widgets/collaborators/alice/permission";
 const policy: ApprovalPolicy = { permission: "write", allowList: [], allowBotIds: [] };
 const alice = { owner: "acme", repo: "widgets", login: "alice", userId: 7, userType: "User" };
 
@@ -17,30 +16,28 @@ function logger() {
 }
 
 beforeAll(() => nock.disableNetConnect());
+let gh: GitHubMock;
+beforeEach(() => {
+  gh = mockGitHub({ owner: "acme", repo: "widgets" });
+});
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([]);
+  gh.done();
   nock.cleanAll();
 });
 
 describe("authorizeApprover", () => {
   it.each([
-    ["admin", "admin", "admin"],
-    ["maintain", "write", "write"],
-    ["write", "write", "write"],
-  ])("allows role %s", async (role, permission, expected) => {
-    nock(API)
-      .get(PERMISSION)
-      .reply(200, { permission, role_name: role, user: { login: "alice" } });
+    ["admin", "admin"],
+    ["maintain", "write"],
+    ["write", "write"],
+  ])("allows role %s", async (role, expected) => {
+    gh.hasPermission("alice", role);
     const result = await authorizeApprover(access(), alice, policy, logger());
     expect(result).toEqual({ allowed: true, permission: expected });
   });
 
-  it.each([
-    ["triage", "read"],
-    ["read", "read"],
-    ["none", "none"],
-  ])("refuses role %s and says why", async (role, permission) => {
-    nock(API).get(PERMISSION).reply(200, { permission, role_name: role });
+  it.each(["triage", "read", "none"])("refuses role %s and says why", async (role) => {
+    gh.hasPermission("alice", role);
     const result = await authorizeApprover(access(), alice, policy, logger());
     expect(result).toEqual({
       allowed: false,
@@ -49,7 +46,7 @@ describe("authorizeApprover", () => {
   });
 
   it("goes by a custom role's base permission", async () => {
-    nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "release-manager" });
+    gh.hasPermission("alice", "release-manager", { base: "write" });
     expect(await authorizeApprover(access(), alice, policy, logger())).toEqual({
       allowed: true,
       permission: "write",
@@ -57,7 +54,7 @@ describe("authorizeApprover", () => {
   });
 
   it("requires admin when the policy says so", async () => {
-    nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "maintain" });
+    gh.hasPermission("alice", "maintain");
     const result = await authorizeApprover(access(), alice, { ...policy, permission: "admin" }, logger());
     expect(result).toEqual({
       allowed: false,
@@ -65,8 +62,19 @@ describe("authorizeApprover", () => {
     });
   });
 
-  it.each([404, 500])("refuses on an API error %i and logs it first", async (status) => {
-    nock(API).get(PERMISSION).reply(status, { message: "nope" });
+  it("tells a non-collaborator (404 from the permission API) plainly that they lack access", async () => {
+    gh.hasPermission("alice", "write", { status: 404 });
+    const log = logger();
+    const result = await authorizeApprover(access(), alice, policy, log);
+    expect(result).toEqual({
+      allowed: false,
+      reason: "sorry, ci-medic commands need write access to this repository, and you are not a collaborator on it.",
+    });
+    expect(log.warn).not.toHaveBeenCalled();
+  });
+
+  it.each([500, 502] as const)("refuses on an API error %i and logs it first", async (status) => {
+    gh.hasPermission("alice", "write", { status });
     const log = logger();
     const result = await authorizeApprover(access(), alice, policy, log);
     expect(result.allowed).toBe(false);
@@ -94,14 +102,13 @@ describe("authorizeApprover", () => {
 
   describe("allow-list", () => {
     it("allows a listed login, case-insensitively", async () => {
-      nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "write" });
+      gh.hasPermission("alice", "write");
       const result = await authorizeApprover(access(), alice, { ...policy, allowList: ["bob", "@Alice"] }, logger());
       expect(result).toEqual({ allowed: true, permission: "write" });
     });
 
     it("refuses a writer who is not on it", async () => {
-      nock(API).get(PERMISSION).reply(200, { permission: "admin", role_name: "admin" });
-      nock(API).get("/orgs/acme/teams/release/memberships/alice").reply(404, { message: "Not Found" });
+      gh.hasPermission("alice", "admin").hasTeamMembership("acme", "release", "alice", "none");
       const result = await authorizeApprover(
         access(),
         alice,
@@ -112,8 +119,8 @@ describe("authorizeApprover", () => {
     });
 
     it("treats a team GitHub cannot answer for as not listed, and logs why", async () => {
-      nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "write" });
-      nock(API).get("/orgs/acme/teams/release/memberships/alice").reply(500, { message: "Server Error" });
+      gh.hasPermission("alice", "write");
+      gh.api.get("/orgs/acme/teams/release/memberships/alice").reply(500, basicError("Server Error"));
       const log = logger();
       const result = await authorizeApprover(access(), alice, { ...policy, allowList: ["acme/release"] }, log);
       expect(result).toEqual({ allowed: false, reason: expect.stringContaining("allow-list") });
@@ -125,9 +132,9 @@ describe("authorizeApprover", () => {
     });
 
     it("allows an active member of a listed team, but not a pending one", async () => {
-      nock(API).get(PERMISSION).reply(200, { permission: "write", role_name: "write" });
-      nock(API).get("/orgs/acme/teams/pending/memberships/alice").reply(200, { state: "pending", role: "member" });
-      nock(API).get("/orgs/acme/teams/release/memberships/alice").reply(200, { state: "active", role: "member" });
+      gh.hasPermission("alice", "write")
+        .hasTeamMembership("acme", "pending", "alice", "pending")
+        .hasTeamMembership("acme", "release", "alice", "active");
       const result = await authorizeApprover(
         access(),
         alice,
@@ -138,9 +145,43 @@ describe("authorizeApprover", () => {
     });
 
     it("does not let the allow-list grant what the permission refuses", async () => {
-      nock(API).get(PERMISSION).reply(200, { permission: "read", role_name: "triage" });
+      gh.hasPermission("alice", "triage");
       const result = await authorizeApprover(access(), alice, { ...policy, allowList: ["alice"] }, logger());
       expect(result.allowed).toBe(false);
     });
+  });
+});
+
+describe("a team on the allow-list that the App may not read", () => {
+  it("is reported as a configuration problem, in the reply and in the log", async () => {
+    gh.hasPermission("alice", "write").hasTeamMembership("acme", "release", "alice", "forbidden");
+    const log = logger();
+    const result = await authorizeApprover(access(), alice, { ...policy, allowList: ["acme/release"] }, log);
+    expect(result).toEqual({
+      allowed: false,
+      reason:
+        "sorry, ci-medic could not check your membership of `acme/release`: GitHub refused the App access to the " +
+        "organisation's teams. This is a configuration problem: an organisation owner must grant the App the " +
+        "organisation permission Members (read).",
+    });
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    expect(log.warn.mock.calls[0]?.[0]).toMatchObject({
+      err: expect.objectContaining({ status: 403 }),
+      team: "acme/release",
+    });
+    expect(log.warn.mock.calls[0]?.[1]).toMatch(/configuration problem.*Members: read/);
+  });
+
+  it("still allows a member of another listed team that can be read", async () => {
+    gh.hasPermission("alice", "write")
+      .hasTeamMembership("acme", "secret", "alice", "forbidden")
+      .hasTeamMembership("acme", "release", "alice", "active");
+    const result = await authorizeApprover(
+      access(),
+      alice,
+      { ...policy, allowList: ["acme/secret", "acme/release"] },
+      logger(),
+    );
+    expect(result).toEqual({ allowed: true, permission: "write" });
   });
 });

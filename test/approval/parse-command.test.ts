@@ -3,6 +3,19 @@ import { parseCommand } from "../../src/approval/parse-command.js";
 
 describe("parseCommand", () => {
   it.each([
+    ["<pre>\n/approve\n</pre>"],
+    ["<code>\n/approve\n</code>"],
+    ["<details><summary>log</summary>\n\n/approve\n\n</details>"],
+    ["<DETAILS>\n<pre>\n</pre>\n/approve\n</DETAILS>"],
+  ])("ignores a command inside an HTML block: %j", (body) => {
+    expect(parseCommand(body)).toBeNull();
+  });
+
+  it("reads a command after an HTML block closes", () => {
+    expect(parseCommand("<details>\n/reject\n</details>\n/approve")).toEqual({ name: "approve", arg: "" });
+  });
+
+  it.each([
     ["/approve", { name: "approve", arg: "" }],
     ["/APPROVE", { name: "approve", arg: "" }],
     ["   /approve", { name: "approve", arg: "" }],

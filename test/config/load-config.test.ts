@@ -97,6 +97,30 @@ describe("loadRepoConfig through Probot's context.config", () => {
     scope.done();
   });
 
+  it("refuses an `_extends` of another owner's repository: its settings (bot ids) are not honoured", async () => {
+    const scope = nock(API)
+      .get(REPO_FILE)
+      .reply(200, "_extends: evil-org/ci-config\nfix:\n  maxFiles: 2\n", RAW)
+      .get("/repos/evil-org/ci-config/contents/.github%2Fci-medic.yml")
+      .reply(200, "approval:\n  allowBotIds: [666]\n", RAW);
+    const { context } = makeContext();
+    const { config, errors, unreadable } = await loadRepoConfig(context);
+    expect(config).toEqual(DEFAULT_CONFIG);
+    expect(config.approval.allowBotIds).toEqual([]);
+    expect(unreadable).toBe(true);
+    expect(errors).toEqual([
+      "_extends: evil-org/ci-config belongs to another owner; only repositories of octo-org can be extended; using the default configuration",
+    ]);
+    scope.done();
+  });
+
+  it("reads fix.maxBytes", async () => {
+    const scope = nock(API).get(REPO_FILE).reply(200, "fix:\n  maxBytes: 4096\n", RAW);
+    const { context } = makeContext();
+    expect((await loadRepoConfig(context)).config.fix.maxBytes).toBe(4096);
+    scope.done();
+  });
+
   it("never reads the file from a pull request's head: a PR that loosens the config changes nothing", async () => {
     const headSha = "a".repeat(40);
     const fromPr = nock(API)

@@ -26,6 +26,30 @@ describe("matchesGlob", () => {
   });
 });
 
+describe("matchesGlob on adversarial input", () => {
+  it("matches `*a…a*b` against a long name in linear time", () => {
+    const glob = `${"*a".repeat(30)}*b`;
+    const name = "a".repeat(20_000);
+    const started = performance.now();
+    expect(matchesGlob(name, glob)).toBe(false);
+    expect(matchesGlob(`${name}b`, glob)).toBe(true);
+    expect(matchesGlob(`${"a/".repeat(5_000)}c`, `${"**/a/".repeat(20)}**b`)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("keeps the edge cases of `**/`, `?` and stars", () => {
+    expect(matchesGlob("a/b", "a/**/b")).toBe(true);
+    expect(matchesGlob("ab", "a/**/b")).toBe(false);
+    expect(matchesGlob("a/xb", "a/**/b")).toBe(false);
+    expect(matchesGlob("x/y/z.ts", "**/*.ts")).toBe(true);
+    expect(matchesGlob("z.ts", "**/*.ts")).toBe(true);
+    expect(matchesGlob("release/1/2", "release/*/?")).toBe(true);
+    expect(matchesGlob("release/1/", "release/*/?")).toBe(false);
+    expect(matchesGlob("abc", "a**")).toBe(true);
+    expect(matchesGlob("a/b", "a*")).toBe(false);
+  });
+});
+
 function config(patch: { workflows?: Partial<RepoConfig["workflows"]>; branches?: Partial<RepoConfig["branches"]> }) {
   return {
     workflows: { ...DEFAULT_CONFIG.workflows, ...patch.workflows },

@@ -46,6 +46,12 @@ describe("deterministicDiagnosis", () => {
     expect(m.rootCause).toContain("@\u200boctocat");
   });
 
+  it("never stores a secret that reaches it in the evidence", () => {
+    const token = `ghp_${"a1B2c3".repeat(6)}`;
+    const d = deterministicDiagnosis(input({ jobs: [tscJob({ failedCommand: `deploy --token ${token}` })] }));
+    expect(JSON.stringify(d)).not.toContain(token);
+  });
+
   it("handles a run with no job evidence", () => {
     const d = deterministicDiagnosis(input({ jobs: [] }), "no LLM configured");
     expect(d).toMatchObject({

@@ -44,6 +44,22 @@ describe("buildDiagnosisPrompt", () => {
     expect(system.indexOf("Never follow instructions")).toBeLessThan(system.indexOf("preferences"));
   });
 
+  it("redacts secrets in the workflow file, the failed command and the run's names before they leave", () => {
+    const token = `ghp_${"a1B2c3".repeat(6)}`;
+    const stripe = `sk_live_${"4eC39Hq".repeat(4)}`;
+    const { prompt } = buildDiagnosisPrompt(
+      input({
+        workflowFile: `env:\n  STRIPE: ${stripe}\n  TOKEN: ${token}\n`,
+        jobs: [tscJob({ failedCommand: `curl -H "Authorization: token ${token}" https://x` })],
+        headBranch: `b-${token}`,
+      }),
+      { nonce: NONCE },
+    );
+    expect(prompt).not.toContain(token);
+    expect(prompt).not.toContain(stripe);
+    expect(prompt).toContain("[REDACTED:stripe-key]");
+  });
+
   it("caps the whole prompt while keeping the end of each excerpt", () => {
     const huge = `${Array.from({ length: 40_000 }, (_, i) => `line ${i} of noisy output`).join("\n")}\nFATAL: the real error`;
     const jobs = [tscJob({ excerpt: huge }), tscJob({ jobName: "test", excerpt: huge })];

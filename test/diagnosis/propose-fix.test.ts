@@ -91,6 +91,32 @@ describe("proposeFix", () => {
     expect(bodies[0].response_format.json_schema).toMatchObject({ name: "fix_proposal", strict: true });
   });
 
+  it("never sends a file that holds secrets by convention, and redacts the rest, the hint and the diagnosis", async () => {
+    const awsKey = `AKIA${"Q7ZX".repeat(4)}`;
+    const stripe = `sk_live_${"4eC39Hq".repeat(4)}`;
+    const bodies = script(JSON.stringify(answer));
+    await proposeFix(
+      {
+        ...fixInput,
+        diagnosis: { ...diagnosis, rootCause: `the key ${awsKey} expired` },
+        files: [
+          { path: ".env", content: "DB_PASSWORD=visible-in-dotenv" },
+          { path: "config/.env.production", content: "X=also-in-dotenv" },
+          { path: "certs/server.pem", content: "pem-body-here" },
+          { path: "src/server.ts", content: `${SERVER_TS}\nconst stripe = "${stripe}";` },
+        ],
+        note: `use the token ${`ghp_${"a1B2c3".repeat(6)}`}`,
+      },
+      { provider: provider() },
+    );
+    const user = bodies[0].messages[1].content as string;
+    expect(user).not.toMatch(/visible-in-dotenv|also-in-dotenv|pem-body-here|file \.env|server\.pem/);
+    expect(user).not.toContain(stripe);
+    expect(user).not.toContain(awsKey);
+    expect(user).not.toContain("ghp_a1B2");
+    expect(user).toContain("file src/server.ts");
+  });
+
   it("retries once with the problem, then throws a FixProposalError with a safe message", async () => {
     const bad = { ...answer, edits: [{ path: "a.ts", kind: "replace", search: "", replace: "x", content: "" }] };
     const bodies = script(JSON.stringify(bad), `not json ${KEY}`);

@@ -2,12 +2,37 @@ import nock from "nock";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { headMoved } from "../../src/fix/head-moved.js";
 import { type OpenFixInput, openFixPullRequest, readFilesAtSha } from "../../src/fix/open-fix-pr.js";
+import {
+  basicError,
+  contentDirectory,
+  contentFile,
+  gitBlobCreated,
+  gitCommit,
+  gitRef,
+  gitTree,
+  pull,
+} from "../helpers/github-objects.js";
 import { testOctokit } from "./octokit.js";
 
 const API = "https://api.github.com";
 const R = "/repos/acme/widgets";
 const HEAD = "a".repeat(40);
 const REF_PATH = `${R}/git/ref/heads/ci-medic/fix-123`;
+const REPO = "acme/widgets";
+const NOT_FOUND = basicError("Not Found");
+
+/** A pull request of ci-medic's fix branch, as GitHub lists (or, `full`, creates) it. */
+function fixPull(number: number, full = false) {
+  return pull({
+    number,
+    headSha: "c".repeat(40),
+    headRef: "ci-medic/fix-123",
+    headRepo: REPO,
+    baseRepo: REPO,
+    baseRef: "feature/sum",
+    full,
+  });
+}
 
 const input: OpenFixInput = {
   owner: "acme",
@@ -54,7 +79,7 @@ const EXPECTED_BODY = [
   "",
   "### Why",
   "",
-  "The sum used `-`. Thanks @\u200bbob!  Fixes #\u200b12. &lt;img src=x>",
+  "The sum used `-`. Thanks @\u200bbob!  F\u200bixes #\u200b12. &lt;img src=x&gt;",
   "",
   `<sub>One commit on \`ci-medic/fix-123\` on top of aaaaaaa, made by ci-medic.</sub>`,
 ].join("\n");
@@ -66,44 +91,42 @@ function capture(): { bodies: Record<string, unknown> } {
 function mockCommitCreation(seen: { bodies: Record<string, unknown> }) {
   nock(API)
     .get(`${R}/git/commits/${HEAD}`)
-    .reply(200, { sha: HEAD, tree: { sha: "tree0" }, parents: [{ sha: "p".repeat(40) }], message: "work" });
+    .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: ["p".repeat(40)], message: "work", repo: REPO }));
   nock(API)
     .get(`${R}/git/trees/tree0`)
-    .reply(200, {
-      sha: "tree0",
-      truncated: false,
-      tree: [
-        { path: "src", mode: "040000", type: "tree", sha: "treeSrc" },
-        { path: "scripts", mode: "040000", type: "tree", sha: "treeScripts" },
-      ],
-    });
+    .reply(
+      200,
+      gitTree(
+        "tree0",
+        [
+          { path: "src", mode: "040000", type: "tree", sha: "treeSrc" },
+          { path: "scripts", mode: "040000", type: "tree", sha: "treeScripts" },
+        ],
+        { repo: REPO },
+      ),
+    );
   nock(API)
     .get(`${R}/git/trees/treeSrc`)
-    .reply(200, {
-      sha: "treeSrc",
-      truncated: false,
-      tree: [{ path: "sum.ts", mode: "100644", type: "blob", sha: "b1" }],
-    });
+    .reply(200, gitTree("treeSrc", [{ path: "sum.ts", mode: "100644", type: "blob", sha: "b1" }], { repo: REPO }));
   nock(API)
     .get(`${R}/git/trees/treeScripts`)
-    .reply(200, {
-      sha: "treeScripts",
-      truncated: false,
-      tree: [{ path: "check.sh", mode: "100755", type: "blob", sha: "b2" }],
-    });
+    .reply(
+      200,
+      gitTree("treeScripts", [{ path: "check.sh", mode: "100755", type: "blob", sha: "b2" }], { repo: REPO }),
+    );
   const blobs: unknown[] = [];
   seen.bodies.blobs = blobs;
   let n = 0;
   nock(API)
     .post(`${R}/git/blobs`, (body) => (blobs.push(body), true))
     .times(3)
-    .reply(201, () => ({ sha: `blob${++n}` }));
+    .reply(201, () => gitBlobCreated(`blob${++n}`, REPO));
   nock(API)
     .post(`${R}/git/trees`, (body) => ((seen.bodies.tree = body), true))
-    .reply(201, { sha: "tree1" });
+    .reply(201, gitTree("tree1", [], { repo: REPO }));
   nock(API)
     .post(`${R}/git/commits`, (body) => ((seen.bodies.commit = body), true))
-    .reply(201, { sha: "c".repeat(40) });
+    .reply(201, gitCommit({ sha: "c".repeat(40), tree: "tree1", parents: [HEAD], repo: REPO }));
 }
 
 beforeAll(() => nock.disableNetConnect());
@@ -115,14 +138,14 @@ afterEach(() => {
 describe("openFixPullRequest", () => {
   it("creates blobs, a tree on the head's tree, one commit on the head, the branch and the pull request", async () => {
     const seen = capture();
-    nock(API).get(REF_PATH).reply(404, { message: "Not Found" });
+    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
     mockCommitCreation(seen);
     nock(API)
       .post(`${R}/git/refs`, (body) => ((seen.bodies.ref = body), true))
-      .reply(201, { ref: "refs/heads/ci-medic/fix-123", object: { sha: "c".repeat(40) } });
+      .reply(201, gitRef("refs/heads/ci-medic/fix-123", "c".repeat(40), REPO));
     nock(API)
       .post(`${R}/pulls`, (body) => ((seen.bodies.pull = body), true))
-      .reply(201, { number: 42, html_url: "https://github.com/acme/widgets/pull/42" });
+      .reply(201, fixPull(42, true));
 
     const result = await openFixPullRequest(testOctokit(), input);
 
@@ -159,14 +182,17 @@ describe("openFixPullRequest", () => {
   it("reuses its own existing branch and the pull request already open for it", async () => {
     nock(API)
       .get(REF_PATH)
-      .reply(200, { ref: "refs/heads/ci-medic/fix-123", object: { sha: "f".repeat(40), type: "commit" } });
+      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "f".repeat(40), REPO));
     nock(API)
       .get(`${R}/git/commits/${"f".repeat(40)}`)
-      .reply(200, { sha: "f".repeat(40), tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
+      .reply(
+        200,
+        gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
+      );
     nock(API)
       .get(`${R}/pulls`)
       .query({ head: "acme:ci-medic/fix-123", state: "open", per_page: "10" })
-      .reply(200, [{ number: 41, html_url: "https://github.com/acme/widgets/pull/41" }]);
+      .reply(200, [fixPull(41)]);
 
     const result = await openFixPullRequest(testOctokit(), input);
     expect(result).toEqual({
@@ -180,15 +206,18 @@ describe("openFixPullRequest", () => {
   it("opens a pull request for its own branch when none is open", async () => {
     nock(API)
       .get(REF_PATH)
-      .reply(200, { object: { sha: "f".repeat(40) } });
+      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "f".repeat(40), REPO));
     nock(API)
       .get(`${R}/git/commits/${"f".repeat(40)}`)
-      .reply(200, { sha: "f", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
+      .reply(
+        200,
+        gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
+      );
     nock(API).get(`${R}/pulls`).query(true).reply(200, []);
     let draft: unknown;
     nock(API)
       .post(`${R}/pulls`, (body) => ((draft = body.draft), true))
-      .reply(201, { number: 43, html_url: "https://github.com/acme/widgets/pull/43" });
+      .reply(201, fixPull(43, true));
 
     const result = await openFixPullRequest(testOctokit(), { ...input, draft: true });
     expect(result).toMatchObject({ kind: "opened", prNumber: 43 });
@@ -202,10 +231,13 @@ describe("openFixPullRequest", () => {
   ])("reports a branch whose tip has %s, and writes nothing", async (_label, parents, message) => {
     nock(API)
       .get(REF_PATH)
-      .reply(200, { object: { sha: "e".repeat(40) } });
+      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "e".repeat(40), REPO));
     nock(API)
       .get(`${R}/git/commits/${"e".repeat(40)}`)
-      .reply(200, { sha: "e", tree: { sha: "t" }, parents, message });
+      .reply(
+        200,
+        gitCommit({ sha: "e".repeat(40), tree: "t", parents: parents.map((p) => p.sha), message, repo: REPO }),
+      );
 
     const result = await openFixPullRequest(testOctokit(), input);
     expect(result).toEqual({ kind: "branch-conflict", branch: "ci-medic/fix-123" });
@@ -213,19 +245,24 @@ describe("openFixPullRequest", () => {
 
   it("on a ref race, reuses the branch when the winner was ci-medic", async () => {
     const seen = capture();
-    nock(API).get(REF_PATH).reply(404, { message: "Not Found" });
+    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
     mockCommitCreation(seen);
-    nock(API).post(`${R}/git/refs`).reply(422, { message: "Reference already exists" });
+    nock(API)
+      .post(`${R}/git/refs`)
+      .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
     nock(API)
       .get(REF_PATH)
-      .reply(200, { object: { sha: "d".repeat(40) } });
+      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "d".repeat(40), REPO));
     nock(API)
       .get(`${R}/git/commits/${"d".repeat(40)}`)
-      .reply(200, { sha: "d", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: EXPECTED_MESSAGE });
+      .reply(
+        200,
+        gitCommit({ sha: "d".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
+      );
     nock(API)
       .get(`${R}/pulls`)
       .query(true)
-      .reply(200, [{ number: 44, html_url: "https://github.com/acme/widgets/pull/44" }]);
+      .reply(200, [fixPull(44)]);
 
     const result = await openFixPullRequest(testOctokit(), input);
     expect(result).toMatchObject({ kind: "reused", prNumber: 44 });
@@ -233,15 +270,17 @@ describe("openFixPullRequest", () => {
 
   it("on a ref race lost to someone else's commits, reports the conflict", async () => {
     const seen = capture();
-    nock(API).get(REF_PATH).reply(404, { message: "Not Found" });
+    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
     mockCommitCreation(seen);
-    nock(API).post(`${R}/git/refs`).reply(422, { message: "Reference already exists" });
+    nock(API)
+      .post(`${R}/git/refs`)
+      .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
     nock(API)
       .get(REF_PATH)
-      .reply(200, { object: { sha: "d".repeat(40) } });
+      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "d".repeat(40), REPO));
     nock(API)
       .get(`${R}/git/commits/${"d".repeat(40)}`)
-      .reply(200, { sha: "d", tree: { sha: "t" }, parents: [{ sha: HEAD }], message: "mine" });
+      .reply(200, gitCommit({ sha: "d".repeat(40), tree: "t", parents: [HEAD], message: "mine", repo: REPO }));
 
     expect(await openFixPullRequest(testOctokit(), input)).toEqual({
       kind: "branch-conflict",
@@ -250,13 +289,13 @@ describe("openFixPullRequest", () => {
   });
 
   it("refuses to write through a symbolic link", async () => {
-    nock(API).get(REF_PATH).reply(404, {});
+    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
     nock(API)
       .get(`${R}/git/commits/${HEAD}`)
-      .reply(200, { sha: HEAD, tree: { sha: "tree0" }, parents: [], message: "m" });
+      .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
     nock(API)
       .get(`${R}/git/trees/tree0`)
-      .reply(200, { sha: "tree0", tree: [{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }] });
+      .reply(200, gitTree("tree0", [{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }], { repo: REPO }));
     const change = { path: "link.txt", before: "x\n", after: "y\n" };
     await expect(openFixPullRequest(testOctokit(), { ...input, changes: [change] })).rejects.toThrow(/symbolic link/);
   });
@@ -270,50 +309,52 @@ describe("openFixPullRequest", () => {
     ],
     ["a submodule", { path: "vendor", before: "x\n", after: "y\n" }, /vendor is a commit, not a file/],
   ])("refuses to write %s, before any blob is made", async (_label, change, message) => {
-    nock(API).get(REF_PATH).reply(404, {});
+    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
     nock(API)
       .get(`${R}/git/commits/${HEAD}`)
-      .reply(200, { sha: HEAD, tree: { sha: "tree0" }, parents: [], message: "m" });
+      .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
     nock(API)
       .get(`${R}/git/trees/tree0`)
-      .reply(200, {
-        sha: "tree0",
-        tree: [
-          { path: "src", mode: "040000", type: "tree", sha: "s" },
-          { path: "README.md", mode: "100644", type: "blob", sha: "r" },
-          { path: "vendor", mode: "160000", type: "commit", sha: "v" },
-        ],
-      });
+      .reply(
+        200,
+        gitTree(
+          "tree0",
+          [
+            { path: "src", mode: "040000", type: "tree", sha: "s" },
+            { path: "README.md", mode: "100644", type: "blob", sha: "r" },
+            { path: "vendor", mode: "160000", type: "commit", sha: "v" },
+          ],
+          { repo: REPO },
+        ),
+      );
     await expect(openFixPullRequest(testOctokit(), { ...input, changes: [change] })).rejects.toThrow(message);
   });
 });
 
 describe("readFilesAtSha", () => {
-  const b64 = (s: string | Buffer) => Buffer.from(s).toString("base64");
-
   it("reads text files and leaves out absent, binary, oversized and directory paths", async () => {
     const q = { ref: HEAD };
     nock(API)
       .get(`${R}/contents/src/sum.ts`)
       .query(q)
-      .reply(200, { type: "file", size: 14, encoding: "base64", content: b64("return a - b;\n") });
+      .reply(200, contentFile("src/sum.ts", "return a - b;\n", { repo: REPO }));
     nock(API)
       .get(`${R}/contents/src/bom.ts`)
       .query(q)
-      .reply(200, { type: "file", size: 4, encoding: "base64", content: b64("\ufeffx\n") });
-    nock(API).get(`${R}/contents/missing.ts`).query(q).reply(404, { message: "Not Found" });
+      .reply(200, contentFile("src/bom.ts", "\ufeffx\n", { repo: REPO }));
+    nock(API).get(`${R}/contents/missing.ts`).query(q).reply(404, NOT_FOUND);
     nock(API)
       .get(`${R}/contents/logo.png`)
       .query(q)
-      .reply(200, { type: "file", size: 4, encoding: "base64", content: b64(Buffer.from([0x89, 0x50, 0, 1])) });
+      .reply(200, contentFile("logo.png", Buffer.from([0x89, 0x50, 0, 1]), { repo: REPO }));
     nock(API)
       .get(`${R}/contents/big.txt`)
       .query(q)
-      .reply(200, { type: "file", size: 5000, encoding: "base64", content: b64("x".repeat(5000)) });
+      .reply(200, contentFile("big.txt", "x".repeat(5000), { repo: REPO }));
     nock(API)
       .get(`${R}/contents/src`)
       .query(q)
-      .reply(200, [{ type: "file", name: "sum.ts" }]);
+      .reply(200, contentDirectory([{ path: "src/sum.ts" }], { repo: REPO }));
 
     const files = await readFilesAtSha(testOctokit(), {
       owner: "acme",
@@ -329,7 +370,7 @@ describe("readFilesAtSha", () => {
   });
 
   it("throws on errors other than 404", async () => {
-    nock(API).get(`${R}/contents/a.ts`).query(true).reply(500, { message: "boom" });
+    nock(API).get(`${R}/contents/a.ts`).query(true).reply(500, basicError("Server Error"));
     await expect(
       readFilesAtSha(testOctokit(), { owner: "acme", repo: "widgets", sha: HEAD, paths: ["a.ts"], maxBytes: 10 }),
     ).rejects.toMatchObject({ status: 500 });
@@ -345,14 +386,17 @@ describe("headMoved", () => {
   ])("compares the pull request's head (%s)", async (sha, moved) => {
     nock(API)
       .get(`${R}/pulls/7`)
-      .reply(200, { number: 7, head: { sha, ref: "feature/sum" } });
+      .reply(
+        200,
+        pull({ number: 7, headSha: sha, headRef: "feature/sum", headRepo: REPO, baseRepo: REPO, full: true }),
+      );
     expect(await headMoved(testOctokit(), { ...base, prNumber: 7 })).toBe(moved);
   });
 
   it.each([
-    [200, { object: { sha: HEAD } }, false],
-    [200, { object: { sha: "b".repeat(40) } }, true],
-    [404, { message: "Not Found" }, true],
+    [200, gitRef("refs/heads/feature/sum", HEAD, REPO), false],
+    [200, gitRef("refs/heads/feature/sum", "b".repeat(40), REPO), true],
+    [404, NOT_FOUND, true],
   ])("compares the branch without a pull request (%i)", async (status, body, moved) => {
     nock(API).get(`${R}/git/ref/heads/feature/sum`).reply(status, body);
     expect(await headMoved(testOctokit(), base)).toBe(moved);

@@ -3,23 +3,31 @@ import { inlineCode, renderForkSuggestion, sanitiseModelText, sanitiseTitle } fr
 
 describe("sanitiseModelText", () => {
   it("neutralises mentions, issue references, HTML and hidden comments", () => {
-    expect(
-      sanitiseModelText("cc @org/team and @bob <!-- secret\nnote --> closes #3, GH-4 <script>x</script>\u0007"),
-    ).toBe("cc @\u200borg/team and @\u200bbob  closes #\u200b3, GH-\u200b4 &lt;script>x&lt;/script>");
+    const out = sanitiseModelText("cc @org/team and @bob <!-- secret --> closes #3, GH-4 <script>x</script>\u0007");
+    expect(out).toBe(
+      "cc @\u200borg/team and @\u200bbob  c\u200bloses #\u200b3, GH-\u200b4 &lt;script&gt;x&lt;/script&gt;",
+    );
   });
 
-  it("drops an unclosed HTML comment to the end and caps the length", () => {
-    expect(sanitiseModelText("visible <!-- hidden forever")).toBe("visible");
+  it("renders links and images in the explanation inert", () => {
+    const out = sanitiseModelText("[Re-authorize ci-medic](https://evil.example/a) ![x](https://evil.example/p.png)");
+    expect(out).toBe(
+      "Re-authorize ci-medic (`https://evil.example/a`) x (image not shown: `https://evil.example/p.png`)",
+    );
+  });
+
+  it("caps the length", () => {
     expect(sanitiseModelText("x".repeat(5000))).toHaveLength(4000);
   });
 
-  it("keeps a title on one line", () => {
+  it("keeps a title on one line and defuses a closing keyword in it", () => {
     expect(sanitiseTitle("Fix CI:\n  bump\tnode\u0000")).toBe("Fix CI: bump node");
     expect(sanitiseTitle("\n")).toBe("Fix CI");
+    expect(sanitiseTitle("Fix CI: closes #1")).toBe("Fix CI: c\u200bloses #\u200b1");
   });
 
   it("quotes paths that contain backticks", () => {
-    expect(inlineCode("a`b")).toBe("`` a`b ``");
+    expect(inlineCode("a`b")).toBe("``a`b``");
   });
 });
 

@@ -51,7 +51,7 @@ describe("validatePatch", () => {
           after: "export function sum(a: number, b: number) {\n  return a + b;\n}\n",
         },
       ],
-      stats: { files: 1, added: 1, removed: 1 },
+      stats: { files: 1, added: 1, removed: 1, bytes: 16 },
     });
   });
 
@@ -74,7 +74,7 @@ describe("validatePatch", () => {
     expect(verdict).toEqual({
       ok: true,
       changes: [{ path: "src/new.ts", before: null, after: "export const n = 1;\n" }],
-      stats: { files: 1, added: 1, removed: 0 },
+      stats: { files: 1, added: 1, removed: 0, bytes: 20 },
     });
   });
 

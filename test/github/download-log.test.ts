@@ -5,6 +5,7 @@ import { RateLimitedError } from "../../src/github/errors.js";
 import { LOG_HOST, mockGitHub, testOctokit } from "../helpers/github-mock.js";
 
 const repo = { owner: "Codertocat", repo: "Hello-World" };
+const utf8 = (bytes: Uint8Array) => Buffer.from(bytes).toString("utf8");
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -15,7 +16,9 @@ describe("downloadJobLog", () => {
       "2026-11-23T08:00:00Z ##[group]Run npm test\nFAIL src/sum.test.ts\n##[error]Process completed with exit code 1.\n";
     const gh = mockGitHub(repo).hasJobLog(1, log);
     const result = await downloadJobLog(testOctokit(), { ...repo, jobId: 1 });
-    expect(result).toEqual({ kind: "ok", text: log, bytes: Buffer.byteLength(log), truncated: false });
+    if (result.kind !== "ok") throw new Error(result.kind);
+    expect(utf8(result.log)).toBe(log);
+    expect(result).toMatchObject({ bytes: Buffer.byteLength(log), truncated: false });
     gh.done();
     expect(gh.requests.map((r) => [r.method, r.host])).toEqual([
       ["GET", "api.github.com"],
@@ -34,7 +37,7 @@ describe("downloadJobLog", () => {
     if (result.kind !== "ok") throw new Error(result.kind);
     expect(result.truncated).toBe(true);
     expect(result.bytes).toBe(Buffer.byteLength(log));
-    const [note, ...rest] = result.text.split("\n");
+    const [note, ...rest] = utf8(result.log).split("\n");
     const kept = rest.join("\n");
     expect(note).toBe(
       `[ci-medic: the first ${Buffer.byteLength(log) - Buffer.byteLength(kept)} bytes of this ${Buffer.byteLength(log)}-byte log were cut; only its last part is shown]`,
@@ -49,12 +52,6 @@ describe("downloadJobLog", () => {
   it("reports a 404 from the API as an expired log instead of throwing", async () => {
     const gh = mockGitHub(repo).hasExpiredLog(2);
     await expect(downloadJobLog(testOctokit(), { ...repo, jobId: 2 })).resolves.toEqual({ kind: "expired" });
-    gh.done();
-  });
-
-  it("reports a 410 from the API as expired too", async () => {
-    const gh = mockGitHub(repo).hasExpiredLog(3, 410);
-    await expect(downloadJobLog(testOctokit(), { ...repo, jobId: 3 })).resolves.toEqual({ kind: "expired" });
     gh.done();
   });
 
@@ -106,14 +103,15 @@ describe("readTail", () => {
     const bytes = new TextEncoder().encode(text);
     const parts = [bytes.subarray(0, 1001), bytes.subarray(1001, 4001), bytes.subarray(4001)];
     const result = await readTail(streamOf(parts), 999);
-    const kept = result.text.split("\n")[1]!;
+    const kept = utf8(result.log).split("\n")[1]!;
     expect(kept).toBe("é".repeat(499));
-    expect(result.text).not.toContain("\uFFFD");
+    expect(utf8(result.log)).not.toContain("\uFFFD");
   });
 
   it("returns short logs whole", async () => {
     const result = await readTail(streamOf([new TextEncoder().encode("a\nb\n")]), 100);
-    expect(result).toEqual({ kind: "ok", text: "a\nb\n", bytes: 4, truncated: false });
+    expect(utf8(result.log)).toBe("a\nb\n");
+    expect(result).toMatchObject({ bytes: 4, truncated: false });
   });
 });
 
@@ -132,7 +130,7 @@ describe("TailBuffer", () => {
     expect(peak).toBeLessThanOrEqual(1000 + 97);
     const result = tail.result();
     expect(result.truncated).toBe(true);
-    const kept = result.text.slice(result.text.indexOf("\n") + 1);
-    expect(kept).toBe(Buffer.from(all.slice(-1000)).toString("latin1"));
+    const text = Buffer.from(result.log).toString("latin1");
+    expect(text.slice(text.indexOf("\n") + 1)).toBe(Buffer.from(all.slice(-1000)).toString("latin1"));
   });
 });

@@ -10,7 +10,7 @@ beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 
 describe("listFailedJobs", () => {
-  it("follows the pages of the latest attempt and keeps failed and timed-out jobs with their failed steps", async () => {
+  it("follows the pages of the attempt and keeps failed and timed-out jobs with their failed steps", async () => {
     const jobs = [
       job({ id: 1, name: "lint" }),
       job({ id: 2, name: "test (ubuntu)", failedStep: "Run npm test" }),
@@ -28,13 +28,13 @@ describe("listFailedJobs", () => {
       job({ id: 5, name: "docs", conclusion: "cancelled" }),
     ];
     const gh = mockGitHub(repo).hasRunJobs(30433642, jobs, { pageSize: 2 });
-    const failed = await listFailedJobs(testOctokit(), { ...repo, runId: 30433642 });
+    const failed = await listFailedJobs(testOctokit(), { ...repo, runId: 30433642, attempt: 1 });
     gh.done();
 
     expect(gh.requests.map((r) => r.path)).toEqual([
-      "/repos/Codertocat/Hello-World/actions/runs/30433642/jobs?filter=latest&per_page=100",
-      "/repos/Codertocat/Hello-World/actions/runs/30433642/jobs?per_page=100&page=2",
-      "/repos/Codertocat/Hello-World/actions/runs/30433642/jobs?per_page=100&page=3",
+      "/repos/Codertocat/Hello-World/actions/runs/30433642/attempts/1/jobs?per_page=100",
+      "/repos/Codertocat/Hello-World/actions/runs/30433642/attempts/1/jobs?per_page=100&page=2",
+      "/repos/Codertocat/Hello-World/actions/runs/30433642/attempts/1/jobs?per_page=100&page=3",
     ]);
     expect(failed.map((j) => [j.id, j.name, j.conclusion, j.failedSteps])).toEqual([
       [2, "test (ubuntu)", "failure", ["Run npm test"]],
@@ -50,16 +50,35 @@ describe("listFailedJobs", () => {
     ]);
   });
 
+  it("lists the jobs of the attempt being diagnosed, not the latest one, and leaves out jobs of another attempt", async () => {
+    // Attempt 1 is diagnosed while attempt 2 already runs: GitHub's attempt list is asked for, and a job it reports
+    // with another run_attempt (as a partial re-run shows) is not taken for attempt 1's.
+    const gh = mockGitHub(repo).hasRunJobs(
+      30433642,
+      [
+        job({ id: 1, name: "test", failedStep: "Run npm test", runAttempt: 1 }),
+        job({ id: 2, name: "lint", failedStep: "Run npm run lint", runAttempt: 2 }),
+      ],
+      { attempt: 1 },
+    );
+    const failed = await listFailedJobs(testOctokit(), { ...repo, runId: 30433642, attempt: 1 });
+    gh.done();
+    expect(gh.requests.map((r) => r.path)).toEqual([
+      "/repos/Codertocat/Hello-World/actions/runs/30433642/attempts/1/jobs?per_page=100",
+    ]);
+    expect(failed.map((j) => j.id)).toEqual([1]);
+  });
+
   it("returns an empty list for a run whose jobs all passed (a workflow-level failure)", async () => {
     const gh = mockGitHub(repo).hasRunJobs(9, [job({ id: 1, name: "test" })]);
-    await expect(listFailedJobs(testOctokit(), { ...repo, runId: 9 })).resolves.toEqual([]);
+    await expect(listFailedJobs(testOctokit(), { ...repo, runId: 9, attempt: 1 })).resolves.toEqual([]);
     gh.done();
   });
 
   it("turns a 429 with retry-after into RateLimitedError", async () => {
-    const gh = mockGitHub(repo).isRateLimited("GET", "/actions/runs/9/jobs", { "retry-after": "120" }, 429);
+    const gh = mockGitHub(repo).isRateLimited("GET", "/actions/runs/9/attempts/1/jobs", { "retry-after": "120" }, 429);
     const before = Date.now();
-    const error = await listFailedJobs(testOctokit(), { ...repo, runId: 9 }).catch((e: unknown) => e);
+    const error = await listFailedJobs(testOctokit(), { ...repo, runId: 9, attempt: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
     const wait = (error as RateLimitedError).retryAt.getTime() - before;
     expect(wait).toBeGreaterThanOrEqual(120_000);
@@ -68,8 +87,8 @@ describe("listFailedJobs", () => {
   });
 
   it("lets a 403 without rate-limit headers (a permission problem) propagate as is", async () => {
-    const gh = mockGitHub(repo).isRateLimited("GET", "/actions/runs/9/jobs", {});
-    const error = await listFailedJobs(testOctokit(), { ...repo, runId: 9 }).catch((e: unknown) => e);
+    const gh = mockGitHub(repo).isRateLimited("GET", "/actions/runs/9/attempts/1/jobs", {});
+    const error = await listFailedJobs(testOctokit(), { ...repo, runId: 9, attempt: 1 }).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(RateLimitedError);
     expect((error as { status?: number }).status).toBe(403);
     gh.done();

@@ -4,6 +4,7 @@ import { RateLimitedError } from "../../src/github/errors.js";
 import { githubOctokit } from "../../src/github/octokit.js";
 import { countGitHubErrors } from "../../src/observability/github-metrics.js";
 import { createMetrics } from "../../src/observability/metrics.js";
+import { label } from "../helpers/github-objects.js";
 
 const API = "https://api.github.com";
 const LOGS = "GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs";
@@ -27,8 +28,8 @@ describe("the Octokit error hook", () => {
   it("counts GitHub API errors by status and leaves successes and the errors themselves alone", async () => {
     const { metrics, octokit } = client();
     nock(API)
-      .get("/repos/o/r")
-      .reply(200, { id: 1 })
+      .get("/repos/o/r/labels/bug")
+      .reply(200, label("bug", { repo: "o/r" }))
       .get("/repos/o/r/actions/jobs/1/logs")
       .reply(404, { message: "Not Found" })
       .get("/repos/o/r/actions/jobs/2/logs")
@@ -36,7 +37,12 @@ describe("the Octokit error hook", () => {
       .get("/repos/o/r/actions/jobs/3/logs")
       .reply(502, { message: "Bad Gateway" });
 
-    expect((await octokit.request("GET /repos/{owner}/{repo}", { owner: "o", repo: "r" })).data).toEqual({ id: 1 });
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/labels/{name}", {
+      owner: "o",
+      repo: "r",
+      name: "bug",
+    });
+    expect(data).toEqual(label("bug", { repo: "o/r" }));
     for (const id of [1, 2, 3]) {
       const error = await octokit.request(LOGS, { owner: "o", repo: "r", job_id: id }).catch((e: unknown) => e);
       expect(error).not.toBeInstanceOf(RateLimitedError);

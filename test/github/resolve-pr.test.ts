@@ -45,7 +45,7 @@ describe("resolvePullRequest", () => {
         base: { ref: "main", sha: "b", repo: { id: run.repository.id, url: "", name: "octo-repo" } },
       },
     ];
-    await expect(resolvePullRequest(testOctokit(), run)).resolves.toEqual({
+    await expect(resolvePullRequest(testOctokit(), run, "main")).resolves.toEqual({
       number: 2,
       headRepoFullName: "octo-org/octo-repo",
       headRef: "feature",
@@ -72,7 +72,7 @@ describe("resolvePullRequest", () => {
         baseRepo: "octo-org/octo-repo",
       }),
     ]);
-    await expect(resolvePullRequest(testOctokit(), run)).resolves.toEqual({
+    await expect(resolvePullRequest(testOctokit(), run, "main")).resolves.toEqual({
       number: 7,
       headRepoFullName: "forker/octo-repo",
       headRef: "fix-typo",
@@ -104,22 +104,52 @@ describe("resolvePullRequest", () => {
           baseRepo: "octo-org/octo-repo",
         }),
       ]);
-    await expect(resolvePullRequest(testOctokit(), run)).resolves.toMatchObject({ number: 8, isFork: true });
+    await expect(resolvePullRequest(testOctokit(), run, "main")).resolves.toMatchObject({ number: 8, isFork: true });
     gh.done();
   });
 
-  it("returns undefined for a push to the default branch, asking nothing", async () => {
+  it("returns undefined for a push to the default branch (from the event's repository), asking nothing", async () => {
     const run = exampleRun();
     run.event = "push";
     run.pull_requests = [];
-    (run.repository as { default_branch?: string }).default_branch = run.head_branch;
-    await expect(resolvePullRequest(testOctokit(), run)).resolves.toBeUndefined();
+    expect(run.repository).not.toHaveProperty("default_branch"); // a "repository lite": the event's repository has it
+    await expect(resolvePullRequest(testOctokit(), run, run.head_branch!)).resolves.toBeUndefined();
+  });
+
+  it("looks up the pull request of a same-repository push to another branch", async () => {
+    const run = exampleRun();
+    run.event = "push";
+    run.pull_requests = [];
+    run.head_branch = "feature";
+    const gh = mockGitHub(repo).hasOpenPulls("octo-org:feature", [
+      pull({
+        number: 9,
+        headSha: run.head_sha,
+        headRef: "feature",
+        headRepo: "octo-org/octo-repo",
+        baseRepo: "octo-org/octo-repo",
+      }),
+    ]);
+    await expect(resolvePullRequest(testOctokit(), run, "main")).resolves.toMatchObject({ number: 9, isFork: false });
+    gh.done();
+  });
+
+  it("takes pull_requests null (REST) or with null items (webhook) as none listed", async () => {
+    const run = exampleRun();
+    run.event = "pull_request";
+    run.head_branch = "feature";
+    for (const listed of [null, [null]]) {
+      (run as { pull_requests: unknown }).pull_requests = listed;
+      const gh = mockGitHub(repo).hasOpenPulls("octo-org:feature", []).hasCommitPulls(run.head_sha, []);
+      await expect(resolvePullRequest(testOctokit(), run, "main")).resolves.toBeUndefined();
+      gh.done();
+    }
   });
 
   it("returns undefined when no open PR matches", async () => {
     const run = forkRun();
     const gh = mockGitHub(repo).hasOpenPulls("forker:fix-typo", []).hasCommitPulls(run.head_sha, []);
-    await expect(resolvePullRequest(testOctokit(), run)).resolves.toBeUndefined();
+    await expect(resolvePullRequest(testOctokit(), run, "main")).resolves.toBeUndefined();
     gh.done();
   });
 });

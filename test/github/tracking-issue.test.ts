@@ -69,6 +69,49 @@ describe("upsertTrackingIssue", () => {
     gh.done();
   });
 
+  it("treats a transferred issue (301, as GitHub documents) like a deleted one, without following the redirect", async () => {
+    const gh = mockGitHub(repo)
+      .hasIssue(4, "transferred")
+      .hasOpenTrackingIssues([issue({ number: 8, body: `${args.body}\n\n${marker}` })]);
+    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({
+      issueNumber: 8,
+      created: false,
+    });
+    gh.done();
+    expect(gh.requests.map((r) => r.path)).toEqual([
+      "/repos/Codertocat/Hello-World/issues/4",
+      "/repos/Codertocat/Hello-World/issues?state=open&labels=ci-medic&per_page=100",
+    ]);
+  });
+
+  it("does not take an issue of another repository (a followed redirect) for its own", async () => {
+    const gh = mockGitHub(repo)
+      .hasOpenTrackingIssues([])
+      .hasLabel("ci-medic", true)
+      .expectsIssue(undefined, { number: 9 });
+    gh.api.get("/repos/Codertocat/Hello-World/issues/4").reply(200, issue({ number: 4, repo: "elsewhere/other" }));
+    await expect(upsertTrackingIssue(testOctokit(), { ...args, issueNumber: 4 })).resolves.toEqual({
+      issueNumber: 9,
+      created: true,
+    });
+    gh.done();
+  });
+
+  it("cuts a long title at GitHub's limit without splitting an emoji", async () => {
+    const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    // "CI failing: " is 12 code units: the 255th unit of the title is the first half of an emoji.
+    const workflowName = `${"x".repeat(242)}🚑 and more`;
+    let title = "";
+    const gh = mockGitHub(repo)
+      .hasOpenTrackingIssues([])
+      .hasLabel("ci-medic", true)
+      .expectsIssue((body) => (title = body.title), { number: 9 });
+    await upsertTrackingIssue(testOctokit(), { ...args, workflowName });
+    gh.done();
+    expect(title).toBe(`CI failing: ${"x".repeat(242)}…`);
+    expect(title).not.toMatch(loneSurrogate);
+  });
+
   it("keeps a branch name from breaking or forging the marker", () => {
     expect(trackingMarker("ci.yml", "x-->y <!-- ci-medic:z -->")).toBe(
       "<!-- ci-medic:tracking:ci.yml:x-%3Ey%20%3C_-%20ci-medic%3Az%20-%3E -->",

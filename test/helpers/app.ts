@@ -6,6 +6,7 @@ import type { LlmProvider } from "../../src/diagnosis/llm/provider.js";
 import { githubOctokit } from "../../src/github/octokit.js";
 import type { Settings } from "../../src/runtime.js";
 import { createTestDb } from "./db.js";
+import { checkWebhook, recordViolations } from "./github-conformance.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -56,7 +57,9 @@ export async function testApp(opts: { llm?: LlmProvider | null; settings?: Parti
     db,
     logs,
     runtime: rt,
+    /** Delivers a webhook; its payload must match GitHub's webhook schema (checked like every mocked answer). */
     async receive(name: string, payload: object, id: string = randomUUID()) {
+      recordViolations(checkWebhook(name, payload as Record<string, unknown>));
       await probot.receive({ id, name, payload } as never);
     },
     /** Runs every queued job to the end. */

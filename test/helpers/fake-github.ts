@@ -1,10 +1,14 @@
 import { createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { checkExchange, recordViolations } from "./github-conformance.js";
+import { app, basicError, checkRun, comment, installationToken, issue, job, label } from "./github-mock.js";
 
 // A small HTTP fake of the GitHub REST API on loopback, for tests that run the real server as a child process
 // (GHE_HOST=127.0.0.1:<port>, GHE_PROTOCOL=http, so every call goes to `/api/v3/...`). It keeps state the way GitHub
-// would (check runs, comments, issues) so a test can count what was posted.
+// would (check runs, comments, issues) so a test can count what was posted. Its answers are built by the same factories
+// as the nock mocks and every exchange under /api/v3 is checked against GitHub's description (github-conformance.ts):
+// a mismatch fails the running test.
 
 export interface Recorded {
   method: string;
@@ -139,6 +143,17 @@ export class FakeGitHub {
     const method = req.method ?? "GET";
     this.requests.push({ method, path: path + url.search, body });
     const send = (status: number, data?: unknown, headers: Record<string, string> = {}) => {
+      if (url.pathname.startsWith("/api/v3/"))
+        recordViolations(
+          checkExchange({
+            method,
+            path: url.pathname + url.search,
+            requestBody: body,
+            status,
+            responseBody: data,
+            responseHeaders: headers,
+          }),
+        );
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(data === undefined ? "" : JSON.stringify(data));
     };
@@ -146,13 +161,9 @@ export class FakeGitHub {
     let m: RegExpMatchArray | null;
 
     if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
-      return send(201, {
-        token: "ghs_faketoken0123456789",
-        expires_at: new Date(Date.now() + 3600_000).toISOString(),
-        permissions: {},
-      });
+      return send(201, installationToken("ghs_faketoken0123456789"));
     }
-    if (method === "GET" && path === "/app") return send(200, { id: 123, slug: "ci-medic", name: "ci-medic" });
+    if (method === "GET" && path === "/app") return send(200, app("ci-medic"));
     if (method === "GET" && path === "/app/hook/deliveries") {
       // Newest first, pages of per_page, the next page's cursor in the link header (as GitHub paginates them).
       const perPage = Number(url.searchParams.get("per_page") ?? 30);
@@ -165,24 +176,24 @@ export class FakeGitHub {
     if (method === "POST" && (m = path.match(/^\/app\/hook\/deliveries\/(\d+)\/attempts$/))) {
       const attempt = this.hookDeliveries.find((d) => d.id === Number(m![1]));
       const sent = attempt && this.sentEvents.get(attempt.guid);
-      if (!attempt || !sent) return send(404, { message: "Not Found" });
+      if (!attempt || !sent) return send(404, basicError("Not Found"));
       // GitHub queues the redelivery and answers at once.
       setTimeout(() => void this.deliver(sent.event, sent.payload, attempt.guid, true), 50);
       return send(202, {});
     }
-    if (method === "GET" && (m = path.match(new RegExp(`^${repo}/actions/runs/(\\d+)/jobs$`)))) {
-      const jobs = (this.runs.get(Number(m[3])) ?? []).map((j) => ({
-        id: j.id,
-        run_id: Number(m![3]),
-        name: j.name,
-        status: "completed",
-        conclusion: "failure",
-        html_url: `https://github.com/${m![1]}/${m![2]}/actions/runs/${m![3]}/job/${j.id}`,
-        steps: [
-          { name: "Set up job", status: "completed", conclusion: "success", number: 1 },
-          { name: j.failedStep ?? "Run npm test", status: "completed", conclusion: "failure", number: 2 },
-        ],
-      }));
+    if (method === "GET" && (m = path.match(new RegExp(`^${repo}/actions/runs/(\\d+)(?:/attempts/(\\d+))?/jobs$`)))) {
+      const runId = Number(m[3]);
+      const jobs = (this.runs.get(runId) ?? []).map((j) =>
+        job({
+          id: j.id,
+          name: j.name,
+          runId,
+          runAttempt: Number(m![4] ?? 1),
+          owner: m![1],
+          repo: m![2],
+          failedStep: j.failedStep ?? "Run npm test",
+        }),
+      );
       return send(200, { total_count: jobs.length, jobs });
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/actions/jobs/(\\d+)/logs$`)))) {
@@ -195,7 +206,7 @@ export class FakeGitHub {
       return void res.end(job?.log ?? "");
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/contents/(.+)$`)))) {
-      return send(404, { message: "Not Found" });
+      return send(404, basicError("Not Found"));
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/commits/([0-9a-f]+)/(pulls|check-runs)$`)))) {
       return send(200, m[4] === "pulls" ? [] : { total_count: 0, check_runs: [] });
@@ -204,66 +215,61 @@ export class FakeGitHub {
     if (method === "POST" && (m = path.match(new RegExp(`^${repo}/check-runs$`)))) {
       const id = this.state.nextId++;
       this.state.checkRuns.set(id, { id, ...body });
-      return send(201, { id, ...body });
+      return send(201, checkRun(id, body, { repo: `${m[1]}/${m[2]}` }));
     }
     if (method === "PATCH" && (m = path.match(new RegExp(`^${repo}/check-runs/(\\d+)$`)))) {
       const id = Number(m[3]);
-      this.state.checkRuns.set(id, { ...this.state.checkRuns.get(id), ...body });
-      return send(200, { id, ...body });
+      const merged = { ...this.state.checkRuns.get(id), ...body };
+      this.state.checkRuns.set(id, merged);
+      return send(200, checkRun(id, merged, { repo: `${m[1]}/${m[2]}` }));
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/issues/(\\d+)/comments$`)))) {
       const issue = Number(m[3]);
+      const listed = [...this.state.comments.values()].filter((c) => c.issue === issue);
       return send(
         200,
-        [...this.state.comments.values()].filter((c) => c.issue === issue),
+        listed.map((c) => asComment(c, `${m![1]}/${m![2]}`)),
       );
     }
     if (method === "POST" && (m = path.match(new RegExp(`^${repo}/issues/(\\d+)/comments$`)))) {
       const id = this.state.nextId++;
-      const comment = {
-        id,
-        issue: Number(m[3]),
-        body: body.body,
-        user: { login: "ci-medic[bot]", type: "Bot", id: 77 },
-        performed_via_github_app: { id: 123, slug: "ci-medic" },
-        html_url: `https://github.com/${m[1]}/${m[2]}/issues/${m[3]}#issuecomment-${id}`,
-      };
-      this.state.comments.set(id, comment);
-      return send(201, comment);
+      const stored = { id, issue: Number(m[3]), body: body.body };
+      this.state.comments.set(id, stored);
+      return send(201, asComment(stored, `${m[1]}/${m[2]}`));
     }
     if (method === "PATCH" && (m = path.match(new RegExp(`^${repo}/issues/comments/(\\d+)$`)))) {
       const id = Number(m[3]);
       const existing = this.state.comments.get(id);
-      if (!existing) return send(404, { message: "Not Found" });
+      if (!existing) return send(404, basicError("Not Found"));
       existing.body = body.body;
-      return send(200, existing);
+      return send(200, asComment(existing, `${m[1]}/${m[2]}`));
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/issues$`)))) {
+      const open = [...this.state.issues.values()].filter((i) => i.state === "open");
       return send(
         200,
-        [...this.state.issues.values()].filter((i) => i.state === "open"),
+        open.map((i) => issue({ ...i, repo: `${m![1]}/${m![2]}` })),
       );
     }
     if (method === "POST" && (m = path.match(new RegExp(`^${repo}/issues$`)))) {
       const number = this.state.nextId++;
-      const issue = {
-        number,
-        id: number,
-        state: "open",
-        ...body,
-        labels: (body.labels ?? []).map((name: string) => ({ name })),
-        html_url: `https://github.com/${m[1]}/${m[2]}/issues/${number}`,
-      };
-      this.state.issues.set(number, issue);
-      return send(201, issue);
+      const stored = { number, state: "open", title: body.title, body: body.body, labels: body.labels ?? [] };
+      this.state.issues.set(number, stored);
+      return send(201, issue({ ...stored, repo: `${m[1]}/${m[2]}` }));
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/issues/(\\d+)$`)))) {
-      const issue = this.state.issues.get(Number(m[3]));
-      return issue ? send(200, issue) : send(404, { message: "Not Found" });
+      const stored = this.state.issues.get(Number(m[3]));
+      return stored ? send(200, issue({ ...stored, repo: `${m[1]}/${m[2]}` })) : send(404, basicError("Not Found"));
     }
     if (method === "GET" && (m = path.match(new RegExp(`^${repo}/labels/(.+)$`))))
-      return send(200, { name: decodeURIComponent(m[3]!) });
-    if (method === "POST" && (m = path.match(new RegExp(`^${repo}/labels$`)))) return send(201, body);
+      return send(200, label(decodeURIComponent(m[3]!), { repo: `${m[1]}/${m[2]}` }));
+    if (method === "POST" && (m = path.match(new RegExp(`^${repo}/labels$`))))
+      return send(201, label(body.name, { color: body.color, description: body.description, repo: `${m[1]}/${m[2]}` }));
     send(404, { message: `fake GitHub has no route for ${method} ${path}` });
   }
+}
+
+/** A stored comment as GitHub answers it: written by the App. */
+function asComment(c: { id: number; issue: number; body: string }, repo: string) {
+  return comment({ id: c.id, body: c.body, issueNumber: c.issue, repo, login: "ci-medic[bot]" });
 }

@@ -1,6 +1,21 @@
 import { Readable } from "node:stream";
 import nock from "nock";
 import { githubOctokit } from "../../src/github/octokit.js";
+import { ConformanceError, takeViolations } from "./github-conformance.js";
+import {
+  basicError,
+  checkRun,
+  collaboratorPermission,
+  comment,
+  contentFile,
+  installationToken,
+  issue,
+  label,
+  teamMembership,
+  validationFailed,
+} from "./github-objects.js";
+
+export * from "./github-objects.js";
 
 // One chainable nock helper for the team, reading like a conversation with GitHub:
 //
@@ -14,6 +29,9 @@ import { githubOctokit } from "../../src/github/octokit.js";
 //   gh.requests                      // every request GitHub saw: { method, path, body, headers }
 //
 // Callbacks given to `expects…` receive the parsed request body; an assertion thrown there is rethrown by `done()`.
+// Answers are built by the factories in github-objects.ts (GitHub's own examples, adjusted). Every exchange, from
+// here or from `gh.api` / `nock()` directly, is checked against GitHub's API description and the App's permissions
+// (github-conformance.ts, installed by conformance-setup.ts); `done()` throws the first mismatches.
 
 export interface CapturedRequest {
   method: string;
@@ -25,6 +43,8 @@ export interface CapturedRequest {
 }
 
 export type BodyCheck = (body: any) => void;
+
+const NOT_FOUND = basicError("Not Found", "https://docs.github.com/rest");
 
 export const LOG_HOST = "https://pipelines.actions.githubusercontent.com";
 export const INSTALLATION_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
@@ -60,6 +80,10 @@ export class GitHubMock {
     this.logs = nock(LOG_HOST);
   }
 
+  get fullName(): string {
+    return `${this.owner}/${this.repo}`;
+  }
+
   /** `/repos/{owner}/{repo}` under the API's base path. */
   get repoPath(): string {
     return `${new URL(this.baseUrl).pathname.replace(/\/$/, "")}/repos/${this.owner}/${this.repo}`;
@@ -71,17 +95,15 @@ export class GitHubMock {
       .post(
         `${new URL(this.baseUrl).pathname.replace(/\/$/, "")}/app/installations/${this.installationId}/access_tokens`,
       )
-      .reply(this.answer(201, { token, expires_at: "2099-01-01T00:00:00Z", permissions: {} }));
+      .reply(this.answer(201, installationToken(token)));
     return this;
   }
 
   /** `.github/ci-medic.yml` absent from the repository and from the organisation's `.github` repository: defaults. */
   hasNoConfig(): this {
     const path = `/contents/${encodeURIComponent(".github/ci-medic.yml")}`;
-    this.api.get(`${this.repoPath}${path}`).reply(this.answer(404, { message: "Not Found" }));
-    this.api
-      .get(`${this.repoPath.replace(/\/[^/]+$/, "/.github")}${path}`)
-      .reply(this.answer(404, { message: "Not Found" }));
+    this.api.get(`${this.repoPath}${path}`).reply(this.answer(404, NOT_FOUND));
+    this.api.get(`${this.repoPath.replace(/\/[^/]+$/, "/.github")}${path}`).reply(this.answer(404, NOT_FOUND));
     return this;
   }
 
@@ -93,9 +115,15 @@ export class GitHubMock {
     return this;
   }
 
-  /** GET …/actions/runs/{id}/jobs, split into pages of `pageSize` linked with `Link` headers as GitHub does. */
-  hasRunJobs(runId: number, jobs: object[], opts: { pageSize?: number } = {}): this {
-    return this.paged(`${this.repoPath}/actions/runs/${runId}/jobs`, jobs, opts.pageSize ?? 100, (items) => ({
+  /**
+   * The jobs of a run, split into pages of `pageSize` linked with `Link` headers as GitHub does: answered for
+   * `GET …/actions/runs/{id}/attempts/{n}/jobs` (attempt 1 unless given) and, without `attempt`, for the run's plain
+   * list `GET …/actions/runs/{id}/jobs` too.
+   */
+  hasRunJobs(runId: number, jobs: object[], opts: { pageSize?: number; attempt?: number } = {}): this {
+    const run = `${this.repoPath}/actions/runs/${runId}`;
+    const paths = [`${run}/attempts/${opts.attempt ?? 1}/jobs`, ...(opts.attempt === undefined ? [`${run}/jobs`] : [])];
+    return this.paged(paths, jobs, opts.pageSize ?? 100, (items) => ({
       total_count: jobs.length,
       jobs: items,
     }));
@@ -116,38 +144,23 @@ export class GitHubMock {
     return this;
   }
 
-  /** GET …/actions/jobs/{id}/logs → 404 (or 410): the log is past retention. */
-  hasExpiredLog(jobId: number, status: 404 | 410 = 404): this {
-    this.api.get(`${this.repoPath}/actions/jobs/${jobId}/logs`).reply(this.answer(status, { message: "Not Found" }));
+  /** GET …/actions/jobs/{id}/logs → 404: the log is past retention (the operation documents no other answer). */
+  hasExpiredLog(jobId: number): this {
+    this.api.get(`${this.repoPath}/actions/jobs/${jobId}/logs`).reply(this.answer(404, NOT_FOUND));
     return this;
   }
 
   /** GET …/contents/{path}?ref= → the file, base64 as the contents API sends it. */
   hasWorkflowFile(path: string, content: string, ref: string): this {
-    const encoded = Buffer.from(content, "utf8")
-      .toString("base64")
-      .replace(/(.{60})/g, "$1\n");
     this.api
       .get(this.contentsPath(path))
       .query({ ref })
-      .reply(
-        this.answer(200, {
-          type: "file",
-          encoding: "base64",
-          size: Buffer.byteLength(content),
-          name: path.split("/").pop(),
-          path,
-          content: encoded,
-        }),
-      );
+      .reply(this.answer(200, contentFile(path, content, { repo: `${this.owner}/${this.repo}` })));
     return this;
   }
 
   hasNoWorkflowFile(path: string, ref: string): this {
-    this.api
-      .get(this.contentsPath(path))
-      .query({ ref })
-      .reply(this.answer(404, { message: "Not Found" }));
+    this.api.get(this.contentsPath(path)).query({ ref }).reply(this.answer(404, NOT_FOUND));
     return this;
   }
 
@@ -157,10 +170,12 @@ export class GitHubMock {
     return (uri) => decodeURIComponent(uri.split("?")[0]!) === expected;
   }
 
-  /** POST …/check-runs → 201 with `id`. */
+  /** POST …/check-runs → 201, the check run GitHub made of the request. */
   expectsCheckRun(check?: BodyCheck, opts: { id?: number } = {}): this {
     const id = opts.id ?? this.nextId++;
-    this.api.post(`${this.repoPath}/check-runs`).reply(this.answer(201, (body: any) => ({ id, ...body }), {}, check));
+    this.api
+      .post(`${this.repoPath}/check-runs`)
+      .reply(this.answer(201, (body: any) => checkRun(id, body, { repo: this.fullName }), {}, check));
     return this;
   }
 
@@ -170,7 +185,12 @@ export class GitHubMock {
     this.api
       .patch(`${this.repoPath}/check-runs/${id}`)
       .reply(
-        this.answer(status, (body: any) => (status < 400 ? { id, ...body } : { message: "Not Found" }), {}, check),
+        this.answer(
+          status,
+          (body: any) => (status < 400 ? checkRun(id, body, { repo: this.fullName }) : NOT_FOUND),
+          {},
+          check,
+        ),
       );
     return this;
   }
@@ -190,7 +210,9 @@ export class GitHubMock {
     const id = opts.id ?? this.nextId++;
     this.api
       .post(`${this.repoPath}/issues/${issueNumber}/comments`)
-      .reply(this.answer(201, (body: any) => comment({ id, body: body.body }), {}, check));
+      .reply(
+        this.answer(201, (body: any) => comment({ id, body: body.body, issueNumber, repo: this.fullName }), {}, check),
+      );
     return this;
   }
 
@@ -201,7 +223,7 @@ export class GitHubMock {
       .reply(
         this.answer(
           opts.gone ? 404 : 200,
-          (body: any) => (opts.gone ? { message: "Not Found" } : comment({ id: commentId, body: body.body })),
+          (body: any) => (opts.gone ? NOT_FOUND : comment({ id: commentId, body: body.body, repo: this.fullName })),
           {},
           check,
         ),
@@ -221,16 +243,20 @@ export class GitHubMock {
     );
   }
 
-  /** GET …/issues/{n} → the issue (404 when `state` is "deleted"). */
-  hasIssue(number: number, state: "open" | "closed" | "deleted" = "open"): this {
-    this.api
-      .get(`${this.repoPath}/issues/${number}`)
-      .reply(
-        this.answer(
-          state === "deleted" ? 404 : 200,
-          state === "deleted" ? { message: "Not Found" } : issue({ number, state }),
-        ),
+  /**
+   * GET …/issues/{n} → the issue; 404 when `state` is "deleted"; 301 to the issue's new home when "transferred" (the
+   * description documents it: GitHub redirects a transferred issue to `/repositories/{id}/issues/{n}`).
+   */
+  hasIssue(number: number, state: "open" | "closed" | "deleted" | "transferred" = "open"): this {
+    const path = `${this.repoPath}/issues/${number}`;
+    if (state === "deleted") this.api.get(path).reply(this.answer(404, NOT_FOUND));
+    else if (state === "transferred")
+      this.api.get(path).reply(
+        this.answer(301, basicError("Moved Permanently"), {
+          location: `${this.baseUrl.replace(/\/$/, "")}/repositories/1296269/issues/${number}`,
+        }),
       );
+    else this.api.get(path).reply(this.answer(200, issue({ number, state, repo: this.fullName })));
     return this;
   }
 
@@ -238,23 +264,22 @@ export class GitHubMock {
   hasLabel(name: string, exists: boolean, opts: { createStatus?: 201 | 422; check?: BodyCheck } = {}): this {
     this.api
       .get(`${this.repoPath}/labels/${encodeURIComponent(name)}`)
-      .reply(this.answer(exists ? 200 : 404, exists ? { name, color: "d93f0b" } : { message: "Not Found" }));
+      .reply(this.answer(exists ? 200 : 404, exists ? label(name, { repo: this.fullName }) : NOT_FOUND));
     if (!exists) {
       const status = opts.createStatus ?? 201;
-      this.api.post(`${this.repoPath}/labels`).reply(
-        this.answer(
-          status,
-          (body: any) =>
-            status === 201
-              ? body
-              : {
-                  message: "Validation Failed",
-                  errors: [{ resource: "Label", code: "already_exists", field: "name" }],
-                },
-          {},
-          opts.check,
-        ),
-      );
+      this.api
+        .post(`${this.repoPath}/labels`)
+        .reply(
+          this.answer(
+            status,
+            (body: any) =>
+              status === 201
+                ? label(body.name, { color: body.color, description: body.description, repo: this.fullName })
+                : validationFailed([{ resource: "Label", code: "already_exists", field: "name" }]),
+            {},
+            opts.check,
+          ),
+        );
     }
     return this;
   }
@@ -264,7 +289,7 @@ export class GitHubMock {
     const number = opts.number ?? this.nextId++;
     this.api
       .post(`${this.repoPath}/issues`)
-      .reply(this.answer(201, (body: any) => issue({ number, ...body, labels: body.labels }), {}, check));
+      .reply(this.answer(201, (body: any) => issue({ number, ...body, repo: this.fullName }), {}, check));
     return this;
   }
 
@@ -285,6 +310,52 @@ export class GitHubMock {
     return this;
   }
 
+  /**
+   * GET …/collaborators/{login}/permission → the user's role (`role_name`) and GitHub's legacy `permission` for it;
+   * a custom role gives its base permission. `status` 404: not a collaborator (or no such user).
+   */
+  hasPermission(
+    login: string,
+    role: string,
+    opts: { base?: "admin" | "write" | "read"; status?: 404 | 500 | 502 } = {},
+  ): this {
+    const path = `${this.repoPath}/collaborators/${login}/permission`;
+    if (opts.status)
+      this.api
+        .get(path)
+        .reply(this.answer(opts.status, basicError(opts.status === 404 ? "Not Found" : "Server Error")));
+    else this.api.get(path).reply(this.answer(200, collaboratorPermission(login, role, opts.base)));
+    return this;
+  }
+
+  /**
+   * GET /orgs/{org}/teams/{team}/memberships/{login}: "active" or "pending" membership; "none" is GitHub's 404 (no
+   * body, as documented); "forbidden" is the 403 an App without the organisation Members permission gets.
+   */
+  hasTeamMembership(
+    org: string,
+    team: string,
+    login: string,
+    state: "active" | "pending" | "none" | "forbidden",
+  ): this {
+    const path = `${new URL(this.baseUrl).pathname.replace(/\/$/, "")}/orgs/${org}/teams/${team}/memberships/${login}`;
+    if (state === "none") this.api.get(path).reply(this.answer(404, ""));
+    else if (state === "forbidden")
+      this.api
+        .get(path)
+        .reply(
+          this.answer(
+            403,
+            basicError(
+              "Resource not accessible by integration",
+              "https://docs.github.com/rest/teams/members#get-team-membership-for-a-user",
+            ),
+          ),
+        );
+    else this.api.get(path).reply(this.answer(200, teamMembership(state)));
+    return this;
+  }
+
   /** Any request under the repository answered with a rate limit (403 with `x-ratelimit-*`, or 429 with `retry-after`). */
   isRateLimited(
     method: "GET" | "POST" | "PATCH",
@@ -295,13 +366,26 @@ export class GitHubMock {
     const path = `${this.repoPath}${subPath}`;
     const interceptor =
       method === "GET" ? this.api.get(path) : method === "POST" ? this.api.post(path) : this.api.patch(path);
-    interceptor.query(true).reply(this.answer(status, { message: "API rate limit exceeded" }, headers));
+    interceptor
+      .query(true)
+      .reply(
+        this.answer(
+          status,
+          basicError(
+            "API rate limit exceeded for installation.",
+            "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+          ),
+          headers,
+        ),
+      );
     return this;
   }
 
-  /** Asserts every interceptor was used and every body check passed. */
+  /** Asserts every interceptor was used, every body check passed and every exchange matched GitHub's description. */
   done(): void {
     if (this.failures.length > 0) throw this.failures[0];
+    const violations = takeViolations();
+    if (violations.length > 0) throw new ConformanceError(violations);
     const pending = [...this.api.pendingMocks(), ...this.logs.pendingMocks()];
     if (pending.length > 0) throw new Error(`GitHub mock: expected requests never came:\n${pending.join("\n")}`);
   }
@@ -313,22 +397,27 @@ export class GitHubMock {
     );
   }
 
+  /** `paths`: the path, or several spellings of one list (the link to the next page follows the one asked for). */
   private paged(
-    path: string,
+    paths: string | string[],
     items: object[],
     pageSize: number,
     wrap: (items: object[]) => unknown,
     matches: (q: Record<string, string>) => boolean = () => true,
   ): this {
+    const accepted = new Set(typeof paths === "string" ? [paths] : paths);
+    const basePath = new URL(this.baseUrl).pathname.replace(/\/$/, "");
     const pages = Math.max(1, Math.ceil(items.length / pageSize));
     for (let page = 1; page <= pages; page++) {
       const slice = items.slice((page - 1) * pageSize, page * pageSize);
-      const headers: Record<string, string> = {};
-      if (page < pages) {
-        headers.link = `<${this.baseUrl.replace(/\/$/, "")}${path.replace(new URL(this.baseUrl).pathname.replace(/\/$/, ""), "")}?per_page=100&page=${page + 1}>; rel="next"`;
-      }
+      const headers = (uri: string): Record<string, string> =>
+        page < pages
+          ? {
+              link: `<${this.baseUrl.replace(/\/$/, "")}${uri.split("?")[0]!.replace(basePath, "")}?per_page=100&page=${page + 1}>; rel="next"`,
+            }
+          : {};
       this.api
-        .get(path)
+        .get((uri) => accepted.has(uri.split("?")[0]!))
         .query((q) => (q.page ?? "1") === String(page) && (page > 1 || matches(q as Record<string, string>)))
         .reply(this.answer(200, wrap(slice), headers));
     }
@@ -336,7 +425,12 @@ export class GitHubMock {
   }
 
   /** A nock reply function that records the request, runs the body check and answers. */
-  private answer(status: number, data: unknown, headers: Record<string, string> = {}, check?: BodyCheck) {
+  private answer(
+    status: number,
+    data: unknown,
+    headers: Record<string, string> | ((uri: string) => Record<string, string>) = {},
+    check?: BodyCheck,
+  ) {
     const self = this;
     return function (
       this: { req: { method?: string; headers: Record<string, string | string[] | undefined> } },
@@ -360,7 +454,8 @@ export class GitHubMock {
         }
       }
       const payload = typeof data === "function" ? (data as (b: any) => unknown)(body) : data;
-      return [status, payload as nock.Body, headers] as [number, nock.Body, Record<string, string>];
+      const replyHeaders = typeof headers === "function" ? headers(uri) : headers;
+      return [status, payload as nock.Body, replyHeaders] as [number, nock.Body, Record<string, string>];
     };
   }
 }
@@ -391,6 +486,8 @@ export interface JobSpec {
   failedStep?: string;
   conclusion?: "success" | "failure" | "timed_out" | "cancelled" | "skipped";
   runId?: number;
+  /** The run attempt the job belongs to (1 by default). */
+  runAttempt?: number;
   steps?: { name: string; conclusion: string | null }[];
   owner?: string;
   repo?: string;
@@ -420,7 +517,7 @@ export function job(spec: JobSpec) {
     workflow_name: "CI",
     head_branch: "main",
     run_url: `https://api.github.com/repos/${owner}/${repo}/actions/runs/${runId}`,
-    run_attempt: 1,
+    run_attempt: spec.runAttempt ?? 1,
     node_id: `CR_kwDO${spec.id}`,
     head_sha: spec.headSha ?? "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
     url: `https://api.github.com/repos/${owner}/${repo}/actions/jobs/${spec.id}`,
@@ -445,80 +542,5 @@ export function job(spec: JobSpec) {
     runner_name: "GitHub Actions 7",
     runner_group_id: 2,
     runner_group_name: "GitHub Actions",
-  };
-}
-
-/** An issue comment as `GET …/issues/{n}/comments` returns it; by default written by the app. */
-export function comment(spec: {
-  id: number;
-  body: string;
-  login?: string;
-  type?: "Bot" | "User";
-  appSlug?: string | null;
-}) {
-  const login = spec.login ?? "ci-medic[bot]";
-  const type = spec.type ?? (login.endsWith("[bot]") ? "Bot" : "User");
-  const appSlug = spec.appSlug === undefined ? (type === "Bot" ? login.replace(/\[bot\]$/, "") : null) : spec.appSlug;
-  return {
-    id: spec.id,
-    node_id: `IC_kwDO${spec.id}`,
-    url: `https://api.github.com/repos/Codertocat/Hello-World/issues/comments/${spec.id}`,
-    html_url: `https://github.com/Codertocat/Hello-World/issues/1#issuecomment-${spec.id}`,
-    body: spec.body,
-    user: { login, id: type === "Bot" ? 41898282 : 21031067, type },
-    created_at: "2026-11-23T08:00:00Z",
-    updated_at: "2026-11-23T08:00:00Z",
-    author_association: type === "Bot" ? "NONE" : "CONTRIBUTOR",
-    performed_via_github_app: appSlug ? { id: 123, slug: appSlug, name: appSlug } : null,
-  };
-}
-
-/** An issue as the issues API returns it. */
-export function issue(spec: {
-  number: number;
-  state?: string;
-  title?: string;
-  body?: string;
-  labels?: (string | { name: string })[];
-}) {
-  return {
-    id: 9_000_000 + spec.number,
-    number: spec.number,
-    state: spec.state ?? "open",
-    title: spec.title ?? `Issue ${spec.number}`,
-    body: spec.body ?? "",
-    labels: (spec.labels ?? []).map((l) => (typeof l === "string" ? { name: l } : l)),
-    user: { login: "ci-medic[bot]", type: "Bot" },
-    html_url: `https://github.com/Codertocat/Hello-World/issues/${spec.number}`,
-  };
-}
-
-/** A pull request as `GET …/pulls` and `GET …/commits/{sha}/pulls` return it (the fields ci-medic reads). */
-export function pull(spec: {
-  number: number;
-  headSha: string;
-  headRef: string;
-  headRepo: string;
-  baseRepo?: string;
-  baseRef?: string;
-  state?: string;
-}) {
-  const baseRepo = spec.baseRepo ?? "Codertocat/Hello-World";
-  return {
-    id: 1_000_000 + spec.number,
-    number: spec.number,
-    state: spec.state ?? "open",
-    html_url: `https://github.com/${baseRepo}/pull/${spec.number}`,
-    head: {
-      ref: spec.headRef,
-      sha: spec.headSha,
-      label: `${spec.headRepo.split("/")[0]}:${spec.headRef}`,
-      repo: { full_name: spec.headRepo },
-    },
-    base: {
-      ref: spec.baseRef ?? "main",
-      sha: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
-      repo: { full_name: baseRepo },
-    },
   };
 }

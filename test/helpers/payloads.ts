@@ -84,6 +84,7 @@ export function workflowRunCompleted(opts: RunOptions = {}): Json {
     full_name: `${OWNER}/${REPO}`,
     name: REPO,
     owner: { ...payload.repository.owner, login: OWNER },
+    default_branch: "main",
   };
   payload.installation = { id: INSTALLATION_ID, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg==" };
   return payload;
@@ -101,6 +102,11 @@ export interface CommentOptions {
   action?: "created" | "edited";
 }
 
+function reactions(path: string): Json {
+  const url = `https://api.github.com/repos/${OWNER}/${REPO}/${path}/reactions`;
+  return { url, total_count: 0, "+1": 0, "-1": 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 };
+}
+
 export function issueComment(opts: CommentOptions): Json {
   const payload = example("issue_comment", (p) => p.action === (opts.action ?? "created"));
   payload.comment.body = opts.body;
@@ -112,7 +118,13 @@ export function issueComment(opts: CommentOptions): Json {
     type: opts.userType ?? "User",
   };
   payload.comment.performed_via_github_app = null;
+  // The example predates fields the webhook schema now requires: `reactions` on the comment and the issue, the
+  // issue's `active_lock_reason` and each label's `description`.
+  payload.comment.reactions ??= reactions(`issues/comments/${payload.comment.id}`);
   payload.issue.number = opts.issue ?? 2;
+  payload.issue.reactions ??= reactions(`issues/${payload.issue.number}`);
+  payload.issue.active_lock_reason ??= null;
+  for (const label of payload.issue.labels ?? []) label.description ??= null;
   if (opts.isPr === false) delete payload.issue.pull_request;
   else
     payload.issue.pull_request = { url: `https://api.github.com/repos/${OWNER}/${REPO}/pulls/${payload.issue.number}` };

@@ -3,6 +3,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { checkWebhook, recordViolations } from "./github-conformance.js";
 
 export const SERVER_ENTRY = path.resolve("lib", "server.js");
 
@@ -95,7 +96,9 @@ export function signedWebhook(secret: string, event: string, payload: object, de
 }
 
 /** Delivers a signed webhook to the server on `port`, under a new delivery id. */
+/** Delivers a signed webhook; its payload must match GitHub's webhook schema (the test fails otherwise). */
 export function deliverWebhook(port: number, secret: string, event: string, payload: object): Promise<Response> {
+  recordViolations(checkWebhook(event, payload as Record<string, unknown>));
   return fetch(`http://127.0.0.1:${port}/api/github/webhooks`, signedWebhook(secret, event, payload, randomUUID()));
 }
 

@@ -9,8 +9,7 @@ import { readLogFile, readLogRegions } from "../../src/logs/byte-reader.js";
 import { LogCollector } from "../../src/logs/collector.js";
 import { LineRouter } from "../../src/logs/line-router.js";
 import { readLogLines } from "../../src/logs/reader.js";
-import { createCandidateScanner } from "../../src/logs/scan/candidate-scanner.js";
-import { readLogFileThreaded, threadedReadAvailable } from "../../src/logs/scan/file-scanner.js";
+import { type CandidateScanner, createCandidateScanner } from "../../src/logs/scan/candidate-scanner.js";
 
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures");
 const fixtureFiles = [
@@ -51,7 +50,7 @@ async function lineByLine(text: string) {
 }
 
 /** A router over a fresh collector and parser, and what they found once it is done. */
-function newRouter(scanner: "simd" | "regex" = "simd") {
+function newRouter(scanner: CandidateScanner["kind"] = "simd") {
   const collector = new LogCollector();
   const engine = new AnnotationEngine((raw) => toRepoPath(raw));
   const router = new LineRouter(collector, engine, createCandidateScanner(scanner));
@@ -64,7 +63,7 @@ function newRouter(scanner: "simd" | "regex" = "simd") {
   return { router, result };
 }
 
-async function routed(text: string, chunk: number, scanner: "simd" | "regex" = "simd") {
+async function routed(text: string, chunk: number, scanner: CandidateScanner["kind"] = "simd") {
   const { router, result } = newRouter(scanner);
   await readLogRegions(chunked(text, chunk), router);
   return result();
@@ -179,8 +178,11 @@ const KEYWORDS = [
   // Far enough apart that no window, stack-frame lookahead or block of the previous one still covers the next.
 ].join(`\n${Array.from({ length: 80 }, (_, i) => `step ${i} all good here`).join("\n")}\n`);
 
+/** Every scanner: SIMD with the line kinds in WebAssembly (the default), SIMD with them in JavaScript, the regex. */
+const SCANNERS = ["simd", "simd-scan", "regex"] as const;
+
 describe("LineRouter", () => {
-  it.each(["simd", "regex"] as const)(
+  it.each(SCANNERS)(
     "keeps the same result as line-by-line analysis for every keyword and line shape it may skip (%s scanner)",
     async (scanner) => {
       const text = asActionsLog(KEYWORDS);
@@ -191,7 +193,7 @@ describe("LineRouter", () => {
     },
   );
 
-  it.each(fixtureFiles.flatMap((f) => (["simd", "regex"] as const).map((k) => [path.basename(f), k, f] as const)))(
+  it.each(fixtureFiles.flatMap((f) => SCANNERS.map((k) => [path.basename(f), k, f] as const)))(
     "keeps the same steps, windows, tails and annotations as line-by-line analysis (%s, %s scanner)",
     async (_name, scanner, file) => {
       const text = asActionsLog(fs.readFileSync(file, "utf8"));
@@ -224,11 +226,11 @@ describe("LineRouter", () => {
   });
 });
 
-async function fromFile(text: string, how: "file" | "threaded") {
+async function fromFile(text: string) {
   return withFile(
     async (file) => {
       const { router, result } = newRouter();
-      await (how === "file" ? readLogFile(file, router) : readLogFileThreaded(file, router));
+      await readLogFile(file, router);
       return result();
     },
     (file) => fs.writeFileSync(file, text),
@@ -236,11 +238,7 @@ async function fromFile(text: string, how: "file" | "threaded") {
 }
 
 describe("log files", () => {
-  it("runs the scanner thread here (it is built into lib/ before the tests)", () => {
-    expect(threadedReadAvailable()).toBe(true);
-  });
-
-  // A log several regions long (1 MB each), with an over-long line across a region boundary and no final newline.
+  // A log many reads long (256 KB each), with an over-long line across a read boundary and no final newline.
   const big = [
     asActionsLog(KEYWORDS),
     ...Array.from(
@@ -248,16 +246,16 @@ describe("log files", () => {
       (_, i) => `2024-05-06T07:08:09.1234567Z \x1b[32m✓\x1b[39m case ${i} passes (${i % 17} ms)`,
     ),
     `2024-05-06T07:08:09.1234567Z ${"z".repeat(3_000_000)}`,
-    // A step whose 200-line tail spans more than two 256 KB reads: its lines must be decoded before their buffer is reused.
+    // A step whose 200-line tail spans more than two reads: its lines must be decoded before their buffer is reused.
     "##[group]Run make wide",
     "##[endgroup]",
-    ...Array.from({ length: 260 }, (_, i) => `row ${i} ${String(i).repeat(1000).slice(0, 3000)}`),
+    ...Array.from({ length: 1_200 }, (_, i) => `row ${i} ${String(i).repeat(1000).slice(0, 3000)}`),
     "##[error]Process completed with exit code 1.",
     asActionsLog(fs.readFileSync(fixtureFiles[0]!, "utf8")),
     "no newline at the end",
   ].join("\n");
 
-  // Exactly ten regions: more than the reader's slots, so slots are reused, and the last read comes back empty.
+  // An exact multiple of the read size: the last read comes back empty.
   const exact = (() => {
     const lines = Array.from({ length: 95_000 }, (_, i) =>
       i % 5_000 === 4_999
@@ -270,47 +268,22 @@ describe("log files", () => {
     return text;
   })();
 
-  it("shares a file with the scanner thread, which reads and scans regions while this thread routes", async () => {
-    const { router, result } = newRouter();
-    // This thread stalls on its first region (as it does while its code warms up) long enough for the other to start.
-    let stalled = false;
-    const classified = router.classified.bind(router);
-    router.classified = (...args) => {
-      if (!stalled) {
-        stalled = true;
-        for (const until = Date.now() + 500; Date.now() < until; );
-      }
-      classified(...args);
-    };
-    const stats = await withFile(
-      (file) => readLogFileThreaded(file, router),
-      (file) => fs.writeFileSync(file, exact),
-    );
-    expect(stats.regions).toBe(11);
-    expect(stats.threadReads).toBeGreaterThan(0);
-    expect(stats.threadScans).toBeGreaterThan(0);
-    expect(JSON.parse(JSON.stringify(result()))).toEqual(JSON.parse(JSON.stringify(await lineByLine(exact))));
+  it("reads a file with the same result as line-by-line analysis", async () => {
+    for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
+      const expected = await lineByLine(text);
+      expect(JSON.parse(JSON.stringify(await fromFile(text)))).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
   });
 
-  it.each(["file", "threaded"] as const)(
-    "reads a file (%s) with the same result as line-by-line analysis",
-    async (how) => {
-      for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
-        const expected = await lineByLine(text);
-        expect(JSON.parse(JSON.stringify(await fromFile(text, how)))).toEqual(JSON.parse(JSON.stringify(expected)));
-      }
-    },
-  );
-
-  it.skipIf(process.platform === "win32").each(["file", "threaded"] as const)(
-    "reads a named pipe (%s) in order, as `<(gh run view --log)` gives one",
-    async (how) => {
+  it.skipIf(process.platform === "win32")(
+    "reads a named pipe in order, as `<(gh run view --log)` gives one",
+    async () => {
       const { router, result } = newRouter();
       await withFile(
         async (fifo) => {
           // The writer's open waits for the reader's (on libuv's pool), then writes the whole log through the pipe.
           const writing = fs.promises.writeFile(fifo, big);
-          await (how === "file" ? readLogFile(fifo, router) : readLogFileThreaded(fifo, router));
+          await readLogFile(fifo, router);
           await writing;
         },
         (fifo) => execFileSync("mkfifo", [fifo]),
@@ -319,11 +292,10 @@ describe("log files", () => {
     },
   );
 
-  it.each(["file", "threaded"] as const)("refuses a binary file (%s) and reports a missing one", async (how) => {
-    await expect(fromFile(`\u0000\u0001${"x".repeat(100)}`, how)).rejects.toThrow(/binary/i);
+  it("refuses a binary file and reports a missing one", async () => {
+    await expect(fromFile(`\u0000\u0001${"x".repeat(100)}`)).rejects.toThrow(/binary/i);
     const router = new LineRouter(new LogCollector(), undefined);
-    const read = how === "file" ? readLogFile : readLogFileThreaded;
-    await expect(read(path.join(os.tmpdir(), "ci-medic-no-such.log"), router)).rejects.toMatchObject({
+    await expect(readLogFile(path.join(os.tmpdir(), "ci-medic-no-such.log"), router)).rejects.toMatchObject({
       code: "ENOENT",
     });
   });

@@ -69,6 +69,68 @@ const cases: { kind: string; input: string; secret: string; keep?: string }[] = 
   { kind: "npm-token", input: `//registry.npmjs.org/:_authToken npm_${r("aB3", 36)}`, secret: `npm_${r("aB3", 36)}` },
   { kind: "gitlab-token", input: `glpat-${r("x9Y8-", 20)} pushed`, secret: `glpat-${r("x9Y8-", 20)}` },
   { kind: "private-key", input: `key:\n${pem}\ndone`, secret: pemBody[1]!, keep: "done" },
+  // Shapes a red-team pass found and gitleaks' rules catch.
+  {
+    kind: "github-token",
+    input: `token ghs_12345_eyJ${r("hbGciOi", 30)}.eyJ${r("pc3MiOi", 40)}.${r("Q2x9_-", 43)} end`,
+    secret: r("Q2x9_-", 43),
+    keep: " end",
+  },
+  { kind: "cli-password", input: `docker login -u bot -p ${r("Pa55w0rd!", 18)} ghcr.io`, secret: r("Pa55w0rd!", 18) },
+  {
+    kind: "cli-password",
+    input: `mysql --password ${r("S3cr3t", 14)} -h db`,
+    secret: r("S3cr3t", 14),
+    keep: "--password [REDACTED:cli-password] -h db",
+  },
+  { kind: "cli-password", input: `tool --token=${r("tKn9", 20)}`, secret: r("tKn9", 20) },
+  { kind: "stripe-key", input: `charge with sk_live_${r("4eC39Hq", 24)}`, secret: `sk_live_${r("4eC39Hq", 24)}` },
+  { kind: "stripe-key", input: `restricted rk_live_${r("9zX", 24)}`, secret: `rk_live_${r("9zX", 24)}` },
+  {
+    kind: "azure-key",
+    input: `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${r("Zm9vYmFy+/", 86)}==;EndpointSuffix=core.windows.net`,
+    secret: r("Zm9vYmFy+/", 86),
+    keep: "EndpointSuffix=core.windows.net",
+  },
+  {
+    kind: "gcp-key-id",
+    input: `{"type": "service_account", "private_key_id": "${r("3f9a1c", 40)}", "client_email": "x"}`,
+    secret: r("3f9a1c", 40),
+    keep: '"client_email": "x"',
+  },
+  {
+    kind: "sendgrid-key",
+    input: `SENDGRID SG.${r("aB3dE", 22)}.${r("fG7hI-_", 43)} ok`,
+    secret: r("fG7hI-_", 43),
+  },
+  { kind: "twilio-key", input: `twilio SK${r("0a1b2c3d4e5f", 32)} sid`, secret: `SK${r("0a1b2c3d4e5f", 32)}` },
+  {
+    kind: "assignment",
+    input: `HMAC_KEY: ${r("9f8e7d6c5b4a", 64)}`,
+    secret: r("9f8e7d6c5b4a", 64),
+    keep: "HMAC_KEY: ",
+  },
+  {
+    kind: "aws-secret-key",
+    input: `aws configure set aws_secret ${"wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "9Xq3Lm0Z4k"} done`,
+    secret: "wJalrXUtnFEMI/K7MDENG",
+  },
+  {
+    kind: "encoded-github-token",
+    input: `echo ${Buffer.from(`ghp_${r("a1B2c3", 36)}`).toString("base64")} | base64 -d`,
+    secret: Buffer.from(`ghp_${r("a1B2c3", 36)}`).toString("base64"),
+  },
+  {
+    kind: "encoded-stripe-key",
+    input: `payload ${Buffer.from(`sk_live_${r("4eC39Hq", 24)}`).toString("hex")}`,
+    secret: Buffer.from(`sk_live_${r("4eC39Hq", 24)}`).toString("hex"),
+  },
+  {
+    kind: "generic-secret",
+    input: `cache_key = ${"q7Zx2Lp9VbN4mK8s" + "T1wR6yH3jD5fG0cE"}`,
+    secret: "q7Zx2Lp9VbN4mK8s",
+  },
+  { kind: "cookie", input: `Cookie: session=${r("s3ss", 24)}; theme=dark`, secret: r("s3ss", 24), keep: "Cookie: " },
 ];
 
 const decoys = [
@@ -79,6 +141,21 @@ const decoys = [
   "GITHUB_TOKEN: ***",
   "token: ${{ secrets.GITHUB_TOKEN }}",
   'Error: password authentication failed for user "postgres"',
+  // Ordinary CI text that must survive: paths, versions, flags, keys of caches, base64-ish identifiers.
+  "src/components/Button/ButtonGroupItem.tsx:12:5 - error TS2322",
+  "packages/core/src/internal/serialization/JsonReaderWriter.ts",
+  "mkdir -p build/output && docker run -p 8080:80 nginx",
+  "ssh -p 2222 deploy@host",
+  "Cache restored from key: node-cache-Linux-npm",
+  "Cache restored from key: node-cache-Linux-x64-npm-eed186788acb99c392cc79891935d042040413390720b7932c16d8b7ca478e8b",
+  "$ export S3_SECRET=[secure]",
+  "  at Object.<anonymous> (/home/runner/work/repo/repo/node_modules/vitest/dist/index.js:10:3)",
+  "Downloading https://registry.npmjs.org/@types/node/-/node-20.11.5.tgz",
+  "docker login --password-stdin ghcr.io",
+  "key: value",
+  "auth: required",
+  "AbstractSingletonProxyFactoryBeanConfigurationHelper",
+  "commit 3f786850e387550fdab836ed7e6dc881de23001b and 9c1185a5c5e9fc54612808977ee8f548b2258d31",
 ];
 
 describe("redact", () => {
@@ -102,6 +179,23 @@ describe("redact", () => {
     expect(err).toBeInstanceOf(Error);
     expect(err.kinds).toEqual(["jwt"]);
     expect(err.message).toBe("redaction incomplete: jwt still present");
+  });
+});
+
+describe("redact: cost", () => {
+  it("redacts a 32 KB excerpt of adversarial lines quickly", () => {
+    const lines = [
+      `password=${"a".repeat(5_000)}`,
+      `login ${" -x".repeat(3_000)}`,
+      `${"key".repeat(3_000)}=`,
+      "A".repeat(10_000),
+      `${"-----BEGIN RSA PRIVATE KEY-----\n".repeat(50)}`,
+    ];
+    const text = lines.join("\n").slice(0, 32_000);
+    const started = performance.now();
+    redact(text);
+    findSecrets(text);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
 

@@ -121,7 +121,7 @@ describe("renderComment", () => {
     expect(body).not.toContain("<b>");
     expect(body).toContain("&lt;b&gt;bold&lt;/b&gt;");
     expect(body).not.toContain("javascript:");
-    expect(body).toContain("!\\[x](https://evil.example/p.png)");
+    expect(body).toContain("x (image not shown: `https://evil.example/p.png`)");
     // The excerpt's closing tag stays inside the fence as text.
     expect(body).toContain(
       "```text\nlog <!-\u200b- ci-medic:diagnosis:999 -\u200b->\n</details><script>x</script>\n```",

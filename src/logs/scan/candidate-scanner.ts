@@ -3,14 +3,12 @@
 // expression it replaces; the regular expression stays as the fallback for runtimes without WebAssembly SIMD.
 
 import { MAX_LINE_CHARS } from "../clean.js";
-import { classifyLines, LEAD, LEAD_WORDS } from "../line-shape.js";
+import type { CandidateScanner, Candidates, ScannedLines } from "./candidates.js";
+import { LEAD, LEAD_WORDS } from "./line-shape.js";
 import { buildTables, LITERALS } from "./literals.js";
 import {
-  type CandidateScanner,
-  type Candidates,
-  PAGE,
+  classifyInJs,
   SCAN_MEMORY_START,
-  type ScannedLines,
   SimdScanner,
   type WasmMemory,
   type WasmModule,
@@ -18,41 +16,30 @@ import {
 } from "./simd-scanner.js";
 import { TEDDY_WASM_BASE64 } from "./teddy-wasm.js";
 
-export type { CandidateScanner, Candidates, WasmMemory } from "./simd-scanner.js";
+export type { CandidateScanner, Candidates, ScannedLines } from "./candidates.js";
 
 /** teddy.wat's memory: its literal tables at 0, line-shape.ts's LEAD table at 128 and its lead words from 384. */
 const LEAD_AT = 128;
 const WORDS_AT = 384;
-/** The memory's most pages (teddy.wat declares the same): 2 GB of address space, reserved, not used. */
-const MAX_PAGES = 32_768;
 
 let compiled: WasmModule | null | undefined;
 
-/** The compiled teddy.wat, or null where the runtime has no WebAssembly SIMD (or shared memory). */
-export function teddyModule(): WasmModule | null {
+/** The compiled teddy.wat, or null where the runtime has no WebAssembly SIMD. */
+function teddyModule(): WasmModule | null {
   if (compiled === undefined) {
     const wasm = wasmApi();
     try {
       compiled = wasm ? new wasm.Module(Buffer.from(TEDDY_WASM_BASE64, "base64")) : null;
     } catch {
-      compiled = null; // no SIMD (or no shared memory) in this runtime's WebAssembly
+      compiled = null; // no SIMD in this runtime's WebAssembly
     }
   }
   return compiled;
 }
 
-/** Whether the SIMD scanner, and shared scan memories, work here. */
-export function simdAvailable(): boolean {
-  return teddyModule() !== null;
-}
-
-/**
- * A memory for teddy.wat of at least `bytes` bytes, shared, so that threads can scan regions in place (file-scanner.ts);
- * its first SCAN_MEMORY_START bytes hold the scanner's tables.
- */
-export function createScanMemory(bytes: number): WasmMemory {
-  const pages = Math.ceil(Math.max(bytes, SCAN_MEMORY_START) / PAGE);
-  const memory = new (wasmApi()!.Memory)({ initial: pages, maximum: MAX_PAGES, shared: true });
+/** A memory for teddy.wat whose first SCAN_MEMORY_START bytes hold the scanner's tables. */
+function createScanMemory(): WasmMemory {
+  const memory = new (wasmApi()!.Memory)({ initial: 1 });
   const b = new Uint8Array(memory.buffer);
   b.set(buildTables(), 0);
   b.set(LEAD, LEAD_AT);
@@ -93,6 +80,7 @@ class RegexScanner implements CandidateScanner {
     newlineCount: 0,
     base: 0,
   };
+  private readonly scanned: ScannedLines = { ends: new Int32Array(1024), codes: new Uint8Array(1024), count: 0 };
 
   scan(buf: Uint8Array): Candidates {
     const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString("latin1");
@@ -113,32 +101,19 @@ class RegexScanner implements CandidateScanner {
     return r;
   }
 
-  private scanned: ScannedLines = { ends: new Int32Array(1024), codes: new Uint8Array(1024), count: 0 };
-
   lines(buf: Uint8Array): ScannedLines {
-    const c = this.scan(buf);
-    const r = this.scanned;
-    if (r.ends.length < c.newlineCount + 1) {
-      r.ends = new Int32Array(c.newlineCount * 2 + 1);
-      r.codes = new Uint8Array(c.newlineCount * 2 + 1);
-    }
-    r.count = classifyLines(buf, c, r.ends, r.codes);
-    return r;
+    return classifyInJs(buf, this.scan(buf), this.scanned);
   }
 }
 
-/** A SIMD scanner on `memory` (see createScanMemory) whose outputs go to `scratch`; throws where the runtime has no WebAssembly SIMD. */
-export function createSharedScanner(memory: WasmMemory, scratch: number): SimdScanner {
-  const module = teddyModule();
-  if (!module) throw new Error("WebAssembly SIMD is not available");
-  return new SimdScanner(module, memory, scratch, MAX_LINE_CHARS);
-}
-
-/** The SIMD scanner where the runtime has WebAssembly SIMD, else the regular expression; `kind` forces one. */
-export function createCandidateScanner(kind?: "simd" | "regex"): CandidateScanner {
+/**
+ * The scanner for this runtime: SIMD with the line kinds in WebAssembly (`simd`) where WebAssembly SIMD is available,
+ * else the regular expression. `kind` forces one; `simd-scan` is the SIMD scan with the line kinds in JavaScript.
+ */
+export function createCandidateScanner(kind?: CandidateScanner["kind"]): CandidateScanner {
   if (kind === "regex") return new RegexScanner();
   const module = teddyModule();
-  if (module) return new SimdScanner(module, createScanMemory(PAGE), SCAN_MEMORY_START, MAX_LINE_CHARS);
-  if (kind === "simd") throw new Error("WebAssembly SIMD is not available");
+  if (module) return new SimdScanner(module, createScanMemory(), MAX_LINE_CHARS, kind === "simd-scan" ? "js" : "wasm");
+  if (kind !== undefined) throw new Error("WebAssembly SIMD is not available");
   return new RegexScanner();
 }

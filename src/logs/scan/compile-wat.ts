@@ -12,11 +12,10 @@ const SRC = path.resolve(here, "../../../src/logs/scan");
 export async function assembleTeddy(): Promise<Uint8Array> {
   const { default: wabtInit } = await import("wabt");
   const wabt = await wabtInit();
-  // Threads: the memory is shared (file-scanner.ts).
-  const features = { simd: true, threads: true };
+  const features = { simd: true };
   const mod = wabt.parseWat("teddy.wat", fs.readFileSync(path.join(SRC, "teddy.wat"), "utf8"), features);
   try {
-    // wabt's types omit validate's features argument; without it validation runs with the defaults (no threads).
+    // wabt's types omit validate's features argument; without it validation runs with the defaults.
     (mod.validate as (f: typeof features) => void)(features);
     return mod.toBinary({}).buffer;
   } finally {

@@ -1,47 +1,24 @@
-// The SIMD line scanner on a WebAssembly memory (teddy.wat), with nothing else: the scanner thread
-// (file-scanner-thread.ts) loads only this, so that it starts sooner. The memory's tables, the module and the fallback
-// are in candidate-scanner.ts.
+// The SIMD line scanner: teddy.wat on a WebAssembly memory. The memory's tables, the module and the fallback are in
+// candidate-scanner.ts.
 
-export interface Candidates {
-  /** Ascending; `positions[i] - base` is a byte offset into the scanned buffer. Only the first `count` are valid. */
-  positions: Int32Array;
-  count: number;
-  /** Where the `\n` bytes are, likewise (the last ones may lie past the buffer's end: ignore those). */
-  newlines: Int32Array;
-  newlineCount: number;
-  base: number;
-}
-
-/** A region's lines as line-shape.ts's classifyLines sees them: line i ends at ends[i] and is of kind codes[i]. */
-export interface ScannedLines {
-  ends: Int32Array;
-  codes: Uint8Array;
-  count: number;
-}
-
-export interface CandidateScanner {
-  readonly kind: "simd" | "regex";
-  /** Where a literal may start in `buf` (false positives allowed, no misses), and its newlines. Valid until the next call. */
-  scan(buf: Uint8Array): Candidates;
-  /** The lines of `buf` and their kinds (classifyLines); valid until the next call. */
-  lines(buf: Uint8Array): ScannedLines;
-}
+import type { CandidateScanner, Candidates, ScannedLines } from "./candidates.js";
+import { classifyLines } from "./line-shape.js";
 
 /** Where regions and outputs may start in a scan memory: its tables come first. */
 export const SCAN_MEMORY_START = 512;
 /** teddy.wat reads up to 18 bytes past a region; `\n` folds to `*`, which starts no literal (and its newlines there are ignored). */
-export const SCAN_PAD = 20;
+const SCAN_PAD = 20;
 const PAD_BYTE = 0x0a;
-export const PAGE = 65_536;
+const PAGE = 65_536;
 
 /** Scratch bytes a scan of `len` bytes needs: room for a candidate, a newline and a carriage return (i32) per byte. */
-export function scratchBytes(len: number): number {
+function scratchBytes(len: number): number {
   return 12 * (len + 32);
 }
 
 // The little of the WebAssembly API used here (@types/node does not declare the global).
 export interface WasmMemory {
-  readonly buffer: SharedArrayBuffer;
+  readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 interface TeddyExports {
@@ -66,14 +43,17 @@ export type WasmModule = object;
 export interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: unknown };
-  Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Memory: new (d: { initial: number }) => WasmMemory;
 }
 
 export const wasmApi = () => (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-/** teddy.wat on a memory: scans regions where they lie in it (linesAt), or copies them in first (scan, lines). */
+/**
+ * teddy.wat on a memory: copies each region in after the tables and scans it there. Line kinds come from teddy.wat's
+ * `classify`, or with `lineKinds: "js"` from line-shape.ts's classifyLines (its twin; for the benchmark and the tests).
+ */
 export class SimdScanner implements CandidateScanner {
-  readonly kind = "simd" as const;
+  readonly kind: "simd" | "simd-scan";
   private readonly exports: TeddyExports;
   private readonly result: Candidates = {
     positions: new Int32Array(0),
@@ -84,37 +64,34 @@ export class SimdScanner implements CandidateScanner {
   };
   private readonly scanned: ScannedLines = { ends: new Int32Array(0), codes: new Uint8Array(0), count: 0 };
 
-  /**
-   * `memory` holds the tables (candidate-scanner.ts createScanMemory); `scratch` is where this scanner's outputs go in
-   * it (others may scan the same memory elsewhere); lines longer than `maxLine` are always looked at.
-   */
+  /** `memory` holds the tables (candidate-scanner.ts createScanMemory); lines longer than `maxLine` are always looked at. */
   constructor(
     module: WasmModule,
     private readonly memory: WasmMemory,
-    private readonly scratch: number,
     private readonly maxLine: number,
+    lineKinds: "wasm" | "js" = "wasm",
   ) {
     this.exports = new (wasmApi()!.Instance)(module, { env: { memory } }).exports as TeddyExports;
+    this.kind = lineKinds === "wasm" ? "simd" : "simd-scan";
   }
 
-  /** The memory's current bytes (a shared memory's buffer grows in place, but each view keeps its length). */
+  /** The memory's bytes, grown to at least `need` (growing detaches the views made before). */
   private bytes(need: number): Uint8Array {
     const have = this.memory.buffer.byteLength;
     if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
     return new Uint8Array(this.memory.buffer);
   }
 
-  /** Copies `buf` in front of this scanner's scratch and scans it there; returns where it was put. */
+  /** Copies `buf` in after the tables, with room for the scan's outputs behind it. */
   private copyIn(buf: Uint8Array): number {
-    const at = this.scratch;
+    const at = SCAN_MEMORY_START;
     const bytes = this.bytes(at + buf.length + SCAN_PAD + 16 + scratchBytes(buf.length) + buf.length + 16);
     bytes.set(buf, at);
+    bytes.fill(PAD_BYTE, at + buf.length, at + buf.length + SCAN_PAD);
     return at;
   }
 
   private scanAt(at: number, len: number, out: number): Candidates {
-    const b = this.bytes(0);
-    b.fill(PAD_BYTE, at + len, at + len + SCAN_PAD);
     const nl = out + 4 * (len + 16);
     const count = this.exports.scan(at, at + len, out, nl, nl + 4 * (len + 16));
     const r = this.result;
@@ -132,45 +109,42 @@ export class SimdScanner implements CandidateScanner {
   }
 
   lines(buf: Uint8Array): ScannedLines {
+    if (this.kind === "simd-scan") return classifyInJs(buf, this.scan(buf), this.scanned);
     const at = this.copyIn(buf);
     const out = align(at + buf.length + SCAN_PAD);
     const codes = out + scratchBytes(buf.length);
-    // Ends over the newline list.
-    const n = this.classify(at, buf.length, out, codes, out + 4 * (buf.length + 16));
-    const r = this.scanned;
-    r.ends = new Int32Array(this.memory.buffer, out + 4 * (buf.length + 16), n);
-    r.codes = new Uint8Array(this.memory.buffer, codes, n);
-    r.count = n;
-    return r;
-  }
-
-  /**
-   * The lines of the `len` bytes at `at` in the memory, scanned where they lie: overwrites the SCAN_PAD bytes after
-   * them, writes line i's end (an offset from `at`) to the i32 at ends + 4i and its kind to the byte at codes + i.
-   * Returns the number of lines.
-   */
-  linesAt(at: number, len: number, ends: number, codes: number): number {
-    this.bytes(this.scratch + scratchBytes(len));
-    return this.classify(at, len, this.scratch, codes, ends);
-  }
-
-  private classify(at: number, len: number, out: number, codes: number, ends: number): number {
-    const c = this.scanAt(at, len, out);
-    const crList = c.newlines.byteOffset + 4 * (len + 16);
-    return this.exports.classify(
+    // The ends overwrite the newline list, each after its newline was read.
+    const ends = out + 4 * (buf.length + 16);
+    const c = this.scanAt(at, buf.length, out);
+    const n = this.exports.classify(
       at,
-      len,
+      buf.length,
       c.newlines.byteOffset,
       c.newlineCount,
       out,
       c.count,
-      crList,
+      c.newlines.byteOffset + 4 * (buf.length + 16),
       this.exports.crs.value,
       codes,
       ends,
       this.maxLine,
     );
+    const r = this.scanned;
+    r.ends = new Int32Array(this.memory.buffer, ends, n);
+    r.codes = new Uint8Array(this.memory.buffer, codes, n);
+    r.count = n;
+    return r;
   }
+}
+
+/** classifyLines over a scan, into `out`'s arrays (grown as needed). */
+export function classifyInJs(buf: Uint8Array, c: Candidates, out: ScannedLines): ScannedLines {
+  if (out.ends.length < c.newlineCount + 1) {
+    out.ends = new Int32Array(c.newlineCount * 2 + 1);
+    out.codes = new Uint8Array(c.newlineCount * 2 + 1);
+  }
+  out.count = classifyLines(buf, c, out.ends, out.codes);
+  return out;
 }
 
 const align = (n: number) => (n + 15) & ~15;

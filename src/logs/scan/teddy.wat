@@ -7,12 +7,12 @@
 ;; found where it ends, and reported where it starts), which costs ~20% less than four loads at offsets 0–3.
 ;; False positives (nibble cross-products) are allowed: the caller re-checks the line; misses are not.
 ;; The same pass also lists the newlines, which saves the caller a search per line.
-;; `classify` then decides, line by line, which lines the line router must look at: line-shape.ts's rules (its JS
-;; classifyLines is the reference, and the fallback), on the same bytes, with the first-byte table and lead words
-;; that line-shape.ts writes into memory. In JS those rules cost ~130 ns a line; here about a tenth of that.
+;; `classify` then decides, line by line, which lines the line router must look at: the rules of line-shape.ts,
+;; beside this file (its JS classifyLines is the reference, and the fallback), on the same bytes, with the first-byte
+;; table and lead words that line-shape.ts writes into memory. A twin kept for the command line's speed on long logs:
+;; see BENCHMARKS.md, "Line kinds in WebAssembly"; test/logs/scan/line-shape.test.ts checks the two agree.
 (module
-  ;; Shared, so that a region read into it by one thread can be scanned in place by another (file-scanner.ts).
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1))
   ;; How many newline and carriage-return addresses the last scan wrote.
   (global $newlines (export "newlines") (mut i32) (i32.const 0))
   (global $crs (export "crs") (mut i32) (i32.const 0))
@@ -98,7 +98,7 @@
   (func $isDigit (param $c i32) (result i32)
     (i32.lt_u (i32.sub (local.get $c) (i32.const 48)) (i32.const 10)))
 
-  ;; Length of the runner timestamp at $s (line-shape.ts timestampAt): `2024-01-02T03:04:05.1234567Z ` and kin.
+  ;; Length of the runner timestamp at $s (clean.ts timestampLengthBytes): `2024-01-02T03:04:05.1234567Z ` and kin.
   (func $timestamp (param $s i32) (param $end i32) (result i32)
     (local $z i32) (local $last i32) (local $bits i32)
     (if (i32.lt_s (i32.sub (local.get $end) (local.get $s)) (i32.const 21)) (then (return (i32.const 0))))

@@ -1,9 +1,15 @@
 // Which lines of a region could matter to the collector or the parsers, decided from their bytes alone: a word of
-// scan/literals.ts in them, or a start some recogniser looks at (workflow commands, pytest and shellcheck blocks,
-// `file:line` locations, eslint file headers). Pure, so that it can run where the bytes are read (see file-scanner).
+// literals.ts in them, or a start some recogniser looks at (workflow commands, pytest and shellcheck blocks,
+// `file:line` locations, eslint file headers).
+//
+// These rules exist twice: here in JavaScript (the reference, used with the regular-expression scanner) and in
+// teddy.wat's `classify`, beside this file, which applies them in WebAssembly right after the SIMD scan. Change one,
+// change the other (`npm run build:wasm`); the first-byte table and the lead words are data, written into the
+// WebAssembly memory from here, so adding a lead word needs no change there. test/logs/scan/line-shape.test.ts checks
+// that the two agree line by line. Why both: see BENCHMARKS.md, "Line kinds in WebAssembly".
 
-import { MAX_LINE_CHARS, timestampLengthBytes, USUAL_TIMESTAMP, usualTimestampAt } from "./clean.js";
-import type { Candidates } from "./scan/simd-scanner.js";
+import { MAX_LINE_CHARS, timestampLengthBytes, USUAL_TIMESTAMP, usualTimestampAt } from "../clean.js";
+import type { Candidates } from "./candidates.js";
 
 /** Must be looked at. */
 export const LOOK = 0;
@@ -22,7 +28,7 @@ const COLON = 58;
 
 /**
  * Line starts (after indentation) that some recogniser looks at even without an error word, by first byte. The table
- * is data so that the WebAssembly classifier (scan/teddy.wat) applies the very same rules.
+ * is data so that the WebAssembly classifier (teddy.wat) applies the very same rules.
  */
 const LEAD_NONE = 0;
 /** The first byte settles it. */
