@@ -102,7 +102,11 @@ export const ENV_SCHEMA = z.object({
   DATABASE_URL: text({
     section: "Server",
     default: "`file:./data/ci-medic.db`",
-    doc: "SQLite file (`file:` URLs only). A relative path is resolved once, against the working directory at start-up. The folder must be writable; the file is created and migrated at start-up.",
+    doc: "SQLite file (`file:`): a relative path is resolved once, against the working directory at start-up; the folder must be writable; the file is created and migrated at start-up. Or a PostgreSQL database, `postgresql://user:password@host:5432/ci_medic`, migrated at start-up, for [more than one replica](#running-more-than-one-replica).",
+  }),
+  REDIS_URL: text({
+    section: "Server",
+    doc: "`redis://host:6379`: Probot keeps its GitHub request throttling there, shared by every replica (see [Running more than one replica](#running-more-than-one-replica)).",
   }),
   LLM_PROVIDER: oneOf(["gemini", "openai"], {
     section: "LLM",
@@ -187,6 +191,16 @@ export const ENV_SCHEMA = z.object({
       doc: "How long SIGTERM waits for running jobs before putting them back in the queue, in milliseconds (0 to 600000).",
     },
     " of milliseconds",
+  ),
+  JOB_LEASE_SECONDS: wholeNumber(
+    2,
+    600,
+    {
+      section: "Operations",
+      default: "`60`",
+      doc: "A running job's lease, renewed while it runs, in seconds (2 to 600). A job whose process died runs again, on any replica, once its lease is out.",
+    },
+    " of seconds",
   ),
   METRICS_TOKEN: text({
     section: "Operations",

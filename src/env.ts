@@ -156,12 +156,13 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
 
   // --- Storage and server ---------------------------------------------------------------------------------------
   let databaseUrl = get("DATABASE_URL") ?? DEFAULT_DATABASE_URL;
-  if (!/^file:./.test(databaseUrl)) {
+  const postgres = /^postgres(ql)?:\/\/./i.test(databaseUrl);
+  if (!/^file:./.test(databaseUrl) && !postgres) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
     errors.push(
-      `DATABASE_URL must be a SQLite file: URL such as ${DEFAULT_DATABASE_URL}${scheme ? ` (got a "${scheme}:" URL)` : ""}`,
+      `DATABASE_URL must be a SQLite file: URL such as ${DEFAULT_DATABASE_URL} or a postgresql:// URL${scheme ? ` (got a "${scheme}:" URL)` : ""}`,
     );
-  } else {
+  } else if (!postgres) {
     databaseUrl = absoluteDatabaseUrl(databaseUrl, cwd);
     const problem = databaseFolderProblem(databaseFile(databaseUrl));
     if (problem) errors.push(`DATABASE_URL: ${problem}`);
@@ -236,6 +237,7 @@ export function validateEnv(env: Env = process.env, opts: { cwd?: string } = {})
     dailyTokenBudget: integer("DAILY_TOKEN_BUDGET", DEFAULT_SETTINGS.dailyTokenBudget),
     retentionDays: integer("RETENTION_DAYS", DEFAULT_SETTINGS.retentionDays),
     shutdownDeadlineMs: integer("SHUTDOWN_DEADLINE_MS", DEFAULT_SETTINGS.shutdownDeadlineMs),
+    jobLeaseMs: integer("JOB_LEASE_SECONDS", DEFAULT_SETTINGS.jobLeaseMs / 1000) * 1000,
     ...(appSlug !== undefined ? { appSlug } : {}),
   };
 

@@ -3,7 +3,7 @@ import type { Db } from "./db/client.js";
 import type { LlmProvider } from "./diagnosis/llm/provider.js";
 import type { Housekeeping } from "./housekeeping/schedule.js";
 import type { Metrics } from "./observability/metrics.js";
-import type { JobQueue } from "./queue/types.js";
+import type { QueueEngine } from "./queue/engine.js";
 
 /** Operator settings from the environment (validated at start-up by src/env.ts). */
 export interface Settings {
@@ -18,6 +18,11 @@ export interface Settings {
   retentionDays: number;
   /** How long a graceful shutdown waits for running jobs before releasing them. */
   shutdownDeadlineMs: number;
+  /**
+   * A running job's lease: its worker renews it while the job runs; a job whose lease ran out (its process died) is run
+   * again by any worker on the database.
+   */
+  jobLeaseMs: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -27,6 +32,7 @@ export const DEFAULT_SETTINGS: Settings = {
   dailyTokenBudget: 2_000_000,
   retentionDays: 30,
   shutdownDeadlineMs: 25_000,
+  jobLeaseMs: 60_000,
 };
 
 /**
@@ -44,7 +50,7 @@ export interface JobRunner {
 export interface Runtime {
   app: Probot;
   db: Db;
-  queue: JobQueue;
+  queue: QueueEngine;
   worker: JobRunner;
   settings: Settings;
   /** Undefined when no LLM is configured: the deterministic diagnosis is posted. */

@@ -88,8 +88,8 @@ async function main(): Promise<void> {
       // From here a delivery finds the port closed: GitHub marks it failed and the next start's recovery asks again.
       await server.stop();
       if (rt) {
+        await rt.queue.close();
         await rt.db.$disconnect();
-        rt.queue.close();
       }
       log.info({ signal }, "stopped");
       process.exit(exitCode);

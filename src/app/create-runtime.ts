@@ -4,9 +4,8 @@ import type { LlmProvider } from "../diagnosis/llm/provider.js";
 import { jobHandlers } from "../jobs/register.js";
 import type { Metrics } from "../observability/metrics.js";
 import { workerMetrics } from "../observability/observers.js";
-import type { DirectEnqueue } from "../queue/direct-enqueue.js";
-import { SqliteQueue } from "../queue/sqlite-queue.js";
-import { Worker } from "../queue/worker.js";
+import type { QueueEngine } from "../queue/engine.js";
+import type { Worker } from "../queue/worker.js";
 import type { JobRunner, Runtime, Settings } from "../runtime.js";
 
 // The one place a Runtime is put together: by the app function (src/app/index.ts) for the webhook handlers (and, in
@@ -18,8 +17,8 @@ export interface RuntimeParts {
   settings: Settings;
   metrics: Metrics;
   llm?: LlmProvider | undefined;
-  /** The webhooks' enqueue on a connection of its own (the webhook thread); the Prisma client otherwise. */
-  direct?: DirectEnqueue | undefined;
+  /** The queue seam on this runtime's database (src/queue/engine.ts). */
+  queue: QueueEngine;
 }
 
 export function createRuntime(parts: RuntimeParts, runner: (rt: Runtime) => JobRunner): Runtime {
@@ -28,7 +27,7 @@ export function createRuntime(parts: RuntimeParts, runner: (rt: Runtime) => JobR
   const rt: Runtime = {
     app,
     db: parts.db,
-    queue: new SqliteQueue(parts.db, parts.direct),
+    queue: parts.queue,
     settings,
     metrics: parts.metrics,
     ...(parts.llm ? { llm: parts.llm } : {}),
@@ -57,8 +56,7 @@ export function createJobWorker(
   rt: Runtime,
   opts: { pollMs?: number | undefined; busy?: (() => boolean) | undefined } = {},
 ): Worker {
-  return new Worker({
-    queue: rt.queue,
+  return rt.queue.worker({
     handlers: jobHandlers(rt),
     log: rt.log,
     concurrency: rt.settings.workerConcurrency,

@@ -5,9 +5,9 @@ import type { LlmProvider } from "../diagnosis/llm/provider.js";
 import { scheduleHousekeeping } from "../housekeeping/schedule.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { llmMetrics } from "../observability/observers.js";
-import { databaseCheck, migrationsCheck, queueCheck } from "../observability/readiness.js";
+import { databaseCheck, migrationsCheck, migrationsDirOf, queueCheck } from "../observability/readiness.js";
 import { registerRoutes } from "../observability/routes.js";
-import { DirectEnqueue } from "../queue/direct-enqueue.js";
+import { openQueue } from "../queue/engine.js";
 import { eventLoopGuard } from "../queue/load-guard.js";
 import type { Worker } from "../queue/worker.js";
 import { DEFAULT_SETTINGS, type Runtime, type Settings } from "../runtime.js";
@@ -64,10 +64,17 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
       thread || deps.llm === null
         ? undefined
         : (deps.llm ?? createProviderFromEnv(process.env, { observer: llmMetrics(metrics) }));
-    // The webhooks' INSERT on a connection of its own, without Prisma: when the database is known by its URL.
-    const direct =
-      deps.db && !deps.databaseUrl ? undefined : new DirectEnqueue(databaseUrl, { autoCheckpoint: !thread });
-    const rt = createRuntime({ app, db, settings, metrics, llm, direct }, (rt) => {
+    const queue = await openQueue({
+      databaseUrl,
+      db,
+      runsJobs: !thread,
+      leaseMs: settings.jobLeaseMs,
+      retentionDays: settings.retentionDays,
+      log: app.log,
+      // SQLite: the webhooks' INSERT on a connection of its own, without Prisma, when the database is known by its URL.
+      directEnqueue: deps.db && !deps.databaseUrl ? undefined : { autoCheckpoint: !thread },
+    });
+    const rt = createRuntime({ app, db, settings, metrics, llm, queue }, (rt) => {
       if (thread) {
         const jobs = new ThreadHost({
           data: { databaseUrl, settings, logLevel: thread.logLevel, logFormat: thread.logFormat },
@@ -91,8 +98,8 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
       registerRoutes(options, {
         metrics,
         checkDatabase: databaseCheck(db, databaseUrl),
-        checkMigrations: migrationsCheck(db),
-        checkQueue: queueCheck(db),
+        checkMigrations: migrationsCheck(db, migrationsDirOf(databaseUrl)),
+        checkQueue: queueCheck(rt.queue),
         metricsToken: deps.metricsToken,
         ...(deps.stopping ? { stopping: deps.stopping } : {}),
         log: app.log,
@@ -107,7 +114,7 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
       if (host) host.start();
       else {
         worker?.start().catch((error: unknown) => app.log.error({ err: error }, "the job worker could not start"));
-        rt.housekeeping = scheduleHousekeeping({
+        rt.housekeeping = await scheduleHousekeeping({
           db,
           queue: rt.queue,
           retentionDays: settings.retentionDays,

@@ -8,6 +8,7 @@ import { scheduleHousekeeping } from "../housekeeping/schedule.js";
 import { createLog } from "../observability/log.js";
 import { createMetrics } from "../observability/metrics.js";
 import { llmMetrics } from "../observability/observers.js";
+import { openQueue } from "../queue/engine.js";
 import type { Worker } from "../queue/worker.js";
 import { createJobWorker, createRuntime } from "./create-runtime.js";
 import type { FromJobThread, JobThreadData, ToJobThread } from "./thread-protocol.js";
@@ -30,7 +31,7 @@ async function runJobThread(port: MessagePort, data: JobThreadData): Promise<voi
   });
 
   async function handle(
-    { worker, db, metrics, stopCheckpoints, housekeeping }: Awaited<typeof started>,
+    { worker, db, queue, metrics, stopCheckpoints, housekeeping }: Awaited<typeof started>,
     message: ToJobThread,
   ): Promise<void> {
     switch (message.type) {
@@ -44,6 +45,7 @@ async function runJobThread(port: MessagePort, data: JobThreadData): Promise<voi
         stopCheckpoints();
         await housekeeping.stop();
         await worker.stop(message.deadlineMs);
+        await queue.close();
         await db.$disconnect();
         post({ type: "stopped" });
         port.close(); // nothing else keeps the thread alive: it ends, and the host sees it exit
@@ -87,21 +89,29 @@ async function start(data: JobThreadData) {
   const db = createDb(data.databaseUrl);
   await tuneDb(db);
   const llm = createProviderFromEnv(process.env, { observer: llmMetrics(metrics) });
+  const queue = await openQueue({
+    databaseUrl: data.databaseUrl,
+    db,
+    runsJobs: true,
+    leaseMs: data.settings.jobLeaseMs,
+    retentionDays: data.settings.retentionDays,
+    log: app.log,
+  });
   let worker!: Worker;
   const rt = createRuntime(
-    { app, db, settings: data.settings, metrics, llm },
+    { app, db, settings: data.settings, metrics, llm, queue },
     (rt) => (worker = createJobWorker(rt, {})),
   );
   // The main thread's connection leaves checkpoints (and their fsync) to this one.
   const stopCheckpoints = checkpointEvery(db, 1_000, rt.log);
   // Off the webhook thread: the nightly purge and weekly VACUUM hold SQLite for as long as they take.
-  const housekeeping = scheduleHousekeeping({
+  const housekeeping = await scheduleHousekeeping({
     db,
     queue: rt.queue,
     retentionDays: data.settings.retentionDays,
     log: rt.log,
   });
-  return { worker, db, metrics, stopCheckpoints, housekeeping };
+  return { worker, db, queue, metrics, stopCheckpoints, housekeeping };
 }
 
 if (!isMainThread && parentPort) {

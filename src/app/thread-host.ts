@@ -29,7 +29,7 @@ export interface ThreadHostOptions {
 /**
  * The main thread's side of the job thread (job-thread.ts): starts it, wakes it after an enqueue, asks it for its
  * metrics on a scrape, stops it gracefully, and restarts it when it crashes. A job the crashed thread was running is
- * still "running" in the database; the new thread's worker puts it back in the queue when it starts.
+ * still "running" in the database; it runs again once its lease is out (JOB_LEASE_SECONDS), here or on a replica.
  */
 export class ThreadHost implements JobRunner {
   private thread: Thread | undefined;
@@ -108,7 +108,7 @@ export class ThreadHost implements JobRunner {
     if (late) {
       this.opts.log.error(
         { deadlineMs },
-        "the job thread did not stop in time; terminating it (its jobs are re-queued at the next start)",
+        "the job thread did not stop in time; terminating it (its jobs run again once their leases are out)",
       );
       await thread.terminate();
     }

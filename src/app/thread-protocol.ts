@@ -21,7 +21,7 @@ export type ToJobThread =
   | { type: "stop"; deadlineMs: number };
 
 export type FromJobThread =
-  /** The worker has started (jobs left running by a dead thread or process are back in the queue). */
+  /** The worker has started (and takes back the jobs whose lease ran out: a dead thread's or process's). */
   | { type: "ready" }
   | { type: "metrics"; id: number; metrics: MetricsJson }
   /** Running jobs finished or were released, the database is disconnected: the thread is about to end. */

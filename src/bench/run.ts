@@ -1,4 +1,5 @@
 import { runLogReaderBench } from "./log-reader.js";
+import { runReplicasBench } from "./replicas.js";
 import { writeSection } from "./report.js";
 import { runWebhookBench } from "./webhook.js";
 
@@ -8,6 +9,7 @@ const only = process.argv[2];
 const benches: Record<string, () => Promise<string>> = {
   "log-reader": runLogReaderBench,
   webhook: runWebhookBench,
+  replicas: runReplicasBench,
 };
 for (const [name, bench] of Object.entries(benches)) {
   if (only && only !== name) continue;

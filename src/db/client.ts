@@ -1,11 +1,32 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.js";
+import { PrismaClient as PgPrismaClient } from "../generated/prisma-pg/client.js";
 
+/**
+ * The app's Prisma client. Prisma binds a generated client to one provider (a SQLite client refuses the PostgreSQL
+ * adapter at construction), so there are two, generated from the same models (`npm run db:schemas`); their model API
+ * is the same, and the app is typed against the SQLite one.
+ */
 export type Db = PrismaClient;
 
+export type DatabaseKind = "sqlite" | "postgres";
+
 export const DEFAULT_DATABASE_URL = "file:./data/ci-medic.db";
+
+/** `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite `file:` URL. */
+export function databaseKind(url: string): DatabaseKind {
+  return /^postgres(ql)?:\/\//i.test(url) ? "postgres" : "sqlite";
+}
+
+const kinds = new WeakMap<object, DatabaseKind>();
+
+/** Which database a client from `createDb` talks to (SQLite for any other client). */
+export function kindOf(db: Db): DatabaseKind {
+  return kinds.get(db) ?? "sqlite";
+}
 
 /** The SQLite file behind a `file:` URL, resolved against the working directory as the adapter does. */
 export function sqlitePath(url: string): string {
@@ -16,10 +37,17 @@ export function sqlitePath(url: string): string {
 }
 
 export function createDb(url: string = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL): Db {
+  if (databaseKind(url) === "postgres") {
+    const db = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    kinds.set(db, "postgres");
+    return db;
+  }
   // SQLite will not create the folder; a fresh clone has no ./data yet.
   fs.mkdirSync(path.dirname(sqlitePath(url)), { recursive: true });
   const adapter = new PrismaBetterSQLite3({ url, timeout: 5000 });
-  return new PrismaClient({ adapter: immediateTransactions(adapter) });
+  const db = new PrismaClient({ adapter: immediateTransactions(adapter) });
+  kinds.set(db, "sqlite");
+  return db;
 }
 
 /**
@@ -50,6 +78,7 @@ function immediateTransactions(factory: PrismaBetterSQLite3): PrismaBetterSQLite
  * crash (only a power loss can lose the last ones), and saves an fsync per webhook.
  */
 export async function tuneDb(db: Db): Promise<void> {
+  if (kindOf(db) !== "sqlite") return;
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
 }
 
@@ -58,6 +87,7 @@ export async function tuneDb(db: Db): Promise<void> {
  * process loses no committed transaction. The mode is stored in the file, so once at start-up is enough.
  */
 export async function enableWal(url: string): Promise<void> {
+  if (databaseKind(url) !== "sqlite") return;
   const { default: Database } = await import("better-sqlite3");
   const sqlite = new Database(sqlitePath(url));
   try {
@@ -73,6 +103,7 @@ export async function enableWal(url: string): Promise<void> {
  * INSERT. The job thread checkpoints instead (`checkpointEvery`).
  */
 export async function disableAutoCheckpoint(db: Db): Promise<void> {
+  if (kindOf(db) !== "sqlite") return;
   await db.$queryRawUnsafe("PRAGMA wal_autocheckpoint = 0");
 }
 
@@ -86,6 +117,7 @@ const TRUNCATE_ABOVE_PAGES = 10_000;
  * enqueue waits without blocking its thread). Returns a stop function.
  */
 export function checkpointEvery(db: Db, ms: number, log: { warn(obj: object, msg: string): void }): () => void {
+  if (kindOf(db) !== "sqlite") return () => undefined;
   let running = false;
   const checkpoint = async () => {
     const [result] = await db.$queryRawUnsafe<{ log: number | bigint }[]>("PRAGMA wal_checkpoint(PASSIVE)");

@@ -1,7 +1,6 @@
-import cron from "node-cron";
 import type { Db } from "../db/client.js";
-import type { JobQueue } from "../queue/types.js";
-import { expireApprovals, purgeExpiredData, queueFixTimeouts, requeueStuckJobs, vacuum } from "./tasks.js";
+import type { QueueEngine } from "../queue/engine.js";
+import { expireApprovals, purgeExpiredData, queueFixTimeouts, vacuum } from "./tasks.js";
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -12,51 +11,30 @@ export interface Housekeeping {
   stop(): Promise<void>;
 }
 
-/** Schedules the housekeeping tasks (UTC). `noOverlap`: a slow run is never doubled by the next tick. */
-export function scheduleHousekeeping(deps: { db: Db; queue: JobQueue; retentionDays: number; log: Log }): Housekeeping {
+/**
+ * Schedules the housekeeping tasks (UTC) on the queue engine's cron: on PostgreSQL each tick runs once across the
+ * replicas (pg-boss), on SQLite in this process. Jobs of a dead process need no task: their leases run out.
+ */
+export async function scheduleHousekeeping(deps: {
+  db: Db;
+  queue: QueueEngine;
+  retentionDays: number;
+  log: Log;
+}): Promise<Housekeeping> {
   const { db, queue, log } = deps;
-  const tasks = [
-    cron.schedule(
-      "17 3 * * *",
-      run("purge-expired-data", () => purgeExpiredData(db, deps.retentionDays)),
-      opts("purge"),
-    ),
-    cron.schedule(
-      "*/30 * * * *",
-      run("expire-approvals", () => expireApprovals(db)),
-      opts("approvals"),
-    ),
-    cron.schedule(
-      "*/5 * * * *",
-      run("requeue-stuck-jobs", () => requeueStuckJobs(queue)),
-      opts("stuck-jobs"),
-    ),
-    cron.schedule(
-      "*/5 * * * *",
-      run("fix-timeouts", () => queueFixTimeouts(db, queue)),
-      opts("fix-timeouts"),
-    ),
-    cron.schedule(
-      "43 4 * * 0",
-      run("vacuum", () => vacuum(db)),
-      opts("vacuum"),
-    ),
-  ];
-  function opts(name: string) {
-    return { name: `ci-medic:${name}`, noOverlap: true, timezone: "UTC" };
-  }
-  function run(name: string, task: () => Promise<object>) {
-    return async () => {
-      try {
-        log.info({ task: name, ...(await task()) }, "housekeeping done");
-      } catch (error) {
-        log.error({ err: error, task: name }, "housekeeping task failed");
-      }
-    };
-  }
-  return {
-    async stop() {
-      await Promise.all(tasks.map((t) => t.stop()));
-    },
-  };
+  const task = (name: string, cron: string, work: () => Promise<object>) => ({
+    name,
+    cron,
+    run: async () => log.info({ task: name, ...(await work()) }, "housekeeping done"),
+  });
+  const stop = await queue.schedule(
+    [
+      task("purge-expired-data", "17 3 * * *", () => purgeExpiredData(db, queue, deps.retentionDays)),
+      task("expire-approvals", "*/30 * * * *", () => expireApprovals(db)),
+      task("fix-timeouts", "*/5 * * * *", () => queueFixTimeouts(db, queue)),
+      task("vacuum", "43 4 * * 0", () => vacuum(db)),
+    ],
+    log,
+  );
+  return { stop };
 }

@@ -1,6 +1,6 @@
-import type { Db } from "../db/client.js";
+import { type Db, kindOf } from "../db/client.js";
 import { JOB_KIND } from "../job-kinds.js";
-import type { JobQueue } from "../queue/types.js";
+import type { QueueEngine } from "../queue/engine.js";
 
 // Housekeeping tasks. Each one is a single idempotent statement (or two), so running it twice, or two instances
 // running it at once, does no harm; each returns what it did for the log.
@@ -8,14 +8,14 @@ import type { JobQueue } from "../queue/types.js";
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Excerpts and webhook payloads (in finished jobs) are kept `retentionDays`; diagnoses (no log text) stay for dedupe. */
-export async function purgeExpiredData(db: Db, retentionDays: number, now = new Date()) {
+export async function purgeExpiredData(db: Db, queue: QueueEngine, retentionDays: number, now = new Date()) {
   const before = new Date(now.getTime() - retentionDays * DAY_MS);
   const excerpts = await db.failedJob.updateMany({
     where: { createdAt: { lt: before }, OR: [{ excerpt: { not: null } }, { annotations: { not: null } }] },
     data: { excerpt: null, annotations: null },
   });
-  const jobs = await db.job.deleteMany({ where: { state: { in: ["done", "dead"] }, updatedAt: { lt: before } } });
-  return { excerptsPurged: excerpts.count, jobsDeleted: jobs.count };
+  const jobsDeleted = await queue.purge(before);
+  return { excerptsPurged: excerpts.count, jobsDeleted };
 }
 
 /** An approval that never reached an outcome (the process died mid-way, the model hung) is closed, not left pending. */
@@ -28,14 +28,9 @@ export async function expireApprovals(db: Db, maxAgeHours = 24, now = new Date()
   return { approvalsExpired: count };
 }
 
-/** Jobs locked longer than any job may run belong to a worker that is gone. */
-export async function requeueStuckJobs(queue: JobQueue, maxRunMinutes = 30, now = new Date()) {
-  const requeued = await queue.recoverStale(new Date(now.getTime() - maxRunMinutes * 60 * 1000));
-  return { jobsRequeued: requeued };
-}
-
 /** Gives the space of purged rows back to the file system and folds the WAL into the database. */
 export async function vacuum(db: Db) {
+  if (kindOf(db) !== "sqlite") return { vacuumed: false }; // PostgreSQL's autovacuum does this
   await db.$executeRawUnsafe("VACUUM");
   await db.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
   return { vacuumed: true };
@@ -45,7 +40,7 @@ export async function vacuum(db: Db) {
  * Fixes whose latest commit saw no run by its deadline: a job each (one per commit, by its dedupe key) says so in the
  * threads. The job checks again, so a run arriving meanwhile wins.
  */
-export async function queueFixTimeouts(db: Db, queue: JobQueue, now = new Date()) {
+export async function queueFixTimeouts(db: Db, queue: Pick<QueueEngine, "enqueue">, now = new Date()) {
   const overdue = await db.fix.findMany({
     where: { state: "verifying", verifyDeadline: { lt: now }, tipSha: { not: null } },
     select: { id: true, installationId: true, repository: true, tipSha: true },

@@ -24,13 +24,7 @@ export function recoverDeliveriesJob(rt: Runtime): JobHandler {
     const since = new Date(Date.now() - maxAgeMs);
     const { deliveries, complete } = await recentDeliveries(octokit, { since, maxPages: RECOVERY_LIMITS.maxPages });
     const failed = failedGuids(deliveries);
-    const recorded = new Set(
-      failed.length === 0
-        ? []
-        : (await rt.db.job.findMany({ where: { deliveryId: { in: failed } }, select: { deliveryId: true } })).flatMap(
-            (j) => (j.deliveryId ? [j.deliveryId] : []),
-          ),
-    );
+    const recorded = failed.length === 0 ? new Set<string>() : await rt.queue.recordedDeliveries(failed);
     const plan = planRedeliveries(deliveries, recorded, RECOVERY_LIMITS);
     const count = (outcome: string, n = 1) => {
       if (n > 0) rt.metrics.webhookRedeliveries.inc({ outcome }, n);

@@ -1,20 +1,31 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "../db/client.js";
-import { sqlitePath } from "../db/client.js";
+import { databaseKind, sqlitePath } from "../db/client.js";
 import { PROJECT_ROOT } from "../db/migrate.js";
+import type { QueueEngine } from "../queue/engine.js";
+import type { HealthLimits } from "../queue/types.js";
 import type { QueueHealth } from "./routes.js";
 
-// Readiness checks for /readyz against the real SQLite database. Each throws (or reports wedged) with a reason for
-// the log; the HTTP answer only names the check.
+// Readiness checks for /readyz against the real database. Each throws (or reports wedged) with a reason for the log;
+// the HTTP answer only names the check.
 
-/** The file must exist: opening a missing SQLite file would silently create an empty database. */
+/** A SQLite file must exist: opening a missing SQLite file would silently create an empty database. */
 export function databaseCheck(db: Db, databaseUrl: string): () => Promise<void> {
   return async () => {
-    const file = sqlitePath(databaseUrl);
-    if (!fs.existsSync(file)) throw new Error(`database file ${file} does not exist`);
+    if (databaseKind(databaseUrl) === "sqlite") {
+      const file = sqlitePath(databaseUrl);
+      if (!fs.existsSync(file)) throw new Error(`database file ${file} does not exist`);
+    }
     await db.$queryRawUnsafe("SELECT 1");
   };
+}
+
+/** The migrations shipped for this database's provider (`npm run db:schemas` writes PostgreSQL's). */
+export function migrationsDirOf(databaseUrl: string): string {
+  return databaseKind(databaseUrl) === "postgres"
+    ? path.join(PROJECT_ROOT, "prisma", "postgres", "migrations")
+    : path.join(PROJECT_ROOT, "prisma", "migrations");
 }
 
 /** Every migration folder shipped in prisma/migrations is recorded as applied (and not rolled back). */
@@ -42,38 +53,9 @@ export function migrationsCheck(
 }
 
 /**
- * Wedged: a job has been due for longer than `maxWaitMs` while none was claimed, or a running job has held its lock for
- * longer than `maxRunMs` (a worker stuck or dead without recovery).
+ * Wedged: a job has been due for longer than `maxWaitMs` while none was claimed, or a job has run (or held a lapsed
+ * lease) for longer than `maxRunMs`. Asked of the queue engine, which alone reads its job table.
  */
-export function queueCheck(
-  db: Db,
-  opts: { maxWaitMs?: number; maxRunMs?: number; now?: () => Date } = {},
-): () => Promise<QueueHealth> {
-  const maxWaitMs = opts.maxWaitMs ?? 15 * 60_000;
-  const maxRunMs = opts.maxRunMs ?? 30 * 60_000;
-  const now = opts.now ?? (() => new Date());
-  return async () => {
-    const t = now().getTime();
-    const waiting = await db.job.findFirst({
-      where: { state: "queued", runAt: { lt: new Date(t - maxWaitMs) } },
-      orderBy: { runAt: "asc" },
-      select: { runAt: true },
-    });
-    if (waiting)
-      return {
-        wedged: true,
-        detail: `a job has been due for ${Math.round((t - waiting.runAt.getTime()) / 60_000)} min`,
-      };
-    const stuck = await db.job.findFirst({
-      where: { state: "running", lockedAt: { lt: new Date(t - maxRunMs) } },
-      orderBy: { lockedAt: "asc" },
-      select: { lockedAt: true },
-    });
-    if (stuck?.lockedAt)
-      return {
-        wedged: true,
-        detail: `a job has been running for ${Math.round((t - stuck.lockedAt.getTime()) / 60_000)} min`,
-      };
-    return { wedged: false };
-  };
+export function queueCheck(queue: Pick<QueueEngine, "health">, limits: HealthLimits = {}): () => Promise<QueueHealth> {
+  return () => queue.health(limits);
 }

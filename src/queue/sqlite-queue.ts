@@ -1,7 +1,18 @@
+import cron from "node-cron";
 import type { Db } from "../db/client.js";
 import type { DirectEnqueue } from "./direct-enqueue.js";
 import { INSERT_JOB_SQL, insertJobParams, sqliteTime } from "./insert-job.js";
-import type { ClaimedJob, EnqueueResult, JobQueue, JobState, NewJob } from "./types.js";
+import type {
+  ClaimedJob,
+  EnqueueResult,
+  HealthLimits,
+  JobId,
+  JobState,
+  JobStore,
+  NewJob,
+  QueueHealth,
+  ScheduledTask,
+} from "./types.js";
 
 interface RawJob {
   id: number | bigint;
@@ -16,7 +27,12 @@ interface RawJob {
 
 const MAX_ERROR_CHARS = 4000;
 
-export class SqliteQueue implements JobQueue {
+/**
+ * The SQLite engine's store: the Job table. A running job's `lockedAt` is its lease, renewed by its worker while it
+ * runs (`updatedAt` keeps the time it was claimed); a job whose lease ran out is taken back by any worker on the file,
+ * so two processes on one file (an overlapping deploy) never run one job at once, and a dead one's jobs are not lost.
+ */
+export class SqliteQueue implements JobStore {
   /** `direct`: the server's enqueue, on its own connection without Prisma (direct-enqueue.ts). */
   constructor(
     private readonly db: Db,
@@ -76,16 +92,16 @@ export class SqliteQueue implements JobQueue {
     return null;
   }
 
-  async complete(id: number): Promise<void> {
+  async complete(id: JobId): Promise<void> {
     const now = sqliteTime(new Date());
     await this.db.$executeRaw`
       UPDATE "Job" SET "state" = 'done', "lockedBy" = NULL, "lockedAt" = NULL, "finishedAt" = ${now}, "updatedAt" = ${now}
       WHERE "id" = ${id}`;
   }
 
-  async retry(id: number, error: string, runAt: Date, opts: { countAttempt?: boolean } = {}): Promise<void> {
+  async retry(id: JobId, error: string, runAt: Date, opts: { countAttempt?: boolean } = {}): Promise<void> {
     await this.db.job.update({
-      where: { id },
+      where: { id: Number(id) },
       data: {
         state: "queued",
         runAt,
@@ -97,9 +113,9 @@ export class SqliteQueue implements JobQueue {
     });
   }
 
-  async kill(id: number, error: string): Promise<void> {
+  async kill(id: JobId, error: string): Promise<void> {
     await this.db.job.update({
-      where: { id },
+      where: { id: Number(id) },
       data: {
         state: "dead",
         lockedBy: null,
@@ -118,12 +134,82 @@ export class SqliteQueue implements JobQueue {
     return count;
   }
 
-  async recoverStale(lockedBefore: Date): Promise<number> {
+  async renew(workerId: string, ids: JobId[]): Promise<void> {
+    if (ids.length === 0) return;
+    // Raw: Prisma's update would also move `updatedAt`, the claim time the health check reads.
+    const at = sqliteTime(new Date());
+    await this.db.$executeRawUnsafe(
+      `UPDATE "Job" SET "lockedAt" = ? WHERE "state" = 'running' AND "lockedBy" = ? AND "id" IN (${ids.map(() => "?").join(", ")})`,
+      at,
+      workerId,
+      ...ids.map(Number),
+    );
+  }
+
+  async recoverStale(renewedBefore: Date): Promise<number> {
     const { count } = await this.db.job.updateMany({
-      where: { state: "running", lockedAt: { lt: lockedBefore } },
+      where: { state: "running", lockedAt: { lt: renewedBefore } },
       data: { state: "queued", lockedBy: null, lockedAt: null },
     });
     return count;
+  }
+
+  async health(limits: HealthLimits = {}): Promise<QueueHealth> {
+    const t = (limits.now?.() ?? new Date()).getTime();
+    const waiting = await this.db.job.findFirst({
+      where: { state: "queued", runAt: { lt: new Date(t - (limits.maxWaitMs ?? 15 * 60_000)) } },
+      orderBy: { runAt: "asc" },
+      select: { runAt: true },
+    });
+    if (waiting)
+      return {
+        wedged: true,
+        detail: `a job has been due for ${Math.round((t - waiting.runAt.getTime()) / 60_000)} min`,
+      };
+    // `updatedAt` of a running job is when it was claimed (lease renewals leave it alone).
+    const stuck = await this.db.job.findFirst({
+      where: { state: "running", updatedAt: { lt: new Date(t - (limits.maxRunMs ?? 30 * 60_000)) } },
+      orderBy: { updatedAt: "asc" },
+      select: { updatedAt: true },
+    });
+    if (stuck)
+      return {
+        wedged: true,
+        detail: `a job has been running for ${Math.round((t - stuck.updatedAt.getTime()) / 60_000)} min`,
+      };
+    return { wedged: false };
+  }
+
+  async purge(before: Date): Promise<number> {
+    const { count } = await this.db.job.deleteMany({
+      where: { state: { in: ["done", "dead"] }, updatedAt: { lt: before } },
+    });
+    return count;
+  }
+
+  /**
+   * node-cron in this process: one process per SQLite file is the rule (a second one during a deploy overlaps for
+   * minutes, and every task is idempotent). `noOverlap`: a slow run is never doubled by the next tick.
+   */
+  async schedule(tasks: ScheduledTask[], log: { error(obj: object, msg: string): void }) {
+    const scheduled = tasks.map((task) =>
+      cron.schedule(
+        task.cron,
+        () => task.run().catch((error: unknown) => log.error({ err: error, task: task.name }, "scheduled task failed")),
+        { name: `ci-medic:${task.name}`, noOverlap: true, timezone: "UTC" },
+      ),
+    );
+    return async () => {
+      await Promise.all(scheduled.map((t) => t.stop()));
+    };
+  }
+
+  async recordedDeliveries(deliveryIds: string[]): Promise<Set<string>> {
+    const rows = await this.db.job.findMany({
+      where: { deliveryId: { in: deliveryIds } },
+      select: { deliveryId: true },
+    });
+    return new Set(rows.flatMap((r) => (r.deliveryId ? [r.deliveryId] : [])));
   }
 
   async counts(): Promise<Record<JobState, number>> {
@@ -133,7 +219,7 @@ export class SqliteQueue implements JobQueue {
     return counts;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.direct?.close();
   }
 

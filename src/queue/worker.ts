@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { errorText } from "../logs/redact.js";
 import { backoffDelayMs } from "./backoff.js";
 import { PermanentJobError, retryAtOf } from "./errors.js";
-import type { ClaimedJob, JobQueue } from "./types.js";
+import type { ClaimedJob, JobId, JobStore } from "./types.js";
 
 export type JobHandler = (job: ClaimedJob, signal: AbortSignal) => Promise<void>;
 
@@ -30,7 +30,7 @@ export interface WorkerObserver {
 }
 
 export interface WorkerOptions {
-  queue: JobQueue;
+  queue: JobStore;
   handlers: Record<string, JobHandler>;
   log: WorkerLog;
   concurrency?: number;
@@ -41,16 +41,22 @@ export interface WorkerOptions {
   observer?: WorkerObserver;
   /** When it answers true, no new job is started for a moment (see load-guard.ts). */
   busy?: () => boolean;
+  /** Running jobs' leases are renewed every third of this; a job not renewed for this long is run again. */
+  leaseMs?: number;
 }
+
+export const DEFAULT_LEASE_MS = 60_000;
 
 /**
  * Runs queued jobs in this process. Webhook handlers call `wake()` after enqueueing, so a job starts at once; the poll
- * is only for retries coming due and for jobs another instance or a previous process left behind.
+ * is only for retries coming due and for jobs another instance or a previous process left behind. While a job runs its
+ * lease is renewed; the leases of jobs whose worker stopped renewing them (a process that died) are taken back.
  */
 export class Worker {
   readonly id = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
-  private readonly running = new Map<number, { promise: Promise<void>; abort: AbortController }>();
+  private readonly running = new Map<JobId, { promise: Promise<void>; abort: AbortController }>();
   private timer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopping = false;
   private pumping: Promise<void> | undefined;
@@ -67,13 +73,32 @@ export class Worker {
     return this.opts.concurrency ?? 2;
   }
 
+  private get leaseMs() {
+    return this.opts.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    // One instance per database: whatever is still "running" was left by a process that died.
-    const recovered = await this.opts.queue.recoverStale(new Date());
-    if (recovered > 0) this.opts.log.warn({ recovered }, "re-queued jobs left running by a previous process");
+    this.opts.queue.onEnqueuedElsewhere?.(() => this.wake());
+    await this.keepLeases();
+    this.leaseTimer = setInterval(() => void this.keepLeases(), Math.max(500, Math.floor(this.leaseMs / 3)));
+    this.leaseTimer.unref();
     this.wake();
+  }
+
+  /** Renews this worker's leases, and takes back the jobs of workers that stopped renewing theirs. */
+  private async keepLeases(): Promise<void> {
+    try {
+      await this.opts.queue.renew(this.id, [...this.running.keys()]);
+      const recovered = await this.opts.queue.recoverStale(new Date(Date.now() - this.leaseMs));
+      if (recovered > 0) {
+        this.opts.log.warn({ recovered }, "re-queued jobs whose worker stopped renewing their lease");
+        this.wake();
+      }
+    } catch (error) {
+      this.opts.log.error({ err: error }, "could not renew job leases; will try again");
+    }
   }
 
   /** Webhooks call this after every enqueue: a burst of them becomes one look at the queue. */
@@ -231,6 +256,18 @@ export class Worker {
     }
   }
 
+  /**
+   * Stops looking at the queue and renewing leases, releasing nothing: what a killed process leaves behind (tests of
+   * lease recovery). Running handlers are aborted.
+   */
+  abandon(): void {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    clearTimeout(this.wakeTimer);
+    clearInterval(this.leaseTimer);
+    for (const r of this.running.values()) r.abort.abort(new Error("abandoned"));
+  }
+
   /** Stops claiming, gives running jobs until the deadline, then aborts and releases what is left. */
   async stop(deadlineMs = 25_000): Promise<void> {
     this.stopping = true;
@@ -250,6 +287,7 @@ export class Worker {
       for (const r of this.running.values()) r.abort.abort(new Error("shutting down"));
       await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1_000))]);
     }
+    clearInterval(this.leaseTimer); // renewed until now: running jobs keep their leases while they finish
     const released = await this.opts.queue.release(this.id);
     if (released > 0) this.opts.log.warn({ released }, "released unfinished jobs back to the queue");
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { JOB_KIND } from "../job-kinds.js";
-import type { JobQueue } from "../queue/types.js";
+import type { QueueEngine } from "../queue/engine.js";
 
 // When delivery recovery runs: once at each start (deliveries that failed while this server was down or restarting),
 // then every RECOVERY_INTERVAL_MS. Each scheduled run is a queued job whose dedupe key names its time slot, so that
@@ -22,7 +22,7 @@ interface Log {
 }
 
 export function scheduleDeliveryRecovery(deps: {
-  queue: Pick<JobQueue, "enqueue">;
+  queue: Pick<QueueEngine, "enqueue">;
   wake: () => void;
   log: Log;
   intervalMs?: number;

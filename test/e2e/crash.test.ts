@@ -23,7 +23,11 @@ describe("crash and restart", () => {
   beforeAll(async () => {
     await github.start();
     dir = fs.mkdtempSync(path.join(testDir(), "crash-"));
-    env = serverEnv({ dir, githubHost: github.host, secret: SECRET, privateKey: TEST_PRIVATE_KEY });
+    // A short lease: the killed process's job is taken back once its lease runs out (a minute by default).
+    env = serverEnv(
+      { dir, githubHost: github.host, secret: SECRET, privateKey: TEST_PRIVATE_KEY },
+      { JOB_LEASE_SECONDS: "3" },
+    );
     for (const run of RUNS) github.runs.set(run, [{ id: run * 10, name: `test-${run}`, log: failingJobLog(run) }]);
   });
 

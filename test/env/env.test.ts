@@ -86,6 +86,7 @@ describe("validateEnv: accepted environments", () => {
       WORKER_CONCURRENCY: "4",
       WORKER_MODE: "in-process",
       RETENTION_DAYS: "7",
+      JOB_LEASE_SECONDS: "30",
       APP_SLUG: "ci-medic",
       GEMINI_API_KEY: "",
     });
@@ -106,6 +107,7 @@ describe("validateEnv: accepted environments", () => {
       logMaxBytes: 1_048_576,
       workerConcurrency: 4,
       retentionDays: 7,
+      jobLeaseMs: 30_000,
       appSlug: "ci-medic",
     });
   });
@@ -168,12 +170,22 @@ describe("validateEnv: one message per problem, never a secret", () => {
   });
 
   it("DATABASE_URL, without echoing the URL", () => {
-    rejects({ DATABASE_URL: "postgresql://ci:hunter2@db/ci" }, [
-      'DATABASE_URL must be a SQLite file: URL such as file:./data/ci-medic.db (got a "postgresql:" URL)',
+    rejects({ DATABASE_URL: "mysql://ci:hunter2@db/ci" }, [
+      'DATABASE_URL must be a SQLite file: URL such as file:./data/ci-medic.db or a postgresql:// URL (got a "mysql:" URL)',
     ]);
     rejects({ DATABASE_URL: "./data/x.db" }, [
-      "DATABASE_URL must be a SQLite file: URL such as file:./data/ci-medic.db",
+      "DATABASE_URL must be a SQLite file: URL such as file:./data/ci-medic.db or a postgresql:// URL",
     ]);
+    rejects({ JOB_LEASE_SECONDS: "1" }, [
+      'JOB_LEASE_SECONDS must be a whole number of seconds between 2 and 600, got "1"',
+    ]);
+  });
+
+  it("a PostgreSQL DATABASE_URL", () => {
+    for (const url of ["postgresql://ci:hunter2@db:5432/ci", "postgres://db/ci?sslmode=require"]) {
+      const result = validateEnv({ ...app, DATABASE_URL: url });
+      expect(result.ok && result.value.databaseUrl).toBe(url);
+    }
   });
 
   it("LOG_LEVEL, LOG_FORMAT, PORT, WEBHOOK_PROXY_URL, WEBHOOK_PATH", () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
-import { expireApprovals, purgeExpiredData, requeueStuckJobs, vacuum } from "../../src/housekeeping/tasks.js";
+import { expireApprovals, purgeExpiredData, vacuum } from "../../src/housekeeping/tasks.js";
+import { QueueEngine } from "../../src/queue/engine.js";
 import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
 import { createTestDb } from "../helpers/db.js";
 
@@ -74,8 +75,14 @@ describe("housekeeping", () => {
       },
     });
 
-    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 1, jobsDeleted: 1 });
-    expect(await purgeExpiredData(db, 30, now)).toEqual({ excerptsPurged: 0, jobsDeleted: 0 });
+    expect(await purgeExpiredData(db, new QueueEngine(new SqliteQueue(db), 60_000), 30, now)).toEqual({
+      excerptsPurged: 1,
+      jobsDeleted: 1,
+    });
+    expect(await purgeExpiredData(db, new QueueEngine(new SqliteQueue(db), 60_000), 30, now)).toEqual({
+      excerptsPurged: 0,
+      jobsDeleted: 0,
+    });
 
     const jobs = await db.failedJob.findMany({ orderBy: { jobId: "asc" } });
     expect(jobs.map((j) => j.excerpt)).toEqual([null, "secret-free excerpt"]);
@@ -95,19 +102,6 @@ describe("housekeeping", () => {
       "opened",
       "pending",
     ]);
-  });
-
-  it("re-queues jobs stuck in running, not those running now", async () => {
-    const queue = new SqliteQueue(db);
-    await queue.enqueue({ kind: "k", dedupeKey: "stuck", installationId: 1, repository: "o/r", payload: {} });
-    await queue.enqueue({ kind: "k", dedupeKey: "fresh", installationId: 2, repository: "o/r", payload: {} });
-    const stuck = await queue.claim("gone", { perInstallationLimit: 1 });
-    await db.job.update({ where: { id: stuck!.id }, data: { lockedAt: new Date(Date.now() - 60 * 60 * 1000) } });
-    await queue.claim("alive", { perInstallationLimit: 1 });
-    expect(await requeueStuckJobs(queue, 30)).toEqual({ jobsRequeued: 1 });
-    expect(await requeueStuckJobs(queue, 30)).toEqual({ jobsRequeued: 0 });
-    const rows = await db.job.findMany({ orderBy: { id: "asc" } });
-    expect(rows.map((r) => r.state)).toEqual(["queued", "running"]);
   });
 
   it("vacuums", async () => {

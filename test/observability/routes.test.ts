@@ -10,6 +10,7 @@ import { migrateDeploy } from "../../src/db/migrate.js";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
 import { databaseCheck, migrationsCheck, queueCheck } from "../../src/observability/readiness.js";
 import { type RouteDeps, registerRoutes } from "../../src/observability/routes.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
 import { freePort } from "../helpers/server-process.js";
 
 // The routes mounted the way the app mounts them: through `addHandler` on Probot's own HTTP server.
@@ -151,7 +152,7 @@ describe("readiness against a real SQLite database", () => {
       ...okDeps(createMetrics({ defaultMetrics: false })),
       checkDatabase: databaseCheck(db, url),
       checkMigrations: migrationsCheck(db),
-      checkQueue: queueCheck(db),
+      checkQueue: queueCheck(new SqliteQueue(db)),
     });
     try {
       const res = await fetch(`${running.base}/readyz`);
@@ -172,7 +173,7 @@ describe("readiness against a real SQLite database", () => {
       ...okDeps(createMetrics({ defaultMetrics: false })),
       checkDatabase: databaseCheck(db, url),
       checkMigrations: migrationsCheck(db),
-      checkQueue: queueCheck(db),
+      checkQueue: queueCheck(new SqliteQueue(db)),
     });
     try {
       const res = await fetch(`${running.base}/readyz`);
@@ -228,7 +229,7 @@ describe("readiness against a real SQLite database", () => {
       ...okDeps(createMetrics({ defaultMetrics: false })),
       checkDatabase: databaseCheck(db, url),
       checkMigrations: migrationsCheck(db),
-      checkQueue: queueCheck(db, { maxWaitMs: 15 * 60_000 }),
+      checkQueue: queueCheck(new SqliteQueue(db), { maxWaitMs: 15 * 60_000 }),
     });
     try {
       const res = await fetch(`${running.base}/readyz`);

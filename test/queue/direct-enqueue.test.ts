@@ -43,7 +43,7 @@ describe("DirectEnqueue", () => {
       queue.enqueue(job("a", { deliveryId: "d-2" })),
     ]);
     expect(a).toEqual({ created: true, jobId: expect.any(Number) });
-    expect(b).toEqual({ created: true, jobId: (a.jobId ?? 0) + 1 });
+    expect(b).toEqual({ created: true, jobId: Number(a.jobId ?? 0) + 1 });
     expect(again).toEqual({ created: false, jobId: a.jobId });
     expect(await queue.enqueue(job("b"))).toEqual({ created: false, jobId: b.jobId });
     const rows = await db.job.findMany({ orderBy: { id: "asc" } });

@@ -156,16 +156,29 @@ describe("Worker", () => {
     expect(await db.job.findFirstOrThrow()).toMatchObject({ state: "queued", attempts: 0, lockedBy: null });
   });
 
-  it("takes up jobs a dead process left running when it starts", async () => {
-    await enqueue("a");
-    await queue.claim("previous-process", { perInstallationLimit: 1 });
-    await elapse(1_000); // that process died a while ago
+  it("takes up a job whose holder stopped renewing its lease, and never one whose holder renews it", async () => {
+    await enqueue("dead");
+    await enqueue("alive", 3, 2);
+    await queue.claim("dead-process", { perInstallationLimit: 1 });
+    await queue.claim("live-process", { perInstallationLimit: 1 });
+    const renewing = setInterval(() => void queue.renew("live-process", [2]), 50);
     const ran: string[] = [];
-    const w = worker(async (job) => void ran.push(String((job.payload as { key: string }).key)), { pollMs: 10 });
+    const w = worker(async (job) => void ran.push(String((job.payload as { key: string }).key)), {
+      pollMs: 10,
+      leaseMs: 600,
+    });
+    const started = Date.now();
     await w.start();
     await waitFor(async () => (await queue.counts()).done === 1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400); // not before its lease ran out
+    await elapse(1_000); // more leases: the renewed job stays with its holder
+    clearInterval(renewing);
     await until(w.stop(1_000));
-    expect(ran).toEqual(["a"]);
+    expect(ran).toEqual(["dead"]);
+    expect(await db.job.findUniqueOrThrow({ where: { id: 2 } })).toMatchObject({
+      state: "running",
+      lockedBy: "live-process",
+    });
   });
 });
 

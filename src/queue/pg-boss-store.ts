@@ -1,0 +1,371 @@
+import { createHash } from "node:crypto";
+import pg from "pg";
+import PgBoss from "pg-boss";
+import type {
+  ClaimedJob,
+  EnqueueResult,
+  HealthLimits,
+  JobId,
+  JobState,
+  JobStore,
+  NewJob,
+  QueueHealth,
+  ScheduledTask,
+} from "./types.js";
+
+// The PostgreSQL engine's store: jobs live in pg-boss (schema `pgboss`), which does the claiming (SKIP LOCKED), the
+// retries with exponential delay, the expiry of leases (`expireInSeconds`, by its maintenance) and cron across
+// replicas. What pg-boss 10 lacks is added here, each as a small statement on pg-boss's own job table:
+// - dedupe for as long as a job is kept: the job id is a UUID derived from the dedupe key (pg-boss inserts with
+//   ON CONFLICT DO NOTHING on its primary key);
+// - lease renewal: a running job's `started_on` moves forward, so pg-boss expires only the jobs of a dead process;
+// - a per-installation limit across replicas: a session advisory lock per (installation, slot), freed by the database
+//   when the process dies;
+// - putting a job back untouched (shutdown, rate-limit waits, a full installation) and failing it for good;
+// - wake-ups across replicas: NOTIFY after an enqueue, LISTEN in the replicas that run jobs.
+
+const QUEUE = "ci-medic-jobs";
+const SCHEMA = "pgboss";
+const CHANNEL = "ci_medic_jobs";
+/** key1 of the per-installation advisory locks is SLOT_KEY + slot; key2 is the installation id. */
+const SLOT_KEY = 0x43490000;
+/** The session's name in pg_stat_activity. */
+export const SESSION_NAME = "ci-medic queue session";
+/** Jobs looked at per claim: enough to find one of a free installation past a flooding one. */
+const FETCH_BATCH = 10;
+
+interface JobData {
+  kind: string;
+  installationId: number;
+  repository: string;
+  deliveryId: string | null;
+  payload: unknown;
+}
+
+/** The same dedupe key is the same pg-boss job id. */
+export function jobIdOf(dedupeKey: string): string {
+  const h = createHash("sha256").update(`ci-medic:${dedupeKey}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Back to the queue as it was before this claim: the attempt is not counted (pg-boss counts at fetch time). */
+const PUT_BACK_SQL = `
+  UPDATE ${SCHEMA}.job SET state = 'created', start_after = COALESCE($3::timestamptz, start_after),
+    created_on = CASE WHEN $4::boolean THEN now() ELSE created_on END,
+    started_on = CASE WHEN retry_count = 0 THEN NULL ELSE started_on END,
+    retry_count = GREATEST(retry_count - 1, 0)
+  WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`;
+
+export interface PgBossStoreOptions {
+  connectionString: string;
+  /** Runs jobs and housekeeping (the job thread, or the in-process worker); false: only enqueues (webhook thread). */
+  runsJobs: boolean;
+  leaseMs: number;
+  retentionDays: number;
+  /** First retry delay; pg-boss doubles it at each attempt, with jitter. */
+  retryDelaySeconds?: number | undefined;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export class PgBossStore implements JobStore {
+  /** Held per-installation slots of this process's running jobs: job id → [key1, key2]. */
+  private readonly slots = new Map<JobId, [number, number]>();
+  private session: pg.Client | undefined;
+  private closed = false;
+  private readonly listeners: (() => void)[] = [];
+  private readonly stopWork: (() => Promise<void>)[] = [];
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly opts: PgBossStoreOptions,
+  ) {}
+
+  static async open(opts: PgBossStoreOptions): Promise<PgBossStore> {
+    const leaseSeconds = Math.max(1, Math.round(opts.leaseMs / 1000));
+    const keepSeconds = opts.retentionDays * 24 * 3600;
+    const boss = new PgBoss({
+      connectionString: opts.connectionString,
+      schema: SCHEMA,
+      max: opts.runsJobs ? 5 : 3,
+      // Maintenance expires the leases of dead processes: often enough that their jobs run again within two leases.
+      supervise: opts.runsJobs,
+      schedule: opts.runsJobs,
+      maintenanceIntervalSeconds: Math.max(1, Math.floor(leaseSeconds / 2)),
+      // Finished jobs stay in the job table (and keep their id, the dedupe key) until `purge` or the retention.
+      archiveCompletedAfterSeconds: keepSeconds,
+      archiveFailedAfterSeconds: keepSeconds,
+      deleteAfterDays: 1,
+    });
+    boss.on("error", (error) => opts.log.error({ err: error }, "pg-boss error"));
+    await boss.start(); // creates or migrates its schema under its own advisory lock: replicas may start together
+    // The queue's own options are written once, by whoever creates it: each job carries its options instead (a lease
+    // or retry delay changed in the environment applies to the next jobs).
+    await boss.createQueue(QUEUE, { name: QUEUE, policy: "standard" });
+    const store = new PgBossStore(boss, opts);
+    if (opts.runsJobs) await store.openSession();
+    return store;
+  }
+
+  /**
+   * The connection holding the per-installation locks and listening for enqueues elsewhere. When it drops (a database
+   * restart), its locks are gone with it: the next claim opens a new one.
+   */
+  private async openSession(): Promise<pg.Client> {
+    const session = new pg.Client({ connectionString: this.opts.connectionString, application_name: SESSION_NAME });
+    session.on("error", (error) => this.opts.log.error({ err: error }, "queue session to PostgreSQL failed"));
+    session.on("end", () => {
+      if (this.session !== session) return;
+      this.session = undefined;
+      this.slots.clear();
+      if (!this.closed) this.opts.log.warn({}, "queue session to PostgreSQL ended; a new one opens at the next claim");
+    });
+    session.on("notification", () => {
+      for (const listener of this.listeners) listener();
+    });
+    await session.connect();
+    await session.query(`LISTEN ${CHANNEL}`);
+    this.session = session;
+    return session;
+  }
+
+  private sql<T>(text: string, values: unknown[] = []): Promise<{ rows: T[] }> {
+    return this.boss.getDb().executeSql(text, values) as Promise<{ rows: T[] }>;
+  }
+
+  async enqueue(job: NewJob): Promise<EnqueueResult> {
+    const id = jobIdOf(job.dedupeKey);
+    const data: JobData = {
+      kind: job.kind,
+      installationId: job.installationId,
+      repository: job.repository,
+      deliveryId: job.deliveryId ?? null,
+      payload: job.payload,
+    };
+    const created = await this.boss.send(QUEUE, data as object, {
+      id,
+      retryLimit: Math.max(0, (job.maxAttempts ?? 5) - 1),
+      retryDelay: this.opts.retryDelaySeconds ?? 5,
+      retryBackoff: true,
+      expireInSeconds: Math.max(1, Math.round(this.opts.leaseMs / 1000)),
+      ...(job.runAt ? { startAfter: job.runAt } : {}),
+    });
+    if (created) await this.sql(`SELECT pg_notify('${CHANNEL}', '')`);
+    return { created: created !== null, jobId: id };
+  }
+
+  onEnqueuedElsewhere(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  async claim(_workerId: string, opts: { perInstallationLimit: number }): Promise<ClaimedJob | null> {
+    // Usually the first due job's installation has a free slot; when not, a batch finds one of another installation.
+    for (const batchSize of [1, FETCH_BATCH]) {
+      const jobs = (await this.boss.fetch<JobData>(QUEUE, {
+        batchSize,
+        includeMetadata: true,
+      })) as PgBoss.JobWithMetadata<JobData>[];
+      let chosen: PgBoss.JobWithMetadata<JobData> | undefined;
+      const untouched: string[] = [];
+      const full: string[] = [];
+      for (const job of jobs) {
+        if (chosen) untouched.push(job.id);
+        else if (await this.takeSlot(job.id, job.data.installationId, opts.perInstallationLimit)) chosen = job;
+        else full.push(job.id);
+      }
+      if (untouched.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, untouched, null, false]);
+      // A full installation's jobs go to the back of the line, so the next look reaches other installations' jobs.
+      if (full.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, full, null, true]);
+      if (chosen)
+        return {
+          id: chosen.id,
+          kind: chosen.data.kind,
+          payload: chosen.data.payload,
+          attempts: chosen.retryCount + 1,
+          maxAttempts: chosen.retryLimit + 1,
+          installationId: chosen.data.installationId,
+          repository: chosen.data.repository,
+          deliveryId: chosen.data.deliveryId,
+        };
+      if (jobs.length < batchSize) return null; // nothing else is due
+    }
+    return null;
+  }
+
+  /** One of the installation's `limit` slots, across every replica; none free: false. */
+  private async takeSlot(id: JobId, installationId: number, limit: number): Promise<boolean> {
+    if (!this.opts.runsJobs) throw new Error("this queue only enqueues: it was opened with runsJobs: false");
+    const session = this.session ?? (await this.openSession());
+    const key2 = installationId | 0;
+    const mine = new Set([...this.slots.values()].filter(([, k]) => k === key2).map(([k]) => k));
+    for (let slot = 0; slot < limit; slot++) {
+      const key1 = SLOT_KEY + slot;
+      // Session locks are re-entrant: a slot this process holds would be granted again.
+      if (mine.has(key1)) continue;
+      const { rows } = await session.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS ok", [key1, key2]);
+      if (rows[0]?.ok) {
+        this.slots.set(id, [key1, key2]);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private async freeSlot(id: JobId): Promise<void> {
+    const keys = this.slots.get(id);
+    if (!keys) return;
+    this.slots.delete(id);
+    await this.session?.query("SELECT pg_advisory_unlock($1, $2)", keys);
+  }
+
+  async complete(id: JobId): Promise<void> {
+    await this.boss.complete(QUEUE, String(id));
+    await this.freeSlot(id);
+  }
+
+  async retry(id: JobId, error: string, runAt: Date, opts: { countAttempt?: boolean } = {}): Promise<void> {
+    if (opts.countAttempt === false) await this.sql(PUT_BACK_SQL, [QUEUE, [String(id)], runAt, false]);
+    else await this.boss.fail(QUEUE, String(id), { message: error }); // pg-boss's own delay (exponential, jittered)
+    await this.freeSlot(id);
+  }
+
+  async kill(id: JobId, error: string): Promise<void> {
+    await this.sql(`UPDATE ${SCHEMA}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2::uuid`, [
+      QUEUE,
+      String(id),
+    ]);
+    await this.boss.fail(QUEUE, String(id), { message: error });
+    await this.freeSlot(id);
+  }
+
+  async release(_workerId: string): Promise<number> {
+    const ids = [...this.slots.keys()].map(String);
+    if (ids.length === 0) return 0;
+    const { rows } = await this.sql<{ id: string }>(`${PUT_BACK_SQL} RETURNING id`, [QUEUE, ids, null, false]);
+    for (const id of ids) await this.freeSlot(id);
+    return rows.length;
+  }
+
+  async renew(_workerId: string, ids: JobId[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.sql(
+      `UPDATE ${SCHEMA}.job SET started_on = now() WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
+      [QUEUE, ids.map(String)],
+    );
+  }
+
+  /** pg-boss's maintenance expires the leases (`expireInSeconds`) and retries those jobs. */
+  async recoverStale(): Promise<number> {
+    return 0;
+  }
+
+  async counts(): Promise<Record<JobState, number>> {
+    const { rows } = await this.sql<{ state: string; n: string }>(
+      `SELECT state, count(*) AS n FROM ${SCHEMA}.job WHERE name = $1 GROUP BY state`,
+      [QUEUE],
+    );
+    const counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, dead: 0 };
+    const ours: Record<string, JobState> = {
+      created: "queued",
+      retry: "queued",
+      active: "running",
+      completed: "done",
+      failed: "dead",
+      cancelled: "dead",
+    };
+    for (const row of rows) {
+      const state = ours[row.state];
+      if (state) counts[state] += Number(row.n);
+    }
+    return counts;
+  }
+
+  /** Finished jobs may have been archived by pg-boss: both tables. */
+  async recordedDeliveries(deliveryIds: string[]): Promise<Set<string>> {
+    const { rows } = await this.sql<{ id: string }>(
+      `SELECT data->>'deliveryId' AS id FROM ${SCHEMA}.job WHERE name = $1 AND data->>'deliveryId' = ANY($2::text[])
+       UNION SELECT data->>'deliveryId' FROM ${SCHEMA}.archive WHERE name = $1 AND data->>'deliveryId' = ANY($2::text[])`,
+      [QUEUE, deliveryIds],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async nextRunAt(): Promise<Date | null> {
+    const { rows } = await this.sql<{ at: Date | null }>(
+      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active'`,
+      [QUEUE],
+    );
+    return rows[0]?.at ?? null;
+  }
+
+  async health(limits: HealthLimits = {}): Promise<QueueHealth> {
+    const now = limits.now?.() ?? new Date();
+    const waitingSince = new Date(now.getTime() - (limits.maxWaitMs ?? 15 * 60_000));
+    const { rows: waiting } = await this.sql<{ at: Date | null }>(
+      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active' AND start_after < $2`,
+      [QUEUE, waitingSince],
+    );
+    const due = waiting[0]?.at;
+    if (due)
+      return {
+        wedged: true,
+        detail: `a job has been due for ${Math.round((now.getTime() - due.getTime()) / 60_000)} min`,
+      };
+    // A running job's lease is renewed while it runs, and maintenance retries it once it runs out: a lease long past
+    // its end means no replica runs maintenance.
+    const { rows: expired } = await this.sql<{ at: Date | null }>(
+      `SELECT min(started_on + expire_in) AS at FROM ${SCHEMA}.job
+       WHERE name = $1 AND state = 'active' AND started_on + expire_in < $2`,
+      [QUEUE, new Date(now.getTime() - (limits.maxRunMs ?? 30 * 60_000))],
+    );
+    const lapsed = expired[0]?.at;
+    if (lapsed)
+      return {
+        wedged: true,
+        detail: `a job's lease ran out ${Math.round((now.getTime() - lapsed.getTime()) / 60_000)} min ago`,
+      };
+    return { wedged: false };
+  }
+
+  async purge(before: Date): Promise<number> {
+    let deleted = 0;
+    for (const table of ["job", "archive"]) {
+      const { rows } = await this.sql<{ n: string }>(
+        `WITH gone AS (DELETE FROM ${SCHEMA}.${table} WHERE name = $1
+           AND state IN ('completed', 'failed', 'cancelled') AND completed_on < $2 RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+        [QUEUE, before],
+      );
+      deleted += Number(rows[0]?.n ?? 0);
+    }
+    return deleted;
+  }
+
+  /** pg-boss's cron: each tick becomes one job, taken by one replica. */
+  async schedule(tasks: ScheduledTask[], log: { error(obj: object, msg: string): void }) {
+    for (const task of tasks) {
+      const name = `ci-medic-${task.name}`;
+      await this.boss.createQueue(name, { name, policy: "standard", retryLimit: 0 });
+      await this.boss.schedule(name, task.cron, undefined, { tz: "UTC" });
+      await this.boss.work(name, { pollingIntervalSeconds: 10 }, async () => {
+        try {
+          await task.run();
+        } catch (error) {
+          log.error({ err: error, task: task.name }, "scheduled task failed");
+          throw error;
+        }
+      });
+      this.stopWork.push(() => this.boss.offWork(name));
+    }
+    return async () => {
+      await Promise.all(this.stopWork.splice(0).map((stop) => stop()));
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.slots.clear(); // the session's end frees them
+    await this.boss.stop({ graceful: true, wait: true, timeout: 5_000 });
+    await this.session?.end();
+    this.session = undefined;
+  }
+}

@@ -1,0 +1,97 @@
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDb, type Db } from "../../src/db/client.js";
+import { openQueue, type QueueEngine } from "../../src/queue/engine.js";
+import { jobIdOf, SESSION_NAME } from "../../src/queue/pg-boss-store.js";
+import type { Worker } from "../../src/queue/worker.js";
+import { createPgTestDb, pgTemplate } from "../helpers/postgres.js";
+
+// What only the PostgreSQL engine has: the job id derived from the dedupe key, and the session holding the
+// per-installation locks, which must come back after the database drops it.
+
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+describe("jobIdOf", () => {
+  it("is one UUID per dedupe key, the same every time", () => {
+    const id = jobIdOf("diagnose:o/r:1:1");
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(jobIdOf("diagnose:o/r:1:1")).toBe(id);
+    expect(jobIdOf("diagnose:o/r:1:2")).not.toBe(id);
+  });
+});
+
+describe.skipIf(!pgTemplate())("the pg-boss store's session", () => {
+  let database: Awaited<ReturnType<typeof createPgTestDb>>;
+  let db: Db;
+  let queue: QueueEngine;
+  let worker: Worker | undefined;
+
+  beforeEach(async () => {
+    database = await createPgTestDb();
+    db = createDb(database.url);
+    queue = await openQueue({
+      databaseUrl: database.url,
+      db,
+      runsJobs: true,
+      leaseMs: 5_000,
+      retentionDays: 30,
+      log: silent,
+    });
+  });
+  afterEach(async () => {
+    await worker?.stop(1_000);
+    await queue.close();
+    await db.$disconnect();
+    await database.drop();
+  });
+
+  it("is opened again after the server ends it, and jobs keep running", async () => {
+    const ran: string[] = [];
+    worker = queue.worker({
+      handlers: { work: async (job) => void ran.push((job.payload as { key: string }).key) },
+      log: silent,
+      concurrency: 2,
+      perInstallationLimit: 1,
+      pollMs: 100,
+    });
+    await worker.start();
+    await queue.enqueue({ kind: "work", dedupeKey: "a", installationId: 1, repository: "o/r", payload: { key: "a" } });
+    worker.wake();
+    await waitFor(() => ran.length === 1);
+
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+        [SESSION_NAME],
+      );
+      expect(rowCount).toBe(1);
+      await queue.enqueue({
+        kind: "work",
+        dedupeKey: "b",
+        installationId: 1,
+        repository: "o/r",
+        payload: { key: "b" },
+      });
+      worker.wake();
+      await waitFor(() => ran.length === 2);
+      const { rows } = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1",
+        [SESSION_NAME],
+      );
+      expect(rows[0].n).toBe(1); // a new session, not two
+    } finally {
+      await admin.end();
+    }
+    expect(ran).toEqual(["a", "b"]);
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
