@@ -8,6 +8,7 @@ import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { tuneHeapFor } from "./cli-heap.js";
 import { markNewLines } from "./diagnosis/prompt.js";
+import { evidenceOfLog } from "./diagnosis/types.js";
 import { analyzeLog, BinaryLogError, EmptyLogError, type LogFile, RedactionError } from "./logs/analyze.js";
 import { Baseline } from "./logs/baseline.js";
 import type { LogAnalysis, StepInfo } from "./logs/types.js";
@@ -172,19 +173,7 @@ async function aiDiagnosis(r: LogAnalysis, env: NodeJS.ProcessEnv): Promise<{ di
       workflowName: "(local log)",
       headBranch: null,
       headSha: "",
-      jobs: [
-        {
-          jobName: "(local log)",
-          failedSteps: r.failedSteps,
-          ...(r.failedCommand ? { failedCommand: r.failedCommand } : {}),
-          excerpt: r.excerpt,
-          annotations: r.annotations,
-          category: r.category,
-          fingerprint: r.fingerprint,
-          truncated: r.truncated,
-          ...(r.seenInBaseline ? { seenInBaseline: r.seenInBaseline } : {}),
-        },
-      ],
+      jobs: [evidenceOfLog("(local log)", r)],
     };
     return { diagnosis: await diagnose(input, { provider }) };
   } catch (err) {

@@ -178,7 +178,7 @@ export const ENV_SCHEMA = z.object({
     {
       section: "Operations",
       default: "`30`",
-      doc: "Days to keep finished jobs (each holds its webhook delivery and payload) and log excerpts (1 to 3650). Diagnoses themselves (no log text) are kept, to recognise a known failure.",
+      doc: "Days to keep finished jobs (each holds its webhook delivery and payload), log excerpts and the repository files a proposed fix holds (1 to 3650). Diagnoses themselves (no log text) are kept, to recognise a known failure.",
     },
     " of days",
   ),

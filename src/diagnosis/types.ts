@@ -1,4 +1,4 @@
-import type { Annotation, FailureCategory } from "../logs/types.js";
+import type { Annotation, FailureCategory, LogAnalysis } from "../logs/types.js";
 
 /** What ci-medic tells the maintainer. Produced by the LLM (validated) or by deterministic rules. */
 export interface Diagnosis {
@@ -46,4 +46,19 @@ export interface DiagnosisInput {
   jobs: JobEvidence[];
   /** Sanitised per-repository extra instructions from config. */
   extraInstructions?: string;
+}
+
+/** The evidence of one job whose log was analysed with nothing else known about it (the CLI, the evaluation). */
+export function evidenceOfLog(jobName: string, r: LogAnalysis): JobEvidence {
+  return {
+    jobName,
+    failedSteps: r.failedSteps,
+    ...(r.failedCommand ? { failedCommand: r.failedCommand } : {}),
+    excerpt: r.excerpt,
+    annotations: r.annotations,
+    category: r.category,
+    fingerprint: r.fingerprint,
+    truncated: r.truncated,
+    ...(r.seenInBaseline ? { seenInBaseline: r.seenInBaseline } : {}),
+  };
 }

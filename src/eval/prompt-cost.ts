@@ -1,6 +1,7 @@
 // What a diagnosis request costs: the prompt ci-medic would send for one analysed log, in characters and tokens.
 
 import { buildDiagnosisPrompt } from "../diagnosis/prompt.js";
+import { evidenceOfLog } from "../diagnosis/types.js";
 import type { LogAnalysis } from "../logs/types.js";
 
 /** Tokens estimated as characters / 4, the usual rule of thumb for English and code with BPE tokenisers. */
@@ -14,19 +15,7 @@ export function promptChars(r: LogAnalysis): number {
       workflowName: "CI",
       headBranch: "main",
       headSha: "0".repeat(40),
-      jobs: [
-        {
-          jobName: "build",
-          failedSteps: r.failedSteps,
-          ...(r.failedCommand ? { failedCommand: r.failedCommand } : {}),
-          excerpt: r.excerpt,
-          annotations: r.annotations,
-          category: r.category,
-          fingerprint: r.fingerprint,
-          truncated: r.truncated,
-          ...(r.seenInBaseline ? { seenInBaseline: r.seenInBaseline } : {}),
-        },
-      ],
+      jobs: [evidenceOfLog("build", r)],
     },
     { nonce: "0".repeat(16) },
   );

@@ -7,15 +7,23 @@ import type { QueueEngine } from "../queue/engine.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Excerpts and webhook payloads (in finished jobs) are kept `retentionDays`; diagnoses (no log text) stay for dedupe. */
+/**
+ * Excerpts, webhook payloads (in finished jobs) and the repository files a proposed fix holds are kept
+ * `retentionDays`; diagnoses (no log text) stay for dedupe. A purged proposal no longer matches the hash that was
+ * shown, so it can no longer be applied.
+ */
 export async function purgeExpiredData(db: Db, queue: QueueEngine, retentionDays: number, now = new Date()) {
   const before = new Date(now.getTime() - retentionDays * DAY_MS);
   const excerpts = await db.failedJob.updateMany({
     where: { createdAt: { lt: before }, OR: [{ excerpt: { not: null } }, { annotations: { not: null } }] },
     data: { excerpt: null, annotations: null },
   });
+  const proposals = await db.fixProposal.updateMany({
+    where: { createdAt: { lt: before }, changes: { not: "[]" } },
+    data: { changes: "[]" },
+  });
   const jobsDeleted = await queue.purge(before);
-  return { excerptsPurged: excerpts.count, jobsDeleted };
+  return { excerptsPurged: excerpts.count, proposalsPurged: proposals.count, jobsDeleted };
 }
 
 /** An approval that never reached an outcome (the process died mid-way, the model hung) is closed, not left pending. */

@@ -15,7 +15,8 @@ const SCALARS = new Set(["String", "Int", "BigInt", "Float", "Decimal", "Boolean
 
 /** table → "column" or "column?" (nullable), from the models of a schema file. */
 function modelColumns(schemaFile: string): Record<string, string[]> {
-  const text = fs.readFileSync(schemaFile, "utf8");
+  // Comments out first: a doc comment may hold braces (`{ path, before, after }`) that would end a model early.
+  const text = fs.readFileSync(schemaFile, "utf8").replace(/\/\/.*$/gm, "");
   const tables: Record<string, string[]> = {};
   for (const [, name, body] of text.matchAll(/^model\s+(\w+)\s*\{([^}]*)\}/gm)) {
     const columns: string[] = [];

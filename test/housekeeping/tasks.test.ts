@@ -77,16 +77,52 @@ describe("housekeeping", () => {
 
     expect(await purgeExpiredData(db, new QueueEngine(new SqliteQueue(db), 60_000), 30, now)).toEqual({
       excerptsPurged: 1,
+      proposalsPurged: 0,
       jobsDeleted: 1,
     });
     expect(await purgeExpiredData(db, new QueueEngine(new SqliteQueue(db), 60_000), 30, now)).toEqual({
       excerptsPurged: 0,
+      proposalsPurged: 0,
       jobsDeleted: 0,
     });
 
     const jobs = await db.failedJob.findMany({ orderBy: { jobId: "asc" } });
     expect(jobs.map((j) => j.excerpt)).toEqual([null, "secret-free excerpt"]);
     expect((await db.job.findMany()).map((j) => j.dedupeKey)).toEqual(["queued-old"]);
+  });
+
+  it("empties the repository files held by fix proposals past the retention period, and nothing newer", async () => {
+    const analysis = await analysisWithJob(recent, 7);
+    const fix = await db.fix.create({
+      data: {
+        analysisId: analysis.id,
+        installationId: 1,
+        repository: "o/r",
+        thread: 2,
+        baseSha: "a".repeat(40),
+        failedWorkflows: "[]",
+      },
+    });
+    const files = JSON.stringify([{ path: "src/sum.ts", before: "return a - b;\n", after: "return a + b;\n" }]);
+    const proposal = (createdAt: Date) => ({
+      fixId: fix.id,
+      attempt: 1,
+      state: "applied",
+      parentSha: "a".repeat(40),
+      changes: files,
+      contentHash: "0".repeat(64),
+      explanation: "use +",
+      requestedBy: "octocat",
+      createdAt,
+    });
+    await db.fixProposal.create({ data: proposal(old) });
+    await db.fixProposal.create({ data: proposal(recent) });
+
+    const queue = new QueueEngine(new SqliteQueue(db), 60_000);
+    expect(await purgeExpiredData(db, queue, 30, now)).toMatchObject({ proposalsPurged: 1 });
+    expect(await purgeExpiredData(db, queue, 30, now)).toMatchObject({ proposalsPurged: 0 });
+    const kept = await db.fixProposal.findMany({ orderBy: { createdAt: "asc" } });
+    expect(kept.map((p) => p.changes)).toEqual(["[]", files]);
   });
 
   it("expires approvals left pending, not decided ones", async () => {
