@@ -134,11 +134,13 @@ export const ENV_SCHEMA = z.object({
   OPENAI_MODEL: text({ section: "LLM", default: "`gpt-4o-mini`", doc: "OpenAI-compatible model." }),
   LLM_TIMEOUT_MS: wholeNumber(
     1000,
-    600_000,
+    // Well under a job's 10-minute time budget (src/jobs/time-budget.ts), so a slow model leaves room for the
+    // rule-based fallback and the posting.
+    300_000,
     {
       section: "LLM",
       default: "`60000`",
-      doc: "Longest time one LLM call may take, in milliseconds (1000 to 600000).",
+      doc: "Longest time one LLM call may take, in milliseconds (1000 to 300000).",
     },
     " of milliseconds",
   ),

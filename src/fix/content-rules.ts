@@ -63,6 +63,8 @@ function longestLine(text: string): number {
 const CHARACTER_RULES: { what: string; re: RegExp }[] = [
   { what: "ANSI escape sequences", re: /\u001b\[/ },
   { what: "control characters", re: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/ },
+  // A lone CR breaks a line for YAML and shells but not in the diff shown; a BOM is invisible there.
+  { what: "carriage returns outside CRLF line ends, or byte order marks", re: /\r(?!\n)|\ufeff/ },
   { what: "bidirectional override characters (Trojan Source)", re: /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/ },
   {
     what: "unpaired surrogate code units",

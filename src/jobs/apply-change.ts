@@ -12,6 +12,7 @@ import {
 } from "../github/fix-pull-request.js";
 import { headState, pullIsOpen } from "../github/head-moved.js";
 import { headOf } from "../output/cut-text.js";
+import { safeInline } from "../output/markdown.js";
 import { retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
 import {
@@ -67,7 +68,7 @@ export async function applyChange(rt: Runtime, context: Context, req: ApplyReque
     });
     log.info({ problems }, "not pushed: the shown change no longer passes validation");
     await say(
-      `The change shown for ${label} no longer passes validation, so nothing was pushed:\n\n${problems.map((p) => `- ${p}`).join("\n")}`,
+      `The change shown for ${label} no longer passes validation, so nothing was pushed:\n\n${problems.map((p) => `- ${safeInline(p)}`).join("\n")}`,
     );
     return;
   }

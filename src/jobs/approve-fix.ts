@@ -53,6 +53,8 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       return say(
         "A hint only shapes the first proposal; the follow-up shown above is what `/approve` pushes, and `/reject` stops the attempts.",
       );
+    const unseen = notSeenBy(request, followUp);
+    if (unseen) return say(unseen);
     return applyChange(rt, context, { fix: existing, proposal: followUp, analysis, config, approvedBy: actor.login });
   }
 
@@ -63,7 +65,11 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
         where: { fixId: fix.id, state: "shown", attempt: 1 },
         orderBy: { id: "desc" },
       });
-  if (shown) return applyChange(rt, context, { fix, proposal: shown, analysis, config, approvedBy: actor.login });
+  if (shown) {
+    const unseen = notSeenBy(request, shown);
+    if (unseen) return say(unseen);
+    return applyChange(rt, context, { fix, proposal: shown, analysis, config, approvedBy: actor.login });
+  }
 
   // Checked before the model is asked too: a change for an old commit is not worth showing.
   const head = await headNow(context, analysis);
@@ -88,6 +94,18 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
     return say(
       "ci-medic could not get a usable fix from the model this time. You can try `/approve <hint>` with more guidance.",
     );
+}
+
+/**
+ * Why this request may not apply the shown change, if it may not: only a comment written after the change was shown
+ * (the row became `shown` at `updatedAt`) approves that change.
+ */
+function notSeenBy(request: CommandRequest, shown: { updatedAt: Date }): string | undefined {
+  if (!request.writtenAt)
+    return "The change shown in this thread is pushed only by an `/approve` comment written after it was shown; the button does not push it.";
+  if (request.writtenAt.getTime() < shown.updatedAt.getTime())
+    return `@${request.actor.login} a new change was shown after your \`/approve\`, so nothing was pushed. Read it, then \`/approve\` again to push exactly that change.`;
+  return undefined;
 }
 
 async function headNow(context: CommandRequest["context"], analysis: ThreadAnalysis) {

@@ -78,5 +78,6 @@ async function readRequest(rt: Runtime, job: ClaimedJob): Promise<CommandRequest
     thread: issue.number,
     actor: { login: comment.user?.login ?? "ghost", id: comment.user?.id ?? 0, type: comment.user?.type ?? "User" },
     commentId: comment.id,
+    writtenAt: new Date(comment.created_at),
   };
 }

@@ -7,4 +7,10 @@ export interface CommandRequest {
   thread: number;
   actor: { login: string; id: number; type: string };
   commentId?: number;
+  /**
+   * When the comment was written. A change shown in the thread is applied only by a comment written after it was
+   * shown: an `/approve` queued (or redelivered) behind a newer proposal never pushes what its author did not see. The
+   * check run's button has none, so it only ever proposes.
+   */
+  writtenAt?: Date;
 }

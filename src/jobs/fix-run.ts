@@ -253,7 +253,7 @@ function sameFailureProblem(
   );
   if (stemsFromFix) return undefined;
   return original
-    ? `the run failed in jobs that did not fail originally (${newJobs.join(", ")}), and nothing in their logs points at the fix's files`
+    ? `the run failed in jobs that did not fail originally (${newJobs.map((j) => inlineCode(j)).join(", ")}), and nothing in their logs points at the fix's files`
     : "a workflow that did not fail originally failed, and nothing in its log points at the fix's files";
 }
 

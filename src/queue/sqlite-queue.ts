@@ -14,6 +14,9 @@ import type {
   ScheduledTask,
 } from "./types.js";
 
+const STALE_ON_LAST_ATTEMPT =
+  "its worker stopped renewing its lease on every attempt (the process died while running it)";
+
 interface RawJob {
   id: number | bigint;
   kind: string;
@@ -147,11 +150,19 @@ export class SqliteQueue implements JobStore {
   }
 
   async recoverStale(renewedBefore: Date): Promise<number> {
+    // A job whose holder died on its last attempt (one that kills the process, e.g. out of memory) is not run again:
+    // retried on every restart, it would crash the process for good. pg-boss's expiry counts such attempts the same way.
+    const before = sqliteTime(renewedBefore);
+    const now = sqliteTime(new Date());
+    const dead = await this.db.$executeRaw`
+      UPDATE "Job" SET "state" = 'dead', "lockedBy" = NULL, "lockedAt" = NULL, "finishedAt" = ${now}, "updatedAt" = ${now},
+                       "lastError" = ${STALE_ON_LAST_ATTEMPT}
+      WHERE "state" = 'running' AND "lockedAt" < ${before} AND "attempts" >= "maxAttempts"`;
     const { count } = await this.db.job.updateMany({
       where: { state: "running", lockedAt: { lt: renewedBefore } },
       data: { state: "queued", lockedBy: null, lockedAt: null },
     });
-    return count;
+    return dead + count;
   }
 
   async health(limits: HealthLimits = {}): Promise<QueueHealth> {

@@ -649,6 +649,34 @@ describe("/approve", () => {
     expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ state: "suggested", branch: null });
   });
 
+  it("an /approve written before the change was shown (queued or redelivered behind it) pushes nothing", async () => {
+    await showProposal();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const replies = repliesInThread();
+    // Another ten-second window than the first /approve's, but still before the change was shown.
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: "2021-06-01T00:00:00Z" }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([
+      "@maintainer a new change was shown after your `/approve`, so nothing was pushed. Read it, then `/approve` again to push exactly that change.",
+    ]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "shown", commitSha: null });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ branch: null });
+  });
+
+  it("the button does not push a change shown in the thread: only an /approve written after it does", async () => {
+    await showProposal();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const replies = repliesInThread();
+    await app.receive("check_run", checkRunRequestedAction({ checkRunId: 7001 }));
+    await app.settle();
+    gh.done();
+    expect(replies[0]).toContain("pushed only by an `/approve` comment written after it was shown");
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "shown", commitSha: null });
+  });
+
   it("the check run's Open fix PR button does what /approve does", async () => {
     await readyToApprove();
     modelAnswers(GOOD_FIX);

@@ -355,7 +355,8 @@ describe("watching the fix branch", () => {
     const bodies: Record<string, any> = {};
     hasFixCommitTree();
     expectsFollowUpCommit(bodies);
-    await app.receive("issue_comment", issueComment({ body: "/approve" }));
+    // Written after the follow-up was shown (only such a comment approves it).
+    await app.receive("issue_comment", issueComment({ body: "/approve", at: new Date().toISOString() }));
     await app.settle();
 
     const [change] = JSON.parse(proposal.changes);
@@ -473,7 +474,7 @@ describe("watching the fix branch", () => {
     gh.done();
     expect(original[0]).toContain("attempt 1 of 3 failed: `lint`");
     expect(original[0]).toContain(
-      "the run failed in jobs that did not fail originally (lint), and nothing in their logs points at the fix's files, so ci-medic stops here",
+      "the run failed in jobs that did not fail originally (`lint`), and nothing in their logs points at the fix's files, so ci-medic stops here",
     );
     expect(onFixPr).toEqual(original);
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ state: "failed" });

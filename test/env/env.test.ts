@@ -234,7 +234,7 @@ describe("validateEnv: one message per problem, never a secret", () => {
       'OPENAI_MODEL must be a model name such as gpt-4o-mini, got "bad model!"',
     ]);
     rejects({ LLM_TIMEOUT_MS: "10s" }, [
-      'LLM_TIMEOUT_MS must be a whole number of milliseconds between 1000 and 600000, got "10s"',
+      'LLM_TIMEOUT_MS must be a whole number of milliseconds between 1000 and 300000, got "10s"',
     ]);
   });
 

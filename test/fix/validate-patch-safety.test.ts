@@ -82,10 +82,17 @@ describe("content rules", () => {
       "const isAdmin = false; /* \u202e } \u2066if (isAdmin)\u2069 \u2066 begin admins only */\n",
     ],
     ["unpaired surrogate code units", "const s = '\ud800x';\n"],
+    // The shown diff would break this line in two; YAML and shells run the second half.
+    ["carriage returns outside CRLF line ends, or byte order marks", "run: make test\r  run: rm -rf build\n"],
+    ["carriage returns outside CRLF line ends, or byte order marks", "\ufeffexport const a = 1;\n"],
   ])("refuses %s in added text", (what, content) => {
     expect(reasons([{ path: "src/new.ts", content }])).toEqual([
       `The change to src/new.ts adds ${what}; ci-medic does not write them.`,
     ]);
+  });
+
+  it("accepts CRLF line ends", () => {
+    expect(reasons([{ path: "src/new.ts", content: "export const a = 1;\r\nexport const b = 2;\r\n" }])).toEqual([]);
   });
 
   it.each([

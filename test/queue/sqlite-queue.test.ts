@@ -111,4 +111,18 @@ describe("SqliteQueue", () => {
       ["queued", 0],
     ]);
   });
+
+  it("a job whose holder died on its last attempt is dead, not run again on every restart", async () => {
+    await queue.enqueue(job({ dedupeKey: "crashes", maxAttempts: 1 }));
+    await queue.enqueue(job({ dedupeKey: "survives", installationId: 8 }));
+    await queue.claim("dead-worker", { perInstallationLimit: 5 });
+    await queue.claim("dead-worker", { perInstallationLimit: 5 });
+    expect(await queue.recoverStale(new Date(Date.now() + 1))).toBe(2);
+    const rows = await db.job.findMany({ orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.dedupeKey, r.state, r.lockedBy])).toEqual([
+      ["crashes", "dead", null],
+      ["survives", "queued", null],
+    ]);
+    expect(rows[0]!.lastError).toMatch(/stopped renewing its lease/);
+  });
 });
