@@ -11,6 +11,7 @@ import { collectEvidence } from "./collect-evidence.js";
 import { decideDiagnosis, runFingerprint } from "./decide-diagnosis.js";
 import { eventContext } from "./event-context.js";
 import { publishDiagnosis } from "./publish-diagnosis.js";
+import { runAnalysisRow } from "./run-analysis-row.js";
 import { saveDiagnosis } from "./save-diagnosis.js";
 import { storedDiagnosis } from "./stored.js";
 
@@ -66,20 +67,7 @@ function diagnoseRun(rt: Runtime): JobHandler {
 
     const analysis = await rt.db.runAnalysis.upsert({
       where: { repository_runId_runAttempt: { repository, runId: BigInt(run.id), runAttempt: attempt } },
-      create: {
-        installationId: job.installationId,
-        repository,
-        runId: BigInt(run.id),
-        runAttempt: attempt,
-        workflowId: BigInt(run.workflow_id),
-        workflowName: run.name ?? "workflow",
-        workflowPath: run.path,
-        headSha: run.head_sha,
-        headBranch: run.head_branch,
-        headRepository: run.head_repository?.full_name ?? null,
-        event: run.event,
-        runUrl: run.html_url,
-      },
+      create: runAnalysisRow(job.installationId, repository, run, attempt),
       update: {},
       include: { diagnosis: true },
     });

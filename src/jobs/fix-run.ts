@@ -21,6 +21,7 @@ import {
 import { endFix, showFixState, tellBothThreads } from "./fix-report.js";
 import { proposeChange } from "./propose-change.js";
 import { reply } from "./reply.js";
+import { runAnalysisRow } from "./run-analysis-row.js";
 
 const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
 
@@ -265,21 +266,7 @@ async function fixRunEvidence(rt: Runtime, context: Context<"workflow_run">, fix
       repository_runId_runAttempt: { repository: fix.repository, runId: BigInt(run.id), runAttempt: run.run_attempt },
     },
     // Not a thread's diagnosis (no PR, no issue, no fingerprint): only this fix chain reads it.
-    create: {
-      installationId: fix.installationId,
-      repository: fix.repository,
-      runId: BigInt(run.id),
-      runAttempt: run.run_attempt,
-      workflowId: BigInt(run.workflow_id),
-      workflowName: run.name ?? "workflow",
-      workflowPath: run.path,
-      headSha: run.head_sha,
-      headBranch: run.head_branch,
-      headRepository: run.head_repository?.full_name ?? null,
-      event: run.event,
-      runUrl: run.html_url,
-      status: "fix-run",
-    },
+    create: { ...runAnalysisRow(fix.installationId, fix.repository, run, run.run_attempt), status: "fix-run" },
     update: {},
   });
   return collectEvidence(rt, context, analysis.id);

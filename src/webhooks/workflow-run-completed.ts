@@ -40,13 +40,12 @@ export function onWorkflowRunCompleted(rt: Runtime) {
         log.debug("skipped: the run succeeded and nothing was diagnosed for this commit");
         return "ignored";
       }
-      await enqueueEvent(rt, context, {
+      return enqueueEvent(rt, context, {
         kind: JOB_KIND.markFlaky,
         dedupeKey: `flaky:${repository}:${run.id}:${run.run_attempt}`,
         installationId,
         repository,
       });
-      return "ignored";
     }
     if (!run.conclusion || !DIAGNOSED_CONCLUSIONS.has(run.conclusion)) {
       log.debug({ conclusion: run.conclusion }, "skipped: conclusion is not a failure");
