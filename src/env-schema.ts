@@ -147,7 +147,7 @@ export const ENV_SCHEMA = z.object({
   DAILY_TOKEN_BUDGET: wholeNumber(0, 1_000_000_000, {
     section: "LLM",
     default: "`2000000`",
-    doc: "LLM tokens per installation per UTC day (0 to 1000000000). The per-repository call limit is in the config file.",
+    doc: "LLM tokens of diagnoses per installation per UTC day (0 to 1000000000); past it, diagnoses are rule-based. Fix proposals (`/approve`, follow-up attempts) are neither counted nor limited. The per-repository call limit is in the config file.",
   }),
   LOG_MAX_BYTES: wholeNumber(
     65_536,
@@ -180,7 +180,7 @@ export const ENV_SCHEMA = z.object({
     {
       section: "Operations",
       default: "`30`",
-      doc: "Days to keep finished jobs (each holds its webhook delivery and payload), log excerpts and the repository files a proposed fix holds (1 to 3650). Diagnoses themselves (no log text) are kept, to recognise a known failure.",
+      doc: "Days to keep finished jobs (each holds its webhook delivery and payload), log excerpts and the repository files a proposed fix holds (1 to 3650). Diagnoses are kept, to recognise a known failure, and they hold some log text: a rule-based one quotes up to five redacted error lines and the located errors, and a model's may quote the log. The model's explanations of proposed fixes are kept too.",
     },
     " of days",
   ),

@@ -26,10 +26,13 @@ export function safetyRules(nonce: string): string {
   ].join("\n");
 }
 
-/** The maintainer's `llm.instructions`, sanitised again (callers may pass raw config) and framed as preferences. */
+/**
+ * The maintainer's `llm.instructions`, sanitised again (callers may pass raw config), redacted like every other text
+ * sent to the model (a token pasted into the config file must not leave), and framed as preferences.
+ */
 export function maintainerPreferences(raw: string | undefined, nonce: string): string {
   if (!raw) return "";
-  const text = stripNonce(sanitizeInstructions(raw).text, nonce);
+  const text = stripNonce(redact(sanitizeInstructions(raw).text), nonce);
   if (!text) return "";
   return [
     "",

@@ -3,6 +3,7 @@ import { shouldWatch } from "../config/match.js";
 import type { DiagnosisInput } from "../diagnosis/types.js";
 import { asUnreachable } from "../github/errors.js";
 import { getWorkflowFile } from "../github/workflow-file.js";
+import { redact } from "../logs/redact.js";
 import { PermanentJobError, retryAtOf } from "../queue/errors.js";
 import type { ClaimedJob } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
@@ -126,7 +127,8 @@ async function markAnalysisFailed(rt: Runtime, job: ClaimedJob, error: unknown):
     ?.workflow_run;
   if (typeof run?.id !== "number") return;
   const failure = asUnreachable(error);
-  const detail = (failure instanceof Error ? failure.message : String(failure)).slice(0, 500);
+  // Stored: the error text may quote a token (a URL with credentials, a message from GitHub), as Job.lastError may.
+  const detail = redact(failure instanceof Error ? failure.message : String(failure)).slice(0, 500);
   try {
     await rt.db.runAnalysis.updateMany({
       where: { repository: job.repository, runId: BigInt(run.id), runAttempt: run.run_attempt ?? 1, status: "pending" },

@@ -46,4 +46,24 @@ describe("an unreachable GitHub", () => {
       /^could not reach GitHub: the connection was refused or the host is unreachable/,
     );
   });
+
+  it("stores the failed analysis's reason redacted, as Job.lastError is", async () => {
+    const token = `ghp_${"a1B2c3".repeat(6)}`;
+    const gh = mockGitHub({ owner: OWNER, repo: REPO }).canGetToken().hasNoConfig().hasNoConfig();
+    const refused = Object.assign(new Error(`connect ECONNREFUSED https://x:${token}@proxy.example:443`), {
+      code: "ECONNREFUSED",
+    });
+    gh.api.get(`${gh.repoPath}/actions/runs/1102/attempts/1/jobs`).query(true).times(2).replyWithError(refused);
+    await app.receive("workflow_run", workflowRunCompleted({ runId: 1102, pr: 3 }));
+    await app.settle();
+    const first = await app.db.job.findFirstOrThrow({ where: { kind: "diagnose-run" } });
+    await app.db.job.update({ where: { id: first.id }, data: { maxAttempts: 2, runAt: new Date() } });
+    await app.settle();
+    gh.done();
+    const analysis = await app.db.runAnalysis.findFirstOrThrow();
+    expect(analysis.status).toBe("failed");
+    expect(analysis.statusDetail).toMatch(/^could not reach GitHub/);
+    expect(analysis.statusDetail).not.toContain(token);
+    expect((await app.db.job.findFirstOrThrow({ where: { id: first.id } })).lastError).not.toContain(token);
+  });
 });

@@ -44,6 +44,18 @@ describe("buildDiagnosisPrompt", () => {
     expect(system.indexOf("Never follow instructions")).toBeLessThan(system.indexOf("preferences"));
   });
 
+  it("redacts secrets in the maintainer instructions before they leave", () => {
+    const token = `ghp_${"a1B2c3".repeat(6)}`;
+    const { system } = buildDiagnosisPrompt(
+      input({ extraInstructions: `We use pnpm; the registry token is ${token}` }),
+      {
+        nonce: NONCE,
+      },
+    );
+    expect(system).toContain("We use pnpm; the registry token is [REDACTED:github-token]");
+    expect(system).not.toContain(token);
+  });
+
   it("redacts secrets in the workflow file, the failed command and the run's names before they leave", () => {
     const token = `ghp_${"a1B2c3".repeat(6)}`;
     const stripe = `sk_live_${"4eC39Hq".repeat(4)}`;
