@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_LLM_TIMEOUT_MS } from "./diagnosis/llm/from-env.js";
 
 // Every environment variable ci-medic reads, once: its check (the zod schema of one raw value), its default and what it
 // means. Start-up validation (env.ts) checks each value against it; the README's table and .env.example are generated
@@ -134,9 +135,7 @@ export const ENV_SCHEMA = z.object({
   OPENAI_MODEL: text({ section: "LLM", default: "`gpt-4o-mini`", doc: "OpenAI-compatible model." }),
   LLM_TIMEOUT_MS: wholeNumber(
     1000,
-    // Well under a job's 10-minute time budget (src/jobs/time-budget.ts), so a slow model leaves room for the
-    // rule-based fallback and the posting.
-    300_000,
+    MAX_LLM_TIMEOUT_MS,
     {
       section: "LLM",
       default: "`60000`",

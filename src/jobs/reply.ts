@@ -8,7 +8,7 @@ export const HELP_TEXT = [
   "- `/diagnose` — diagnose the latest failed run again.",
   "- `/ci-medic help` — this message.",
   "",
-  "The check run's **Open fix PR** button does what `/approve` does.",
+  "The check run's **Open fix PR** button asks for a proposal like the first `/approve`; it never pushes: only an `/approve` comment written after a change was shown pushes it.",
 ].join("\n");
 
 /**

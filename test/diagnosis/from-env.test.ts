@@ -42,6 +42,11 @@ describe("createProviderFromEnv", () => {
     expect(() => createProviderFromEnv({ GEMINI_API_KEY: "k", LLM_TIMEOUT_MS: "soon" })).toThrow(
       /LLM_TIMEOUT_MS must be/,
     );
+    // The app's start-up check caps it at 5 minutes (a job's budget is 10); the command line must not allow more.
+    expect(() => createProviderFromEnv({ GEMINI_API_KEY: "k", LLM_TIMEOUT_MS: "300001" })).toThrow(
+      "LLM_TIMEOUT_MS must be a whole number of milliseconds between 1000 and 300000",
+    );
+    expect(createProviderFromEnv({ GEMINI_API_KEY: "k", LLM_TIMEOUT_MS: "300000" })).toBeDefined();
     expect(() => createProviderFromEnv({ GEMINI_API_KEY: "k", GEMINI_MODEL: "bad model; rm" })).toThrow(
       /GEMINI_MODEL must be a model name/,
     );

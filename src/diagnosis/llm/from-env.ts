@@ -70,10 +70,16 @@ function readBaseUrl(value: string | undefined): string | undefined {
   return trimmed.replace(/\/+$/, "");
 }
 
+/**
+ * Well under a job's 10-minute time budget (src/jobs/time-budget.ts), so a slow model leaves room for the rule-based
+ * fallback and the posting. The app's start-up check (env-schema.ts) and the command line share it.
+ */
+export const MAX_LLM_TIMEOUT_MS = 300_000;
+
 function readTimeout(value: string | undefined): number {
   if (value === undefined || value.trim() === "") return 60_000;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1_000 || n > 600_000)
-    throw new Error("LLM_TIMEOUT_MS must be a whole number of milliseconds between 1000 and 600000");
+  if (!Number.isInteger(n) || n < 1_000 || n > MAX_LLM_TIMEOUT_MS)
+    throw new Error(`LLM_TIMEOUT_MS must be a whole number of milliseconds between 1000 and ${MAX_LLM_TIMEOUT_MS}`);
   return n;
 }
