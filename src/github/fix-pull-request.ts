@@ -80,7 +80,10 @@ export interface OpenFixInput {
   approvedBy: string;
   draft: boolean;
   explanation: string;
-  /** The commit made for this change by an earlier try (stored by `onCommit`): found at the tip, it is ours. */
+  /**
+   * The commit made for this change by an earlier try (stored by `onCommit`): found at the tip, it is ours (and only
+   * it is); with no branch yet, the branch is created at it rather than at a second commit.
+   */
   knownCommit?: string;
   /** Called with the new commit before the branch points at it, so a retry after a crash reuses it. */
   onCommit?: (sha: string) => Promise<void>;
@@ -102,14 +105,15 @@ export async function openFixPullRequest(octokit: Octokit, input: OpenFixInput):
     return pullForBranch(octokit, input, branch, true, existing);
   }
 
-  const commitSha = await createFixCommit(octokit, {
-    owner: input.owner,
-    repo: input.repo,
-    parentSha: input.headSha,
-    changes: input.changes,
-    message: fixCommitMessage({ ...input, attempt: 1 }),
-  });
-  await input.onCommit?.(commitSha);
+  const spec = { owner: input.owner, repo: input.repo, parentSha: input.headSha, changes: input.changes };
+  let tree: string | undefined;
+  let commitSha = input.knownCommit;
+  // An earlier try made the commit and died before the branch pointed at it: that commit, not a second one.
+  if (!commitSha) {
+    tree = await createFixTree(octokit, spec);
+    commitSha = await commitTree(octokit, { ...spec, tree, message: fixCommitMessage({ ...input, attempt: 1 }) });
+    await input.onCommit?.(commitSha);
+  }
   try {
     await octokit.request("POST /repos/{owner}/{repo}/git/refs", {
       owner: input.owner,
@@ -122,7 +126,8 @@ export async function openFixPullRequest(octokit: Octokit, input: OpenFixInput):
     // Another approval created the branch between our read and our write: use theirs if it is ours too.
     const raced = await branchTip(octokit, input, branch);
     const ours =
-      raced !== null && (raced === commitSha || (!input.knownCommit && (await isOurCommit(octokit, input, raced))));
+      raced !== null &&
+      (raced === commitSha || (!input.knownCommit && (await isOurCommit(octokit, input, raced, tree))));
     if (!ours) return { kind: "branch-conflict", branch };
     return pullForBranch(octokit, input, branch, true, raced);
   }
@@ -148,7 +153,13 @@ export async function branchTip(
   }
 }
 
-async function isOurCommit(octokit: Octokit, input: OpenFixInput, sha: string): Promise<boolean> {
+/**
+ * A tip this change has no stored commit for is taken as ours only when it is exactly this change: ci-medic's trailer
+ * and the diagnosed commit as its only parent (anyone can write a trailer), and the very tree this change makes on
+ * that parent. A commit of an earlier, superseded proposal carries the same trailer and parent but another tree, and
+ * pushing it would not be what was shown. `tree`: this change's tree when it was just built.
+ */
+async function isOurCommit(octokit: Octokit, input: OpenFixInput, sha: string, tree?: string): Promise<boolean> {
   const { data } = await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
     owner: input.owner,
     repo: input.repo,
@@ -156,11 +167,21 @@ async function isOurCommit(octokit: Octokit, input: OpenFixInput, sha: string): 
   });
   const parents = data.parents.map((p) => p.sha);
   const trailer = runTrailer(input.runId);
-  return (
+  const looksOurs =
     parents.length === 1 &&
     parents[0] === input.headSha &&
-    data.message.split("\n").some((line) => line.trim() === trailer)
-  );
+    data.message.split("\n").some((line) => line.trim() === trailer);
+  if (!looksOurs) return false;
+  // Building the tree writes git objects only (content-addressed, no ref moves): the same change gives the same sha.
+  const ours =
+    tree ??
+    (await createFixTree(octokit, {
+      owner: input.owner,
+      repo: input.repo,
+      parentSha: input.headSha,
+      changes: input.changes,
+    }));
+  return data.tree.sha === ours;
 }
 
 export interface FixCommitInput {
@@ -174,6 +195,22 @@ export interface FixCommitInput {
 
 /** One commit holding exactly `changes` (each file's `after`, byte for byte) on top of `parentSha`; no ref moves. */
 export async function createFixCommit(octokit: Octokit, input: FixCommitInput): Promise<string> {
+  return commitTree(octokit, { ...input, tree: await createFixTree(octokit, input) });
+}
+
+async function commitTree(octokit: Octokit, input: FixCommitInput & { tree: string }): Promise<string> {
+  const { data: commit } = await octokit.request("POST /repos/{owner}/{repo}/git/commits", {
+    owner: input.owner,
+    repo: input.repo,
+    message: input.message,
+    tree: input.tree,
+    parents: [input.parentSha],
+  });
+  return commit.sha;
+}
+
+/** The tree of `parentSha` with `changes` written into it (blobs and tree objects only); its sha. */
+async function createFixTree(octokit: Octokit, input: Omit<FixCommitInput, "message">): Promise<string> {
   const { owner, repo } = input;
   const { data: head } = await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
     owner,
@@ -197,14 +234,7 @@ export async function createFixCommit(octokit: Octokit, input: FixCommitInput): 
     base_tree: head.tree.sha,
     tree,
   });
-  const { data: commit } = await octokit.request("POST /repos/{owner}/{repo}/git/commits", {
-    owner,
-    repo,
-    message: input.message,
-    tree: newTree.sha,
-    parents: [input.parentSha],
-  });
-  return commit.sha;
+  return newTree.sha;
 }
 
 /**
@@ -245,7 +275,7 @@ export async function markReadyForReview(octokit: Octokit, pullRequestNodeId: st
  */
 async function fileModes(
   octokit: Octokit,
-  input: FixCommitInput,
+  input: Omit<FixCommitInput, "message">,
   rootTree: string,
 ): Promise<Map<string, "100644" | "100755">> {
   const modes = new Map<string, "100644" | "100755">();

@@ -62,3 +62,22 @@ export async function upsertStickyComment(
   const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
   return { commentId: data.id, created: true };
 }
+
+/**
+ * The id of ci-medic's comment carrying `marker` among the thread's comments updated since `since`, if there is one:
+ * a job retried after it posted finds what it posted instead of posting it twice. `since` keeps the listing to recent
+ * comments in a long thread.
+ */
+export async function findOwnComment(
+  octokit: Octokit,
+  args: { owner: string; repo: string; issueNumber: number; marker: string; since: Date; appSlug?: string },
+): Promise<number | undefined> {
+  const comments: ApiComment[] = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner: args.owner,
+    repo: args.repo,
+    issue_number: args.issueNumber,
+    since: args.since.toISOString(),
+    per_page: 100,
+  });
+  return comments.find((c) => (c.body ?? "").includes(args.marker) && isOwnComment(c, args.appSlug))?.id;
+}

@@ -34,17 +34,42 @@ export interface ApplyRequest {
   analysis: ThreadAnalysis;
   config: RepoConfig;
   approvedBy: string;
+  /** The request pushing it (`comment:<id>`, `run:<id>:<attempt>`): its claim on the proposal, kept across retries. */
+  claimKey: string;
 }
 
 /**
  * Pushes a shown proposal, byte for byte, after checking again, right before the push, everything that could have
  * changed since it was shown: a `/reject`, the pull request closed, its head moved, the fix branch moved, the
  * repository's limits. Any of them stops the push and says why.
+ *
+ * Only the job that claimed the proposal pushes it: two approvals at once (two replicas, a redelivery, a button and a
+ * comment) race for one conditional update, and the loser says nothing, since the winner's reply answers both.
  */
 export async function applyChange(rt: Runtime, context: Context, req: ApplyRequest): Promise<void> {
+  const log = context.log.child({ fixId: req.fix.id, attempt: req.proposal.attempt, claim: req.claimKey });
+  const proposal = await claimProposal(rt, req.proposal.id, req.claimKey);
+  if (!proposal) return log.info("not pushed here: another approval's job is pushing this change, or has pushed it");
+  await pushClaimed(rt, context, { ...req, proposal }, log);
+}
+
+/**
+ * shown → applying in one conditional update, so exactly one job wins; the row as claimed (with the commit an earlier
+ * try stored), or null. A job retried after it died holding the claim finds its own key there and continues.
+ */
+async function claimProposal(rt: Runtime, id: number, claimKey: string): Promise<FixProposal | null> {
+  const won = await rt.db.fixProposal.updateMany({
+    where: { id, state: "shown" },
+    data: { state: "applying", claimedBy: claimKey },
+  });
+  const row = await rt.db.fixProposal.findUniqueOrThrow({ where: { id } });
+  if (won.count === 1) return row;
+  return row.state === "applying" && row.claimedBy === claimKey ? row : null;
+}
+
+async function pushClaimed(rt: Runtime, context: Context, req: ApplyRequest, log: Context["log"]): Promise<void> {
   const { fix, proposal, analysis, config } = req;
   const { owner, repo } = context.repo();
-  const log = context.log.child({ fixId: fix.id, attempt: proposal.attempt });
   const say = (text: string) => reply(context, fix.thread, text);
   const changes = parseChanges(proposal.changes);
   const followUp = proposal.attempt > 1;
@@ -107,8 +132,13 @@ export async function applyChange(rt: Runtime, context: Context, req: ApplyReque
     if (followUp) await pushFollowUp(rt, context, req, changes);
     else await openFirst(rt, context, req, changes);
   } catch (error) {
-    if (retryAtOf(error)) throw error; // rate limited: the job comes back later
+    if (retryAtOf(error)) throw error; // rate limited: the job comes back later, holding its claim
     log.error({ err: error }, "could not write the fix commit or pull request");
+    // Shown again, so that a new `/approve` can push it (with the commit stored so far, if any).
+    await rt.db.fixProposal.updateMany({
+      where: { id: proposal.id, state: "applying", claimedBy: req.claimKey },
+      data: { state: "shown", claimedBy: null },
+    });
     await say(
       "ci-medic could not write the fix branch or open the pull request; the details are in the app's log. Nothing was force-pushed.",
     );
@@ -173,44 +203,47 @@ async function openFirst(rt: Runtime, context: Context, req: ApplyRequest, chang
     await reply(
       context,
       fix.thread,
-      `The branch \`${result.branch}\` already exists with commits ci-medic did not make, so it was left alone and nothing was pushed. Delete it and \`/approve\` again.`,
+      `The branch \`${result.branch}\` already exists and does not hold exactly the change shown here (someone else's commits, or an earlier change), so it was left alone and nothing was pushed. Delete it and \`/approve\` again.`,
     );
     return;
   }
   const now = new Date();
-  await rt.db.fixProposal.update({
-    where: { id: proposal.id },
-    data: { state: "applied", approvedBy: req.approvedBy, commitSha: result.commitSha },
-  });
-  const updated = await rt.db.fix.update({
-    where: { id: fix.id },
-    data: {
-      state: "verifying",
-      branch: result.branch,
-      prNumber: result.prNumber,
-      prUrl: result.prUrl,
-      prNodeId: result.nodeId ?? null,
-      draftUntilVerified,
-      tipSha: result.commitSha,
-      attempts: 1,
-      approvedAt: now,
-      verifyDeadline: new Date(now.getTime() + config.fix.verifyTimeoutMinutes * 60_000),
-    },
-  });
-  await rt.db.approval.create({
-    data: {
-      analysisId: analysis.id,
-      action: "approve",
-      actor: req.approvedBy,
-      headSha: analysis.headSha,
-      note: proposal.note,
-      state: "opened",
-      detail: result.kind,
-      fixBranch: result.branch,
-      fixPrNumber: result.prNumber,
-      fixPrUrl: result.prUrl,
-    },
-  });
+  // One transaction: a retry finds either the claim to continue or the push recorded, never half of it.
+  const [, updated] = await rt.db.$transaction([
+    rt.db.fixProposal.update({
+      where: { id: proposal.id },
+      data: { state: "applied", approvedBy: req.approvedBy, commitSha: result.commitSha },
+    }),
+    rt.db.fix.update({
+      where: { id: fix.id },
+      data: {
+        state: "verifying",
+        branch: result.branch,
+        prNumber: result.prNumber,
+        prUrl: result.prUrl,
+        prNodeId: result.nodeId ?? null,
+        draftUntilVerified,
+        tipSha: result.commitSha,
+        attempts: 1,
+        approvedAt: now,
+        verifyDeadline: new Date(now.getTime() + config.fix.verifyTimeoutMinutes * 60_000),
+      },
+    }),
+    rt.db.approval.create({
+      data: {
+        analysisId: analysis.id,
+        action: "approve",
+        actor: req.approvedBy,
+        headSha: analysis.headSha,
+        note: proposal.note,
+        state: "opened",
+        detail: result.kind,
+        fixBranch: result.branch,
+        fixPrNumber: result.prNumber,
+        fixPrUrl: result.prUrl,
+      },
+    }),
+  ]);
   await showFixState(rt, context, updated, config, { state: "verifying", attempt: attemptOf(updated) }, req.approvedBy);
   context.log.info({ pr: result.prNumber, kind: result.kind }, "fix pull request ready");
   if (result.kind === "opened") rt.metrics.fixPrsOpened.inc();
@@ -257,20 +290,24 @@ async function pushFollowUp(rt: Runtime, context: Context, req: ApplyRequest, ch
     if (moved === "not-fast-forward") return stopForOthers(rt, context, fix, null, proposal);
   }
   const now = new Date();
-  await rt.db.fixProposal.update({
-    where: { id: proposal.id },
-    data: { state: "applied", approvedBy: req.approvedBy },
-  });
-  const updated = await rt.db.fix.update({
-    where: { id: fix.id },
-    data: {
-      state: "verifying",
-      tipSha: commitSha,
-      attempts: proposal.attempt,
-      detail: null,
-      verifyDeadline: new Date(now.getTime() + config.fix.verifyTimeoutMinutes * 60_000),
-    },
-  });
+  // One transaction, as for the first attempt; `nextBy` is cleared: a failing run of the new commit decides anew.
+  const [, updated] = await rt.db.$transaction([
+    rt.db.fixProposal.update({
+      where: { id: proposal.id },
+      data: { state: "applied", approvedBy: req.approvedBy },
+    }),
+    rt.db.fix.update({
+      where: { id: fix.id },
+      data: {
+        state: "verifying",
+        tipSha: commitSha,
+        attempts: proposal.attempt,
+        nextBy: null,
+        detail: null,
+        verifyDeadline: new Date(now.getTime() + config.fix.verifyTimeoutMinutes * 60_000),
+      },
+    }),
+  ]);
   await showFixState(rt, context, updated, config, { state: "verifying", attempt: attemptOf(updated) });
   const short = commitSha!.slice(0, 7);
   await reply(

@@ -1,4 +1,5 @@
 import type { RepoConfig } from "../config/schema.js";
+import type { Fix, FixProposal } from "../generated/prisma/client.js";
 import { headState } from "../github/head-moved.js";
 import { redact } from "../logs/redact.js";
 import { headOf } from "../output/cut-text.js";
@@ -43,33 +44,64 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       `The fix for this diagnosis has ended (${existing.state}${existing.prUrl ? `: ${existing.prUrl}` : ""}); ci-medic does nothing more for it.`,
     );
   }
+  const propose = async (fix: Fix) => {
+    const outcome = await proposeChange(rt, context, {
+      fix,
+      analysis,
+      config,
+      attempt: 1,
+      parentSha: analysis.headSha,
+      requestedBy: actor.login,
+      requestKey: request.key,
+      note: hint,
+      fork: isFork(analysis, repository),
+    });
+    log.info({ outcome: outcome.kind }, "fix proposal made");
+    if (outcome.kind === "no-proposal")
+      return say(
+        "ci-medic could not get a usable fix from the model this time. You can try `/approve <hint>` with more guidance.",
+      );
+  };
+  // A retry of this request's job continues what it started: the push it claimed, or the proposal it made (finished
+  // without asking the model again, and without answering as if another request had shown it).
+  if (existing) {
+    const mine = await rt.db.fixProposal.findFirst({
+      where: { fixId: existing.id, state: "applying", claimedBy: request.key },
+    });
+    if (mine) return applyShown(rt, request, mine, { fix: existing, analysis, config });
+    const own = await rt.db.fixProposal.findUnique({
+      where: { fixId_requestKey: { fixId: existing.id, requestKey: request.key } },
+    });
+    if (own && own.state !== "draft") return propose(existing);
+  }
   if (existing && WATCHED_STATES.has(existing.state)) {
     const followUp = await rt.db.fixProposal.findFirst({
-      where: { fixId: existing.id, state: "shown", attempt: existing.attempts + 1 },
+      where: { fixId: existing.id, state: { in: ["shown", "applying"] }, attempt: existing.attempts + 1 },
       orderBy: { id: "desc" },
     });
     if (!followUp) return say(`A fix for this diagnosis is already open: ${existing.prUrl ?? `#${existing.prNumber}`}`);
-    if (hint)
+    if (hint && followUp.state === "shown")
       return say(
         "A hint only shapes the first proposal; the follow-up shown above is what `/approve` pushes, and `/reject` stops the attempts.",
       );
-    const unseen = notSeenBy(request, followUp);
-    if (unseen) return say(unseen);
-    return applyChange(rt, context, { fix: existing, proposal: followUp, analysis, config, approvedBy: actor.login });
+    return applyShown(rt, request, followUp, { fix: existing, analysis, config });
   }
 
   const fix = existing ?? (await fixForAnalysis(rt, analysis, thread, config.fix.maxAttempts));
-  const shown = hint
+  // This request's draft (its job died before showing it) is shown below; otherwise the change shown by another
+  // request is what this `/approve` pushes.
+  const own = await rt.db.fixProposal.findUnique({
+    where: { fixId_requestKey: { fixId: fix.id, requestKey: request.key } },
+  });
+  const current = own
     ? null
     : await rt.db.fixProposal.findFirst({
-        where: { fixId: fix.id, state: "shown", attempt: 1 },
+        where: { fixId: fix.id, state: { in: ["shown", "applying"] }, attempt: 1 },
         orderBy: { id: "desc" },
       });
-  if (shown) {
-    const unseen = notSeenBy(request, shown);
-    if (unseen) return say(unseen);
-    return applyChange(rt, context, { fix, proposal: shown, analysis, config, approvedBy: actor.login });
-  }
+  // A hint asks for a new change, unless the shown one is already being pushed.
+  if (current && (!hint || current.state === "applying"))
+    return applyShown(rt, request, current, { fix, analysis, config });
 
   // Checked before the model is asked too: a change for an old commit is not worth showing.
   const head = await headNow(context, analysis);
@@ -79,21 +111,32 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       `@${actor.login} new commits arrived since this diagnosis (of \`${analysis.headSha.slice(0, 7)}\`). Run \`/diagnose\` if it still fails, then \`/approve\` again.`,
     );
   }
-  const outcome = await proposeChange(rt, context, {
-    fix,
-    analysis,
-    config,
-    attempt: 1,
-    parentSha: analysis.headSha,
-    requestedBy: actor.login,
-    note: hint,
-    fork: isFork(analysis, repository),
+  return propose(fix);
+}
+
+/**
+ * A change shown (or being pushed) for this fix: pushed by this request if it may, and once. While another approval's
+ * job pushes it, this one says nothing: that job's reply answers both, and two replies would say the same twice.
+ */
+async function applyShown(
+  rt: Runtime,
+  request: CommandRequest,
+  proposal: FixProposal,
+  chain: { fix: Fix; analysis: ThreadAnalysis; config: RepoConfig },
+): Promise<void> {
+  const log = request.context.log.child({ thread: request.thread, proposal: proposal.id });
+  if (proposal.state === "applying" && proposal.claimedBy !== request.key)
+    return log.info({ claimedBy: proposal.claimedBy }, "approval noted: another approval's job is pushing this change");
+  if (proposal.state === "shown") {
+    const unseen = notSeenBy(request, proposal);
+    if (unseen) return void (await reply(request.context, request.thread, unseen));
+  }
+  return applyChange(rt, request.context, {
+    ...chain,
+    proposal,
+    approvedBy: request.actor.login,
+    claimKey: request.key,
   });
-  log.info({ outcome: outcome.kind }, "fix proposal made");
-  if (outcome.kind === "no-proposal")
-    return say(
-      "ci-medic could not get a usable fix from the model this time. You can try `/approve <hint>` with more guidance.",
-    );
 }
 
 /**

@@ -66,6 +66,7 @@ async function readRequest(rt: Runtime, job: ClaimedJob): Promise<CommandRequest
       thread: number,
       actor: { login: sender.login, id: sender.id, type: sender.type },
       commentId: undefined,
+      key: `button:${context.id}`,
     };
   }
   const context = (await eventContext(rt, job, "issue_comment")) as Context<"issue_comment.created">;
@@ -78,6 +79,7 @@ async function readRequest(rt: Runtime, job: ClaimedJob): Promise<CommandRequest
     thread: issue.number,
     actor: { login: comment.user?.login ?? "ghost", id: comment.user?.id ?? 0, type: comment.user?.type ?? "User" },
     commentId: comment.id,
+    key: `comment:${comment.id}`,
     writtenAt: new Date(comment.created_at),
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { utf8Bytes } from "../fix/content-rules.js";
 import { lineDiff } from "../fix/line-diff.js";
-import type { FileChange } from "../fix/validate-patch.js";
+import type { FileChange, PatchStats } from "../fix/validate-patch.js";
 import type { Fix } from "../generated/prisma/client.js";
 import type { Runtime } from "../runtime.js";
 import type { ThreadAnalysis } from "./thread-analysis.js";
@@ -58,14 +58,32 @@ export function cumulativeChanges(attempts: readonly (readonly FileChange[])[]):
 }
 
 export function changeSize(changes: readonly FileChange[]): { files: number; lines: number; bytes: number } {
-  let lines = 0;
-  let bytes = 0;
+  const stats = patchStats(changes);
+  return { files: stats.files, lines: stats.added + stats.removed, bytes: stats.bytes };
+}
+
+/** What validation counted for these changes (files, lines added and removed, bytes added), from the stored change. */
+export function patchStats(changes: readonly FileChange[]): PatchStats {
+  const stats: PatchStats = { files: changes.length, added: 0, removed: 0, bytes: 0 };
   for (const c of changes) {
     const d = lineDiff(c.before ?? "", c.after);
-    lines += d.added + d.removed;
-    for (const o of d.ops) if (o.op === "+") bytes += utf8Bytes(o.text);
+    stats.added += d.added;
+    stats.removed += d.removed;
+    for (const o of d.ops) if (o.op === "+") stats.bytes += utf8Bytes(o.text);
   }
-  return { files: changes.length, lines, bytes };
+  return stats;
+}
+
+/** Refusal reasons as stored, one per line, whole reasons only (a reason cut in the middle would mislead). */
+export function storedReasons(reasons: readonly string[]): string {
+  const kept: string[] = [];
+  let length = 0;
+  for (const reason of reasons.map((r) => r.replace(/\s+/g, " ").trim()).filter(Boolean)) {
+    if (length + reason.length + 1 > 4000) break;
+    kept.push(reason);
+    length += reason.length + 1;
+  }
+  return kept.join("\n");
 }
 
 /** Refusal reasons when all attempts together go over the repository's limits. */

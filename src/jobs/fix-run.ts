@@ -20,7 +20,7 @@ import {
 } from "./fix-chain.js";
 import { endFix, showFixState, tellBothThreads } from "./fix-report.js";
 import { proposeChange } from "./propose-change.js";
-import { reply } from "./reply.js";
+import { reply, replyOnce } from "./reply.js";
 import { runAnalysisRow } from "./run-analysis-row.js";
 
 const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
@@ -45,7 +45,8 @@ export function fixRunJob(rt: Runtime): JobHandler {
     if (run.head_sha !== fix.tipSha) {
       const earlier = await rt.db.fixProposal.findFirst({ where: { fixId: fix.id, commitSha: run.head_sha } });
       // The commit of an attempt whose push is still being recorded: come back once it is (the queue's backoff).
-      if (earlier?.state === "shown") throw new Error("a run of a fix commit whose push is not recorded yet");
+      if (earlier?.state === "applying" || earlier?.state === "shown")
+        throw new Error("a run of a fix commit whose push is not recorded yet");
       if (earlier) return log.info("skipped: a run of an earlier attempt's commit");
       return stopForForeignCommit(rt, context as unknown as Context, fix, run.head_sha);
     }
@@ -157,12 +158,20 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
   const ctx = context as unknown as Context;
   const run = context.payload.workflow_run;
   const label = attemptLabel(fix.attempts, fix.maxAttempts);
-  // A second failing workflow of the same commit: the next attempt is already shown (or the chain already ended).
-  // (A draft is a proposal whose comment was never posted, the job having died: it is made again.)
-  const pending = await rt.db.fixProposal.findFirst({
-    where: { fixId: fix.id, attempt: { gt: fix.attempts }, state: { not: "draft" } },
-  });
-  if (pending) return context.log.info("skipped: the next attempt for this commit is already proposed");
+  const key = `run:${run.id}:${run.run_attempt ?? 1}`;
+  const claim = await claimNextAttempt(rt, fix, key);
+  if (claim === "taken") {
+    // Two workflows failing on one commit: the first run's job makes the follow-up (or ends the chain); this run is
+    // recorded with the fix's runs (FixRun) and said nowhere, so the thread gets one proposal per attempt.
+    return context.log.info(
+      { decidedBy: (await rt.db.fix.findUnique({ where: { id: fix.id }, select: { nextBy: true } }))?.nextBy },
+      "noted: another failing run of this commit already decides what follows it",
+    );
+  }
+  // From here on a retry of this job repeats each step: evidence comes from the database, proposeChange finds this
+  // run's proposal, the notice on the fix pull request is looked up before it is posted, and applyChange continues
+  // its own claim. A follow-up shown before the job died is still pushed (fix.autoApplyFollowUps).
+  const retried = claim === "resumed";
 
   const evidence = await fixRunEvidence(rt, context, fix);
   const failedJobs = evidence.map((e) => e.jobName);
@@ -194,6 +203,7 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
     attempt: next,
     parentSha: fix.tipSha!,
     requestedBy: "ci-medic",
+    requestKey: key,
     followUp: { evidence, applied, failure },
   });
   if (outcome.kind !== "shown") {
@@ -208,6 +218,7 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
     if (fix.prNumber) await reply(ctx, fix.prNumber, `${failure} ci-medic has ${why}, so it stops here.`);
     return;
   }
+  const proposal = outcome.proposal;
   await showFixState(rt, ctx, fix, config, {
     state: "retrying",
     attempt: { n: next, max: fix.maxAttempts },
@@ -215,21 +226,43 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
   });
   if (fix.prNumber) {
     const original = `${new URL(run.html_url).origin}/${fix.repository}/issues/${fix.thread}`;
-    await reply(
+    await replyOnce(
+      rt,
       ctx,
       fix.prNumber,
       `${failure} ci-medic proposed ${attemptLabel(next, fix.maxAttempts)} in ${original}; ${config.fix.autoApplyFollowUps ? "it is pushed here without a new approval (fix.autoApplyFollowUps)" : "it is pushed here after `/approve` there"}.`,
+      { key: `proposal:${proposal.id}:notice`, retried, since: proposal.createdAt },
     );
   }
   if (config.fix.autoApplyFollowUps) {
     await applyChange(rt, ctx, {
       fix,
-      proposal: outcome.proposal,
+      proposal,
       analysis,
       config,
       approvedBy: "ci-medic (fix.autoApplyFollowUps)",
+      claimKey: key,
     });
   }
+}
+
+/**
+ * One run decides what follows each attempt: a conditional update on the fix (still at this attempt and commit, no
+ * run chosen yet) that only one of two concurrent jobs wins. The same run's job, retried, finds its own key.
+ */
+async function claimNextAttempt(rt: Runtime, fix: Fix, key: string): Promise<"claimed" | "resumed" | "taken"> {
+  if (fix.nextBy === key) return "resumed";
+  const { count } = await rt.db.fix.updateMany({
+    where: {
+      id: fix.id,
+      attempts: fix.attempts,
+      tipSha: fix.tipSha,
+      state: { in: [...WATCHED_STATES] },
+      nextBy: null,
+    },
+    data: { nextBy: key },
+  });
+  return count === 1 ? "claimed" : "taken";
 }
 
 /**

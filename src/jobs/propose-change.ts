@@ -12,9 +12,18 @@ import { type FileChange, validatePatch } from "../fix/validate-patch.js";
 import type { Fix, FixProposal as ProposalRow } from "../generated/prisma/client.js";
 import { readFilesAtSha } from "../github/fix-pull-request.js";
 import type { Runtime } from "../runtime.js";
-import { attemptLabel, changeSize, contentHash, cumulativeChanges, cumulativeLimitReasons } from "./fix-chain.js";
+import {
+  attemptLabel,
+  changeSize,
+  contentHash,
+  cumulativeChanges,
+  cumulativeLimitReasons,
+  parseChanges,
+  patchStats,
+  storedReasons,
+} from "./fix-chain.js";
 import { showFixState } from "./fix-report.js";
-import { reply } from "./reply.js";
+import { replyOnce } from "./reply.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
 import type { ThreadAnalysis } from "./thread-analysis.js";
 
@@ -28,6 +37,8 @@ export interface ProposalRequest {
   /** The commit the change will apply to: the diagnosed commit, or ci-medic's latest fix commit. */
   parentSha: string;
   requestedBy: string;
+  /** Who asked (`comment:<id>`, `button:<delivery>`, `run:<id>:<attempt>`): a retry of that job finds its own proposal. */
+  requestKey: string;
   note?: string;
   /** A fork's pull request: the change is posted as a patch, never pushed. */
   fork?: boolean;
@@ -50,13 +61,42 @@ export type ProposalOutcome =
 /**
  * Asks the model for a change, validates it, and shows it in the thread as a diff. Nothing is pushed here: the row
  * becomes `shown` only once the comment holding the diff exists, and `/approve` applies a `shown` row only.
+ *
+ * A job can die anywhere in here and be retried, so each step leaves what the next try needs (one row per request,
+ * unique on the fix and `requestKey`):
+ * - before the row exists, nothing was kept but the model's answer, which the retry asks for again (a row made
+ *   before the model call would save nothing: the answer is what a retry needs);
+ * - a `draft` row holds the validated answer (changes, hash, refusal reasons): the retry does not ask the model again,
+ *   and since the comment may have been posted just before the job died, it carries a hidden marker naming the row,
+ *   which the retry looks for among ci-medic's recent comments in the thread before posting;
+ * - a row past `draft` is done: the retry redoes only what is safe to repeat (the sticky comment) and returns.
  */
 export async function proposeChange(rt: Runtime, context: Context, req: ProposalRequest): Promise<ProposalOutcome> {
+  const { fix } = req;
+  const log = context.log.child({ fixId: fix.id, attempt: req.attempt, request: req.requestKey });
+  const own = await rt.db.fixProposal.findUnique({
+    where: { fixId_requestKey: { fixId: fix.id, requestKey: req.requestKey } },
+  });
+  if (own && own.state !== "draft") {
+    log.info({ state: own.state }, "this request's proposal was made by an earlier try");
+    return finish(rt, context, req, own);
+  }
+  if (own) log.info({ proposal: own.id }, "resuming this request's proposal: the model's answer is stored");
+  const draft = own ?? (await askForDraft(rt, context, req, log));
+  if (!draft) return { kind: "no-proposal" };
+  return publish(rt, context, req, draft, { retried: own !== null });
+}
+
+/** The model's change, validated and stored as this request's `draft`; null when the model gave nothing usable. */
+async function askForDraft(
+  rt: Runtime,
+  context: Context,
+  req: ProposalRequest,
+  log: Context["log"],
+): Promise<ProposalRow | null> {
   const { fix, analysis, config } = req;
   const { owner, repo } = context.repo();
-  const log = context.log.child({ fixId: fix.id, attempt: req.attempt });
   const diagnosis = storedDiagnosis(analysis.diagnosis!);
-  const label = attemptLabel(req.attempt, fix.maxAttempts);
   const soFar = cumulativeChanges(req.followUp?.applied ?? []);
 
   const files = await readFilesAtSha(context.octokit, {
@@ -82,7 +122,7 @@ export async function proposeChange(rt: Runtime, context: Context, req: Proposal
     );
   } catch (error) {
     log.warn({ err: error }, "the model did not produce a usable fix");
-    return { kind: "no-proposal" };
+    return null;
   }
 
   // Edits may name files the diagnosis did not: read them too, so validation sees the real content.
@@ -103,67 +143,85 @@ export async function proposeChange(rt: Runtime, context: Context, req: Proposal
   const changes = verdict.ok ? verdict.changes : [];
   const total = cumulativeChanges([...(req.followUp?.applied ?? []), changes]);
   const reasons = verdict.ok ? (req.followUp ? cumulativeLimitReasons(total, config.fix) : []) : verdict.reasons;
-
-  // Whatever was shown before for this fix is no longer what `/approve` applies.
-  await rt.db.fixProposal.updateMany({ where: { fixId: fix.id, state: "shown" }, data: { state: "superseded" } });
-  const row = await rt.db.fixProposal.create({
+  if (reasons.length > 0) {
+    log.info({ reasons }, "fix refused by validation");
+    rt.metrics.approvalsRefused.inc({ reason: "validation" });
+  }
+  return rt.db.fixProposal.create({
     data: {
       fixId: fix.id,
       attempt: req.attempt,
       state: "draft",
+      requestKey: req.requestKey,
       parentSha: req.parentSha,
       changes: JSON.stringify(changes),
       contentHash: contentHash(changes),
       explanation: proposal.explanation,
       testsAreWrong: proposal.testsAreWrong,
-      reasons: reasons.length ? reasons.join("\n").slice(0, 4000) : null,
+      reasons: reasons.length ? storedReasons(reasons) : null,
       requestedBy: req.requestedBy,
       note: req.note || null,
     },
   });
-  const attemptText = req.followUp ? ` for ${label}` : "";
-  if (!verdict.ok || reasons.length > 0) {
-    log.info({ reasons }, "fix refused by validation");
-    rt.metrics.approvalsRefused.inc({ reason: "validation" });
-    await rt.db.fixProposal.update({ where: { id: row.id }, data: { state: "refused" } });
-    if (!req.followUp)
-      await showFixState(rt, context, fix, config, { state: "refused", reason: reasons[0] }, req.requestedBy);
-    await reply(context, fix.thread, renderRefusal(reasons, attemptText));
-    return { kind: "refused", reasons };
-  }
+}
+
+/**
+ * Posts the draft (the diff, the refusal, or a fork's patch), then records what it became. Everything is rendered
+ * from the stored row, so a retry posts the same text the first try did or would have.
+ */
+async function publish(
+  rt: Runtime,
+  context: Context,
+  req: ProposalRequest,
+  draft: ProposalRow,
+  opts: { retried: boolean },
+): Promise<ProposalOutcome> {
+  const { fix, analysis, config } = req;
+  const changes = parseChanges(draft.changes);
+  const attemptText = req.followUp ? ` for ${attemptLabel(req.attempt, fix.maxAttempts)}` : "";
+  const post = (body: string) =>
+    replyOnce(rt, context, fix.thread, body, {
+      key: `proposal:${draft.id}`,
+      retried: opts.retried,
+      since: draft.createdAt,
+    });
+  const refuse = async (reasons: string[]) => {
+    const commentId = await post(renderRefusal(reasons, attemptText));
+    const row = await rt.db.fixProposal.update({
+      where: { id: draft.id },
+      data: { state: "refused", reasons: storedReasons(reasons), commentId: BigInt(commentId) },
+    });
+    return finish(rt, context, req, row);
+  };
+
+  if (draft.reasons) return refuse(draft.reasons.split("\n"));
 
   if (req.fork) {
-    const body = renderForkSuggestion(changes, {
+    const patch = renderForkSuggestion(changes, {
       approvedBy: req.requestedBy,
       runUrl: analysis.runUrl,
-      explanation: proposal.explanation,
+      explanation: draft.explanation,
     });
-    await reply(
-      context,
-      fix.thread,
-      `${body}\n\n_ci-medic cannot verify this change: it has no branch in this repository to run CI on._`,
+    const commentId = await post(
+      `${patch}\n\n_ci-medic cannot verify this change: it has no branch in this repository to run CI on._`,
     );
-    await rt.db.fixProposal.update({
-      where: { id: row.id },
-      data: { state: "suggested", approvedBy: req.requestedBy },
+    const row = await rt.db.fixProposal.update({
+      where: { id: draft.id },
+      data: { state: "suggested", approvedBy: req.requestedBy, commentId: BigInt(commentId) },
     });
-    await rt.db.fix.update({
-      where: { id: fix.id },
-      data: { state: "suggested", detail: "a fork's pull request: posted as a patch, cannot be verified" },
-    });
-    return { kind: "suggested" };
+    return finish(rt, context, req, row);
   }
 
-  const size = changeSize(total);
+  const size = changeSize(cumulativeChanges([...(req.followUp?.applied ?? []), changes]));
   const body = renderProposal({
     attempt: req.attempt,
     maxAttempts: fix.maxAttempts,
     changes,
-    stats: verdict.stats,
+    stats: patchStats(changes),
     limits: config.fix,
     total: req.followUp ? size : undefined,
-    explanation: proposal.explanation,
-    contentHash: row.contentHash,
+    explanation: draft.explanation,
+    contentHash: draft.contentHash,
     ciFiles: ciExecutedFiles(changes.map((c) => c.path)),
     target:
       req.followUp && fix.branch
@@ -172,17 +230,37 @@ export async function proposeChange(rt: Runtime, context: Context, req: Proposal
     previousFailure: req.followUp?.failure,
     autoApply: req.followUp ? config.fix.autoApplyFollowUps : false,
   });
-  if (!body) {
-    const reason = "The proposed change is too large to show in a comment, so it cannot be approved.";
-    await rt.db.fixProposal.update({ where: { id: row.id }, data: { state: "refused", reasons: reason } });
-    await reply(context, fix.thread, renderRefusal([reason], attemptText));
-    return { kind: "refused", reasons: [reason] };
-  }
-  const commentId = await reply(context, fix.thread, body);
+  if (!body) return refuse(["The proposed change is too large to show in a comment, so it cannot be approved."]);
+  // Whatever was shown before for this fix is no longer what `/approve` applies.
+  await rt.db.fixProposal.updateMany({ where: { fixId: fix.id, state: "shown" }, data: { state: "superseded" } });
+  const commentId = await post(body);
   const shown = await rt.db.fixProposal.update({
-    where: { id: row.id },
+    where: { id: draft.id },
     data: { state: "shown", commentId: BigInt(commentId) },
   });
-  if (!req.followUp) await showFixState(rt, context, fix, config, { state: "proposed" }, req.requestedBy);
-  return { kind: "shown", proposal: shown };
+  return finish(rt, context, req, shown);
+}
+
+/** What follows a proposal that is posted: repeated as a whole by a retry, so each step is safe to repeat. */
+async function finish(rt: Runtime, context: Context, req: ProposalRequest, row: ProposalRow): Promise<ProposalOutcome> {
+  const { fix, config } = req;
+  // The sticky comment shows a first proposal only while nothing was pushed (a retry may come after a push).
+  const firstShown = !req.followUp && fix.state === "proposed";
+  if (row.state === "refused") {
+    const reasons = (row.reasons ?? "").split("\n").filter(Boolean);
+    if (firstShown)
+      await showFixState(rt, context, fix, config, { state: "refused", reason: reasons[0] }, req.requestedBy);
+    return { kind: "refused", reasons };
+  }
+  if (row.state === "suggested") {
+    await rt.db.fix.update({
+      where: { id: fix.id },
+      data: { state: "suggested", detail: "a fork's pull request: posted as a patch, cannot be verified" },
+    });
+    return { kind: "suggested" };
+  }
+  // shown, or since then superseded, claimed or applied by an approval: it was shown, nothing more to do here.
+  if (firstShown && row.state === "shown")
+    await showFixState(rt, context, fix, config, { state: "proposed" }, req.requestedBy);
+  return { kind: "shown", proposal: row };
 }

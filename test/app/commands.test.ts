@@ -1,6 +1,10 @@
 import nock from "nock";
+import { Context } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
+import { applyChange } from "../../src/jobs/apply-change.js";
+import { analysisOfFix } from "../../src/jobs/fix-chain.js";
 import { testApp } from "../helpers/app.js";
 import {
   basicError,
@@ -136,6 +140,11 @@ const GOOD_FIX = {
 
 /** The git data API calls of one new fix branch and its pull request; returns the captured bodies. */
 function expectsFixPullRequest(prNumber = 77) {
+  return expectsBranchAndPull(prNumber, expectsFixCommit());
+}
+
+/** No fix branch yet, and the blob, tree and commit of the change (commit ccc…) on the diagnosed commit. */
+function expectsFixCommit() {
   const bodies: Record<string, any> = {};
   const branch = `ci-medic/fix-${RUN_ID}`;
   gh.api.get(`${R}/git/ref/heads/${branch}`).reply(404, NOT_FOUND);
@@ -159,6 +168,12 @@ function expectsFixPullRequest(prNumber = 77) {
   gh.api
     .post(`${R}/git/commits`, (b) => ((bodies.commit = b), true))
     .reply(201, gitCommit({ sha: "c".repeat(40), tree: "tree1", parents: [HEAD_SHA], repo: FULL_NAME }));
+  return bodies;
+}
+
+/** The fix branch created at commit ccc… and its pull request opened; bodies added to `bodies`. */
+function expectsBranchAndPull(prNumber: number, bodies: Record<string, any>) {
+  const branch = `ci-medic/fix-${RUN_ID}`;
   gh.api
     .post(`${R}/git/refs`, (b) => ((bodies.ref = b), true))
     .reply(201, gitRef(`refs/heads/${branch}`, "c".repeat(40), FULL_NAME));
@@ -402,6 +417,266 @@ describe("/approve", () => {
     expect(bodies.pulls).toBe(1);
     expect(replies).toEqual([expect.stringMatching(/^Opened /)]);
     expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
+    expect(await app.db.fixProposal.count()).toBe(1);
+  });
+
+  it("two approvals of one shown change at the same moment (two replicas): one claim, one commit, one pull request, one reply", async () => {
+    // Two jobs of one installation at once, as two replicas (or a pg-boss redelivery next to the original) run them.
+    await app.close();
+    app = await testApp({
+      llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }),
+      settings: { perInstallationConcurrency: 2 },
+    });
+    await showProposal();
+    gh.hasNoConfig().hasNoConfig();
+    hasPermission("maintainer", "write");
+    hasPermission("lead", "admin");
+    prHeadIs(HEAD_SHA);
+    const first = expectsFixPullRequest(77);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    // Everything a second push would need, answered as GitHub would; none of it may be used.
+    const second = { heads: 0, commits: 0, refs: 0, pulls: 0 };
+    const branch = `ci-medic/fix-${RUN_ID}`;
+    const fixPull = pull({
+      number: 77,
+      headSha: "c".repeat(40),
+      headRef: branch,
+      headRepo: FULL_NAME,
+      baseRepo: FULL_NAME,
+      baseRef: "feature",
+    });
+    gh.api
+      .get(`${R}/pulls/${PR}`)
+      .optionally()
+      .reply(
+        200,
+        () => (
+          second.heads++,
+          pull({
+            number: PR,
+            headSha: HEAD_SHA,
+            headRef: "feature",
+            headRepo: FULL_NAME,
+            baseRepo: FULL_NAME,
+            full: true,
+          })
+        ),
+      );
+    gh.api
+      .get(`${R}/git/ref/heads/${branch}`)
+      .optionally()
+      .reply(200, gitRef(`refs/heads/${branch}`, "c".repeat(40), FULL_NAME));
+    gh.api
+      .get(`${R}/git/commits/${"c".repeat(40)}`)
+      .optionally()
+      .reply(
+        200,
+        gitCommit({
+          sha: "c".repeat(40),
+          tree: "tree1",
+          parents: [HEAD_SHA],
+          message: "Fix\n\nCi-Medic-Run: 1001",
+          repo: FULL_NAME,
+        }),
+      );
+    gh.api
+      .get(`${R}/git/commits/${HEAD_SHA}`)
+      .optionally()
+      .reply(
+        200,
+        gitCommit({ sha: HEAD_SHA, tree: "tree0", parents: ["p".repeat(40)], message: "wip", repo: FULL_NAME }),
+      );
+    gh.api.post(`${R}/git/blobs`).optionally().reply(201, gitBlobCreated("blob1", FULL_NAME));
+    gh.api
+      .post(`${R}/git/trees`)
+      .optionally()
+      .reply(201, gitTree("tree1", [], { repo: FULL_NAME }));
+    gh.api
+      .post(`${R}/git/commits`)
+      .optionally()
+      .reply(
+        201,
+        () => (
+          second.commits++, gitCommit({ sha: "e".repeat(40), tree: "tree1", parents: [HEAD_SHA], repo: FULL_NAME })
+        ),
+      );
+    gh.api
+      .post(`${R}/git/refs`)
+      .optionally()
+      .reply(
+        422,
+        () => (
+          second.refs++,
+          basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference")
+        ),
+      );
+    gh.api
+      .get(`${R}/pulls`)
+      .query(true)
+      .optionally()
+      .reply(200, () => (second.pulls++, [fixPull]));
+    const replies: string[] = [];
+    gh.api
+      .post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true))
+      .times(2)
+      .optionally()
+      .reply(201, (_uri, b: any) => comment({ id: 9999, body: b.body, issueNumber: PR, repo: FULL_NAME }));
+
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
+    await app.receive(
+      "issue_comment",
+      issueComment({ body: "/approve", commentId: 6003, at: LATER, login: "lead", userId: 9002 }),
+    );
+    await app.settle();
+    gh.done();
+    expect(first.pulls).toBe(1);
+    expect(second).toEqual({ heads: 0, commits: 0, refs: 0, pulls: 0 });
+    // One reply, from the job that won the claim; the other job said nothing and finished.
+    expect(replies).toEqual([
+      expect.stringMatching(/^Opened https:\/\/github.com\/.+\/pull\/77 with exactly the change shown/),
+    ]);
+    expect(await app.db.job.count({ where: { kind: "command", state: "done" } })).toBe(3);
+    expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({
+      state: "applied",
+      commitSha: "c".repeat(40),
+      claimedBy: expect.stringMatching(/^comment:600[23]$/),
+    });
+    // The loser stopped at the claim, or before it on seeing the change claimed.
+    expect(app.logs.text).toMatch(/(approval noted|not pushed here): another approval's job is pushing this change/);
+  });
+
+  it("two pushes of one shown change started together: one conditional claim wins, the other pushes nothing", async () => {
+    await showProposal();
+    const rt = app.runtime();
+    const fix = await app.db.fix.findFirstOrThrow();
+    const proposal = await app.db.fixProposal.findFirstOrThrow();
+    const analysis = await analysisOfFix(rt, fix);
+    const context = new Context(
+      { id: "both", name: "issue_comment", payload: issueComment({ body: "/approve", at: LATER }) } as never,
+      await app.probot.auth(INSTALLATION_ID),
+      rt.log,
+    );
+    prHeadIs(HEAD_SHA);
+    const bodies = expectsFixPullRequest(77);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    const push = (claimKey: string) =>
+      applyChange(rt, context, { fix, proposal, analysis, config: DEFAULT_CONFIG, approvedBy: "maintainer", claimKey });
+    // Both read the same `shown` row; only the conditional update decides.
+    await Promise.all([push("comment:7001"), push("comment:7002")]);
+    gh.done();
+    expect(bodies.pulls).toBe(1);
+    expect(replies).toHaveLength(1);
+    const stored = await app.db.fixProposal.findFirstOrThrow();
+    expect(stored).toMatchObject({ state: "applied", commitSha: "c".repeat(40) });
+    expect(["comment:7001", "comment:7002"]).toContain(stored.claimedBy);
+  });
+
+  it("a job rate limited after it made the commit keeps its claim: the retry pushes that same commit, once", async () => {
+    await showProposal();
+    approvesAgain();
+    const branch = `ci-medic/fix-${RUN_ID}`;
+    const bodies = expectsFixCommit();
+    // The branch cannot be created yet: the job waits for the reset, holding its claim and the stored commit.
+    gh.isRateLimited("POST", "/git/refs", {
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+    });
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
+    await app.settle();
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({
+      state: "applying",
+      claimedBy: "comment:6002",
+      commitSha: "c".repeat(40),
+    });
+    // An /approve by someone else meanwhile says nothing and pushes nothing.
+    gh.hasNoConfig();
+    hasPermission("lead", "admin");
+    await app.receive(
+      "issue_comment",
+      issueComment({ body: "/approve", commentId: 6003, at: LATER, login: "lead", userId: 9002 }),
+    );
+    await app.settle();
+
+    // The reset comes: the same job again. No second commit (nothing else is mocked): the branch points at the stored one.
+    approvesAgain();
+    gh.api.get(`${R}/git/ref/heads/${branch}`).reply(404, NOT_FOUND);
+    expectsBranchAndPull(77, bodies);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
+    await app.settle();
+    gh.done();
+    expect(bodies.ref).toEqual({ ref: `refs/heads/${branch}`, sha: "c".repeat(40) });
+    expect(bodies.pulls).toBe(1);
+    expect(replies).toEqual([expect.stringMatching(/^Opened .* as approved by @maintainer\./)]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "applied", commitSha: "c".repeat(40) });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ state: "verifying", tipSha: "c".repeat(40) });
+  });
+
+  it("a push that fails with an error said in the thread gives the claim back: the change stays shown, to approve again", async () => {
+    await showProposal();
+    approvesAgain();
+    gh.api.get(`${R}/git/ref/heads/ci-medic/fix-${RUN_ID}`).reply(404, NOT_FOUND);
+    gh.api.get(`${R}/git/commits/${HEAD_SHA}`).reply(404, NOT_FOUND);
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([expect.stringContaining("ci-medic could not write the fix branch")]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "shown", claimedBy: null });
+  });
+
+  it("a job that dies after posting the proposal and before recording it: the retry finds that comment, one model call, one comment", async () => {
+    await readyToApprove();
+    const prompts = modelAnswers(GOOD_FIX);
+    const posted: string[] = [];
+    gh.api
+      .post(`${R}/issues/${PR}/comments`, (b) => (posted.push(b.body), true))
+      .reply(201, (_uri, b: any) => comment({ id: 9999, body: b.body, issueNumber: PR, repo: FULL_NAME }));
+    // The process dies right after GitHub took the comment, before the row says `shown`.
+    await app.db.$executeRawUnsafe(
+      `CREATE TRIGGER die_before_shown BEFORE UPDATE OF "state" ON "FixProposal" WHEN NEW."state" = 'shown' BEGIN SELECT RAISE(ABORT, 'the process died here'); END`,
+    );
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6001 }));
+    await app.settle();
+    await app.db.$executeRawUnsafe("DROP TRIGGER die_before_shown");
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toContain("### ci-medic: proposed fix");
+    const draft = await app.db.fixProposal.findFirstOrThrow();
+    expect(draft).toMatchObject({ state: "draft", requestKey: "comment:6001", commentId: null });
+    expect(posted[0]).toContain(`<!-- ci-medic:proposal:${draft.id} -->`);
+
+    // The retry: the same job. The model is not asked again and nothing is posted (neither is mocked); the comment
+    // is found by its marker among ci-medic's comments in the thread.
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    gh.hasComments(PR, [
+      comment({
+        id: 9998,
+        body: `quoted: <!-- ci-medic:proposal:${draft.id} -->`,
+        login: "mallory",
+        issueNumber: PR,
+        repo: FULL_NAME,
+      }),
+      comment({ id: 9999, body: posted[0]!, issueNumber: PR, repo: FULL_NAME }),
+    ]);
+    let sticky = "";
+    gh.expectsCommentUpdate(COMMENT_ID, (b) => (sticky = b.body));
+    await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
+    await app.settle();
+    gh.done();
+    expect(prompts).toHaveLength(1);
+    expect(posted).toHaveLength(1);
+    expect(sticky).toContain("Nothing is pushed until `/approve`");
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({
+      id: draft.id,
+      state: "shown",
+      commentId: 9999n,
+      contentHash: draft.contentHash,
+    });
     expect(await app.db.fixProposal.count()).toBe(1);
   });
 

@@ -6,6 +6,7 @@ import { queueFixTimeouts } from "../../src/housekeeping/tasks.js";
 import { decideDiagnosis } from "../../src/jobs/decide-diagnosis.js";
 import { testApp } from "../helpers/app.js";
 import {
+  basicError,
   collaboratorPermission,
   comment,
   contentFile,
@@ -250,6 +251,18 @@ function expectsFollowUpCommit(bodies: Record<string, any>) {
     .reply(200, gitRef(`refs/heads/${BRANCH}`, C2, FULL_NAME));
 }
 
+/** A failed run's one job whose log is past retention, answered only if asked (optional interceptors). */
+function mayFailJobOfRun(runId: number, jobId: number, name: string) {
+  const run = `${R}/actions/runs/${runId}`;
+  const jobs = [job({ id: jobId, name, failedStep: "Run npm test", runId, owner: OWNER, repo: REPO, headSha: C1 })];
+  gh.api
+    .get((uri) => [`${run}/attempts/1/jobs`, `${run}/jobs`].includes(uri.split("?")[0]!))
+    .query(true)
+    .optionally()
+    .reply(200, { total_count: 1, jobs });
+  gh.api.get(`${R}/actions/jobs/${jobId}/logs`).optionally().reply(404, basicError("Not Found"));
+}
+
 /** The failed run's one job and its log, as the evidence pipeline reads them. */
 function failedJobOfRun(runId: number, jobId: number, name = "test", headSha = C1) {
   gh.hasRunJobs(runId, [
@@ -431,6 +444,109 @@ describe("watching the fix branch", () => {
       attempts: 2,
     });
     expect(app.logs.text).toContain("skipped: this fix's attempts ended");
+  });
+
+  it("an auto-applied follow-up whose job died after showing it is pushed when the job is retried, each comment once", async () => {
+    const fix = await seedOpenFix();
+    gh.canGetToken();
+    gh.hasConfig("fix:\n  autoApplyFollowUps: true\n");
+    failedJobOfRun(2001, 601);
+    hasFileAt("src/sum.ts", SUM_FIXED, C1);
+    const prompts = modelAnswers(FOLLOW_UP);
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    stickyUpdates();
+    // Shown and announced, then the job dies before the push: GitHub answers the head check with 503.
+    gh.api.get(`${R}/pulls/${PR}`).reply(503, basicError("Service Unavailable"));
+
+    await app.receive("workflow_run", fixRun({ runId: 2001, conclusion: "failure" }));
+    await app.settle();
+    expect(original).toEqual([expect.stringContaining("### ci-medic: proposed fix (attempt 2 of 3)")]);
+    expect(onFixPr).toEqual([expect.stringContaining("it is pushed here without a new approval")]);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ tipSha: C1, attempts: 1 });
+
+    // The retry: no second model call (none is mocked), the notice on the fix PR is found by its marker, the push
+    // happens. A retry that skipped the shown follow-up would leave it unpushed for good.
+    gh.hasConfig("fix:\n  autoApplyFollowUps: true\n");
+    gh.hasComments(FIX_PR, [comment({ id: 9001, body: onFixPr[0]!, issueNumber: FIX_PR, repo: FULL_NAME })]);
+    pullIs(PR, HEAD_SHA, "feature");
+    pullIs(FIX_PR, C1, BRANCH, "feature");
+    gh.api.get(`${R}/git/ref/heads/ci-medic/fix-${RUN_ID}`).reply(200, gitRef(`refs/heads/${BRANCH}`, C1, FULL_NAME));
+    hasFixCommitTree();
+    const bodies: Record<string, any> = {};
+    expectsFollowUpCommit(bodies);
+    await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
+    await app.settle();
+    gh.done();
+    expect(prompts).toHaveLength(1);
+    expect(bodies.commit.parents).toEqual([C1]);
+    expect(bodies.ref).toEqual({ sha: C2, force: false });
+    expect(original).toHaveLength(2);
+    expect(original[1]).toContain("Pushed attempt 2 of 3");
+    expect(onFixPr).toHaveLength(2);
+    expect(onFixPr[1]).toContain("ci-medic pushed attempt 2 of 3: commit `ddddddd`");
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({
+      state: "verifying",
+      tipSha: C2,
+      attempts: 2,
+      nextBy: null,
+    });
+    expect(await app.db.fixProposal.findFirstOrThrow({ where: { attempt: 2 } })).toMatchObject({
+      state: "applied",
+      commitSha: C2,
+    });
+  });
+
+  it("two workflows failing on one fix commit at once: one follow-up, one model call, one proposal comment", async () => {
+    // Two jobs of one installation at once, as two replicas run them.
+    await app.close();
+    app = await testApp({
+      llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }),
+      settings: { perInstallationConcurrency: 2 },
+    });
+    const fix = await seedOpenFix();
+    await app.db.fix.update({
+      where: { id: fix.id },
+      data: {
+        failedWorkflows: JSON.stringify([
+          { workflowId: String(WORKFLOW_ID), name: "CI", jobs: ["test"] },
+          { workflowId: "4242", name: "Lint", jobs: ["lint"] },
+        ]),
+      },
+    });
+    gh.canGetToken();
+    gh.hasNoConfig().hasNoConfig();
+    // Either run's job may decide; whatever the other would need to make a second follow-up is there too.
+    mayFailJobOfRun(2001, 601, "test");
+    mayFailJobOfRun(2002, 602, "lint");
+    for (let i = 0; i < 2; i++)
+      gh.api
+        .get(`${R}/contents/src/sum.ts`)
+        .query({ ref: C1 })
+        .optionally()
+        .reply(200, contentFile("src/sum.ts", SUM_FIXED, { repo: FULL_NAME }));
+    const answers = [modelAnswers(FOLLOW_UP), modelAnswers(FOLLOW_UP)];
+    const asked = () => answers[0]!.length + answers[1]!.length;
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    stickyUpdates();
+    const lint = fixRun({ runId: 2002, conclusion: "failure" }) as any;
+    lint.workflow_run.workflow_id = 4242;
+    lint.workflow_run.name = "Lint";
+
+    await app.receive("workflow_run", fixRun({ runId: 2001, conclusion: "failure" }));
+    await app.receive("workflow_run", lint);
+    await app.settle();
+    gh.done();
+    expect(asked()).toBe(1);
+    expect(original).toEqual([expect.stringContaining("### ci-medic: proposed fix (attempt 2 of 3)")]);
+    expect(onFixPr).toHaveLength(1);
+    expect(await app.db.fixProposal.count({ where: { attempt: 2 } })).toBe(1);
+    // The other run is recorded with the fix's runs and noted in the log, nowhere else.
+    expect(await app.db.fixRun.count({ where: { fixId: fix.id, headSha: C1, conclusion: "failure" } })).toBe(2);
+    expect(await app.db.job.count({ where: { kind: "fix-run", state: "done" } })).toBe(2);
+    expect(app.logs.text).toContain("noted: another failing run of this commit already decides what follows it");
+    expect((await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).nextBy).toMatch(/^run:200[12]:1$/);
   });
 
   it("limits are counted over all attempts: a follow-up small on its own but too large together is refused", async () => {

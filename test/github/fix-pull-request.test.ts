@@ -89,6 +89,14 @@ function capture(): { bodies: Record<string, unknown> } {
 }
 
 function mockCommitCreation(seen: { bodies: Record<string, unknown> }) {
+  mockTreeCreation(seen);
+  nock(API)
+    .post(`${R}/git/commits`, (body) => ((seen.bodies.commit = body), true))
+    .reply(201, gitCommit({ sha: "c".repeat(40), tree: "tree1", parents: [HEAD], repo: REPO }));
+}
+
+/** The head's tree read on the changed paths, one blob per change and the new tree (`treeSha`); no commit. */
+function mockTreeCreation(seen: { bodies: Record<string, unknown> }, treeSha = "tree1") {
   nock(API)
     .get(`${R}/git/commits/${HEAD}`)
     .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: ["p".repeat(40)], message: "work", repo: REPO }));
@@ -123,10 +131,7 @@ function mockCommitCreation(seen: { bodies: Record<string, unknown> }) {
     .reply(201, () => gitBlobCreated(`blob${++n}`, REPO));
   nock(API)
     .post(`${R}/git/trees`, (body) => ((seen.bodies.tree = body), true))
-    .reply(201, gitTree("tree1", [], { repo: REPO }));
-  nock(API)
-    .post(`${R}/git/commits`, (body) => ((seen.bodies.commit = body), true))
-    .reply(201, gitCommit({ sha: "c".repeat(40), tree: "tree1", parents: [HEAD], repo: REPO }));
+    .reply(201, gitTree(treeSha, [], { repo: REPO }));
 }
 
 beforeAll(() => nock.disableNetConnect());
@@ -191,6 +196,8 @@ describe("openFixPullRequest", () => {
         200,
         gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
       );
+    // Its tree is the one this change makes on the head: it is this change (no commit is written).
+    mockTreeCreation(capture(), "t");
     nock(API)
       .get(`${R}/pulls`)
       .query({ head: "acme:ci-medic/fix-123", state: "open", per_page: "10" })
@@ -217,6 +224,7 @@ describe("openFixPullRequest", () => {
         200,
         gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
       );
+    mockTreeCreation(capture(), "t");
     nock(API).get(`${R}/pulls`).query(true).reply(200, []);
     let draft: unknown;
     nock(API)
@@ -247,6 +255,44 @@ describe("openFixPullRequest", () => {
     expect(result).toEqual({ kind: "branch-conflict", branch: "ci-medic/fix-123" });
   });
 
+  it("reports a branch whose tip is ci-medic's commit of another change (a superseded proposal), and writes no commit", async () => {
+    // Trailer and parent are ci-medic's, but the tree is not the one this change makes: pushing it would not be what
+    // was shown. Building the tree to compare writes git objects only; no commit, no ref, no pull request.
+    nock(API)
+      .get(REF_PATH)
+      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "e".repeat(40), REPO));
+    nock(API)
+      .get(`${R}/git/commits/${"e".repeat(40)}`)
+      .reply(
+        200,
+        gitCommit({ sha: "e".repeat(40), tree: "treeOld", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
+      );
+    mockTreeCreation(capture(), "tree1");
+
+    const result = await openFixPullRequest(testOctokit(), input);
+    expect(result).toEqual({ kind: "branch-conflict", branch: "ci-medic/fix-123" });
+  });
+
+  it("a commit stored by an earlier try and no branch yet: the branch is created at that commit, no second commit", async () => {
+    let ref: unknown;
+    const known = "9".repeat(40);
+    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
+    nock(API)
+      .post(`${R}/git/refs`, (body) => ((ref = body), true))
+      .reply(201, gitRef("refs/heads/ci-medic/fix-123", known, REPO));
+    nock(API).post(`${R}/pulls`).reply(201, fixPull(45, true));
+    const stored: string[] = [];
+
+    const result = await openFixPullRequest(testOctokit(), {
+      ...input,
+      knownCommit: known,
+      onCommit: async (sha) => void stored.push(sha),
+    });
+    expect(result).toMatchObject({ kind: "opened", prNumber: 45, commitSha: known });
+    expect(ref).toEqual({ ref: "refs/heads/ci-medic/fix-123", sha: known });
+    expect(stored).toEqual([]);
+  });
+
   it("on a ref race, reuses the branch when the winner was ci-medic", async () => {
     const seen = capture();
     nock(API).get(REF_PATH).reply(404, NOT_FOUND);
@@ -257,11 +303,12 @@ describe("openFixPullRequest", () => {
     nock(API)
       .get(REF_PATH)
       .reply(200, gitRef("refs/heads/ci-medic/fix-123", "d".repeat(40), REPO));
+    // The winner wrote the same change: the same tree as the one just built (tree1), so no second tree is built.
     nock(API)
       .get(`${R}/git/commits/${"d".repeat(40)}`)
       .reply(
         200,
-        gitCommit({ sha: "d".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
+        gitCommit({ sha: "d".repeat(40), tree: "tree1", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
       );
     nock(API)
       .get(`${R}/pulls`)
