@@ -268,8 +268,20 @@ describe("log files", () => {
     return text;
   })();
 
+  // Forty failed steps: their tails are copied as each closes and given back as newer ones replace them (the arena's
+  // blocks are cut again); the tails kept to the end must be their own.
+  const manySteps = Array.from({ length: 40 }, (_, s) =>
+    [
+      `##[group]Run npm run shard ${s}`,
+      "##[endgroup]",
+      `Error: shard ${s} failed`,
+      ...Array.from({ length: 300 }, (_, i) => `  shard ${s} line ${i} ${"-".repeat(80)}`),
+      "##[error]Process completed with exit code 1.",
+    ].join("\n"),
+  ).join("\n");
+
   it("reads a file with the same result as line-by-line analysis", async () => {
-    for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
+    for (const text of [asActionsLog(KEYWORDS), big, exact, manySteps, ""]) {
       const expected = await lineByLine(text);
       expect(JSON.parse(JSON.stringify(await fromFile(text)))).toEqual(JSON.parse(JSON.stringify(expected)));
     }
