@@ -6,7 +6,7 @@ import fs from "node:fs/promises";
 import { BinaryLogError } from "./errors.js";
 import { type LogInput, looksBinary, MAX_PENDING, SNIFF_BYTES } from "./reader.js";
 
-/** Stream chunks are regrouped into regions of about this size (a file is read 256 KB at a time, see readLogFile). */
+/** Stream chunks are regrouped into regions of about this size (a file is read 1 MB at a time, see readLogFile). */
 const REGION_BYTES = 64 * 1024;
 
 export interface RegionSink {
@@ -181,15 +181,21 @@ class FileLineCutter {
   }
 }
 
-/** Bytes read from a file at a time: one region. */
-const FILE_READ_BYTES = 256 * 1024;
+/**
+ * Bytes read from a file at a time: one region. Each read is a round trip to libuv's pool (a thread woken, then the
+ * event loop): on the 200 MB benchmark log, 7 interleaved runs (2026-12-03, load ~2 on 2 cores) took 418 ms at 128 KB,
+ * 371 ms at 256 KB, 340 ms at 512 KB and 319 ms at 1 MB (no less at 2 MB, more at 4 MB). The reads stay on the pool:
+ * 1 MB synchronous reads lost under load.
+ */
+const FILE_READ_BYTES = 1024 * 1024;
 
 /**
  * Buffers readLogFile uses in turn. With two, the read into the buffer of the region before last would overwrite the
  * lines the sink still holds (a step's tail, the context before an anchor: up to 256 lines, see recent-lines.ts), so
- * every read would start with copying them out, about a tenth of all the bytes read, into fresh memory (a page fault
- * per 4 KB). With three, those lines have moved on to the next region by the time a buffer is reused, unless lines
- * are long; `retire` then finds nothing to copy.
+ * every read would start with copying them out into fresh memory (a page fault per 4 KB; on the 200 MB log, 31 MB
+ * copied in all at 256 KB reads). With three, those lines lie in the last region by the time a buffer is reused, and
+ * `retire` finds nothing to copy, unless that region held fewer than 256 lines: lines of over 4 KB on average, or the
+ * short reads of a pipe.
  */
 const FILE_BUFFERS = 3;
 
