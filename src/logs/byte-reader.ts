@@ -192,7 +192,7 @@ const FILE_READ_BYTES = 1024 * 1024;
 /**
  * Buffers readLogFile uses in turn. With two, the read into the buffer of the region before last would overwrite the
  * lines the sink still holds (a step's tail, the context before an anchor: up to 256 lines, see recent-lines.ts), so
- * every read would start with copying them out into fresh memory (a page fault per 4 KB; on the 200 MB log, 31 MB
+ * every read would start with copying them out into fresh memory (a page fault per 4 KB; on the 200 MB log, 20 MB
  * copied in all at 256 KB reads). With three, those lines lie in the last region by the time a buffer is reused, and
  * `retire` finds nothing to copy, unless that region held fewer than 256 lines: lines of over 4 KB on average, or the
  * short reads of a pipe.
