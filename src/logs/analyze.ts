@@ -18,7 +18,7 @@ import type { AnalyzeOptions, Annotation, LogAnalysis } from "./types.js";
 export { BinaryLogError, EmptyLogError, RedactionError } from "./errors.js";
 export type { LogInput } from "./reader.js";
 
-/** A log on disk: read in place with two reusable buffers (see readLogFile), the fastest input. */
+/** A log on disk: read in place into a few reusable buffers (see readLogFile), the fastest input. */
 export interface LogFile {
   file: string;
 }

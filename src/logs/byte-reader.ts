@@ -6,7 +6,7 @@ import fs from "node:fs/promises";
 import { BinaryLogError } from "./errors.js";
 import { type LogInput, looksBinary, MAX_PENDING, SNIFF_BYTES } from "./reader.js";
 
-/** Stream chunks are regrouped into regions of about this size (a file is read 256 KB at a time, see readLogFile). */
+/** Stream chunks are regrouped into regions of about this size (a file is read 1 MB at a time, see readLogFile). */
 const REGION_BYTES = 64 * 1024;
 
 export interface RegionSink {
@@ -181,14 +181,29 @@ class FileLineCutter {
   }
 }
 
-/** Bytes read from a file at a time: one region. */
-const FILE_READ_BYTES = 256 * 1024;
+/**
+ * Bytes read from a file at a time: one region. Each read is a round trip to libuv's pool (a thread woken, then the
+ * event loop): on the 200 MB benchmark log, 7 interleaved runs (2026-12-03, load ~2 on 2 cores) took 418 ms at 128 KB,
+ * 371 ms at 256 KB, 340 ms at 512 KB and 319 ms at 1 MB (no less at 2 MB, more at 4 MB). The reads stay on the pool:
+ * 1 MB synchronous reads lost under load.
+ */
+const FILE_READ_BYTES = 1024 * 1024;
 
 /**
- * Reads a log file as regions of complete lines, like readLogRegions, into two buffers used in turn: while the sink
- * works on one, the next read fills the other (the read runs on libuv's thread pool, so the two overlap), and no
- * read allocates. A region's buffer is overwritten by the read after next; the sink is told first (`retire`).
- * Throws BinaryLogError before any region when the first bytes are not text.
+ * Buffers readLogFile uses in turn. With two, the read into the buffer of the region before last would overwrite the
+ * lines the sink still holds (a step's tail, the context before an anchor: up to 256 lines, see recent-lines.ts), so
+ * every read would start with copying them out into fresh memory (a page fault per 4 KB; on the 200 MB log, 20 MB
+ * copied in all at 256 KB reads). With three, those lines lie in the last region by the time a buffer is reused, and
+ * `retire` finds nothing to copy, unless that region held fewer than 256 lines: lines of over 4 KB on average, or the
+ * short reads of a pipe.
+ */
+const FILE_BUFFERS = 3;
+
+/**
+ * Reads a log file as regions of complete lines, like readLogRegions, into FILE_BUFFERS buffers used in turn: while
+ * the sink works on one, the next read fills the next (the read runs on libuv's thread pool, so the two overlap), and
+ * no read allocates. A buffer is overwritten FILE_BUFFERS - 1 regions after it was handed over; the sink is told
+ * first (`retire`). Throws BinaryLogError before any region when the first bytes are not text.
  */
 export async function readLogFile(file: string, sink: RegionSink): Promise<void> {
   const fh = await fs.open(file, "r");
@@ -198,10 +213,7 @@ export async function readLogFile(file: string, sink: RegionSink): Promise<void>
     if (c && c.to > c.from) sink.region(buf.subarray(c.from, c.to));
   };
   try {
-    const pool = [
-      Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1),
-      Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1),
-    ];
+    const pool = Array.from({ length: FILE_BUFFERS }, () => Buffer.allocUnsafe(FILE_READ_BYTES + MAX_PENDING + 1));
     const cutter = new FileLineCutter();
     let which = 0;
     /** Bytes of an unfinished line at the start of pool[which]. */
@@ -222,14 +234,14 @@ export async function readLogFile(file: string, sink: RegionSink): Promise<void>
         pending = fh.read(buf, 0, FILE_READ_BYTES, null);
         continue;
       }
-      // The next read starts now, into the other buffer, behind the unfinished line.
-      const next = pool[which ^ 1]!;
+      // The next read starts now, into the next buffer, behind the unfinished line.
+      const next = pool[(which + 1) % FILE_BUFFERS]!;
       sink.retire?.(next);
       buf.copy(next, 0, cut.to, cut.to + cut.carry);
       carry = cut.carry;
       pending = fh.read(next, carry, FILE_READ_BYTES, null);
       emit(buf, cut);
-      which ^= 1;
+      which = (which + 1) % FILE_BUFFERS;
     }
   } finally {
     // A read may still be under way when the sink threw.

@@ -408,19 +408,28 @@ export class LogCollector {
       const old = this.detailed.shift()!;
       old.windows = [];
       old.tail = this.tails.get(old)?.last(5) ?? old.tail.slice(-5);
-      this.tails.delete(old);
+      this.dropTail(old);
     }
     if (this.segments.length > 2000) {
       // Pathological logs with thousands of groups: forget the oldest summaries too.
       const [gone] = this.segments.splice(1, 1);
       const queued = this.detailed.indexOf(gone!);
       if (queued >= 0) this.detailed.splice(queued, 1);
-      this.tails.delete(gone!);
+      this.dropTail(gone!);
     }
   }
 
+  /** Forgets a closed step's tail snapshot; its bytes go back to be reused. */
+  private dropTail(seg: Segment): void {
+    this.tails.get(seg)?.release();
+    this.tails.delete(seg);
+  }
+
   finish(): Segment[] {
-    for (const [s, tail] of this.tails) s.tail = tail.lines();
+    for (const [s, tail] of this.tails) {
+      s.tail = tail.lines();
+      tail.release();
+    }
     this.tails.clear();
     const seg = this.current;
     seg.tail = this.recent.last(TAIL_LINES).filter((l) => l.n >= seg.startLine);

@@ -238,7 +238,8 @@ async function fromFile(text: string) {
 }
 
 describe("log files", () => {
-  // A log many reads long (256 KB each), with an over-long line across a read boundary and no final newline.
+  // A log many reads long (1 MB each from a file, at most a pipe's buffer from a pipe), with an over-long line across a
+  // read boundary and no final newline.
   const big = [
     asActionsLog(KEYWORDS),
     ...Array.from(
@@ -246,7 +247,8 @@ describe("log files", () => {
       (_, i) => `2024-05-06T07:08:09.1234567Z \x1b[32m✓\x1b[39m case ${i} passes (${i % 17} ms)`,
     ),
     `2024-05-06T07:08:09.1234567Z ${"z".repeat(3_000_000)}`,
-    // A step whose 200-line tail spans more than two reads: its lines must be decoded before their buffer is reused.
+    // A step whose 200-line tail spans more than two reads from a pipe: its lines must be copied out before their
+    // buffer is reused.
     "##[group]Run make wide",
     "##[endgroup]",
     ...Array.from({ length: 1_200 }, (_, i) => `row ${i} ${String(i).repeat(1000).slice(0, 3000)}`),
@@ -268,8 +270,20 @@ describe("log files", () => {
     return text;
   })();
 
+  // Forty failed steps: their tails are copied as each closes and given back as newer ones replace them (the arena's
+  // blocks are cut again); the tails kept to the end must be their own.
+  const manySteps = Array.from({ length: 40 }, (_, s) =>
+    [
+      `##[group]Run npm run shard ${s}`,
+      "##[endgroup]",
+      `Error: shard ${s} failed`,
+      ...Array.from({ length: 300 }, (_, i) => `  shard ${s} line ${i} ${"-".repeat(80)}`),
+      "##[error]Process completed with exit code 1.",
+    ].join("\n"),
+  ).join("\n");
+
   it("reads a file with the same result as line-by-line analysis", async () => {
-    for (const text of [asActionsLog(KEYWORDS), big, exact, ""]) {
+    for (const text of [asActionsLog(KEYWORDS), big, exact, manySteps, ""]) {
       const expected = await lineByLine(text);
       expect(JSON.parse(JSON.stringify(await fromFile(text)))).toEqual(JSON.parse(JSON.stringify(expected)));
     }
