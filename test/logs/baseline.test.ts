@@ -91,6 +91,26 @@ describe("Baseline", () => {
   });
 });
 
+describe("the context a passing run printed too", () => {
+  it("goes first to the failed step's last lines and strongest errors, as without a baseline, not to the biggest window", async () => {
+    const common = Array.from({ length: 300 }, (_, i) => `[INFO] compiling module-${i} (warnings: none)`);
+    // An error and its long trace that both runs print (a retried upload), worth a whole context budget by itself.
+    const retried = [
+      "ERROR: upload of the build cache failed, retrying",
+      ...Array.from({ length: 80 }, (_, i) => `    at uploadChunk (/opt/cache/lib/upload-${i}.js:${i + 1}:7)`),
+    ];
+    // The tool's summary, printed by both runs, closes the failed step.
+    const summary = Array.from({ length: 20 }, (_, i) => `summary ${i}: see target/reports/part-${i}.txt`);
+    const pass = [...common, ...retried, "[INFO] BUILD SUCCESS", ...summary].join("\n");
+    const fail = [...common, ...retried, "[ERROR] Foo.java:[12,5] error: cannot find symbol", ...summary].join("\n");
+    const r = await analyzeLog(fail, { baseline: Baseline.fromText(pass) });
+    expect(r.excerpt).toContain("[ERROR] Foo.java:[12,5] error: cannot find symbol");
+    for (const line of summary) expect(r.excerpt).toContain(line);
+    const lines = r.excerpt.split("\n");
+    expect(r.seenInBaseline).toContain(lines.indexOf(summary[0]!));
+  });
+});
+
 describe("markNewLines", () => {
   it("prefixes new lines with + and seen ones with two spaces; cut markers stay as they are", () => {
     const excerpt = ["… 12 lines omitted …", "seen line", "new line", "… 3 lines omitted …"].join("\n");
