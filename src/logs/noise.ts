@@ -42,16 +42,16 @@ const SYSTEM =
   /^(?:Sudoers (?:policy plugin|file grammar|I\/O plugin|path)|Sudo version|Authentication failure message|Incorrect password message|Lecture user|Send mail if|Log when a command is (?:allowed|denied)|Address to send mail to|Subject of mail sent|Number of tries to enter a password|Password prompt timeout|Authentication timestamp timeout|Default password prompt|Path to (?:the )?[\w -]+:|We trust you have received the usual lecture|\s*#\d\) (?:Respect the privacy|Think before you type|With great power))|\b(?:running|run|continue) (?:\S+ )?as (?:the )?['"]?root\b|\bas root\/super user\b|\bnew (?:major |minor |patch )?version of \S+ (?:is )?available\b|\bdevelopment build of \S+ is over \d+ days old\b|\byou are using \S+ version \S+,? however\b/i;
 
 /**
- * Package managers', VCS and image pulls' progress: apt, pip, npm (and its dependency tree), Maven, cargo, Leiningen,
- * Homebrew, git, docker, wget.
+ * Package managers', VCS and image pulls' progress: apt, pip, npm (its notices and dependency tree), Maven, cargo,
+ * Leiningen, Homebrew, git, docker, wget (a 4xx or 5xx answer is no progress).
  * apt's `Err:N` is left out: it reports a failed download.
  */
 const PROGRESS =
-  /^(?:(?:Get|Hit|Ign):\d+ |(?:Fetched|Need to get) \d|Reading (?:package lists|state information)|Building dependency tree|Selecting previously unselected package|Preparing to unpack|Unpacking |Setting up |Processing triggers for |Requirement already satisfied|Successfully (?:installed|built|tagged) |Removing: |Pruned \d+ symbolic links|Sending build context to Docker daemon|npm WARN (?:deprecated|prefer global|optional|notsup|prepublish-on-install) |From (?:https?|git|ssh):\/\/\S+$|(?:\[INFO\] )?Download(?:ing|ed)(?: from \S+)?:? |Retrieving \S+ from \S+$|Collecting \S+|\s*(?:Downloading|Downloaded|Fetching|Fetched|Unpacking|Unpacked|Extracting|Installing) \S+ v?\d[\w.+-]*$|remote: (?:Counting|Compressing|Enumerating|Total) |(?:Receiving|Resolving|Counting|Compressing|Unpacking) (?:objects|deltas): |\s*\* \[new (?:tag|branch|ref)\] |[0-9a-f]{12}: (?:Pulling fs layer|Waiting|Verifying Checksum|Download complete|Pull complete|Already exists)$|Digest: sha256:[0-9a-f]+$|Status: (?:Downloaded newer image|Image is up to date) for |\s*\* branch +\S+ +-> FETCH_HEAD$|--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d-- +\S+$|[│├└─┬ ]+[\w@/.-]+@\S+(?: deduped)?$)/;
+  /^(?:(?:Get|Hit|Ign):\d+ |(?:Fetched|Need to get) \d|Reading (?:package lists|state information)|Building dependency tree|Selecting previously unselected package|Preparing to unpack|Unpacking |Setting up |Processing triggers for |Requirement already satisfied|Successfully (?:installed|built|tagged) |Removing: |Pruned \d+ symbolic links|Sending build context to Docker daemon|npm WARN (?:deprecated|prefer global|optional|notsup|prepublish-on-install) |From (?:https?|git|ssh):\/\/\S+$|(?:\[INFO\] )?Download(?:ing|ed)(?: from \S+)?:? |Retrieving \S+ from \S+$|Collecting \S+|\s*(?:Downloading|Downloaded|Fetching|Fetched|Unpacking|Unpacked|Extracting|Installing) \S+ v?\d[\w.+-]*$|remote: (?:Counting|Compressing|Enumerating|Total) |(?:Receiving|Resolving|Counting|Compressing|Unpacking) (?:objects|deltas): |\s*\* \[new (?:tag|branch|ref)\] |[0-9a-f]{12}: (?:Pulling fs layer|Waiting|Verifying Checksum|Download complete|Pull complete|Already exists)$|Digest: sha256:[0-9a-f]+$|Status: (?:Downloaded newer image|Image is up to date) for |\s*\* branch +\S+ +-> FETCH_HEAD$|--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d-- +\S+$|Resolving \S+ \(\S+\)\.\.\. [\d.:a-f, ]+$|Connecting to \S+ \(\S+\)\|[\d.:a-f]+\|:\d+\.\.\. connected\.$|HTTP request sent, awaiting response\.\.\. [23]\d\d |Length: \d+|Saving to: |npm notice |[│├└─┬ ]+[\w@/.-]+@\S+(?: deduped)?$)/;
 
 /**
- * Words that make a progress or environment line a report of its own failure (`Setting up mysql-server failed`,
- * `Downloading artifact failed: 404`). A package name holding a vague word (`http-errors`, `libfailure-dev`) does not.
+ * Words that make a progress line a report of its own failure (`Setting up mysql-server failed`, `Downloading artifact
+ * failed: 404`). A package name holding a vague word (`http-errors`, `libfailure-dev`) does not.
  */
 const OWN_FAILURE =
   /\b(?:failed|failure|fatal|error:|denied|refused|not found|timed out|cannot|unable to|could not)\b/i;
@@ -59,6 +59,6 @@ const OWN_FAILURE =
 /** Whether a cleaned log line is one a person would skip (see the classes above). */
 export function isNoise(line: string): boolean {
   if (line.length === 0 || line.length > 400) return false;
-  if (BANNER.test(line) || VERSION_LINE.test(line) || LICENCE.test(line) || SYSTEM.test(line)) return true;
-  return (PROGRESS.test(line) || ENVIRONMENT.test(line)) && !OWN_FAILURE.test(line);
+  if (ENVIRONMENT.test(line) || BANNER.test(line) || VERSION_LINE.test(line) || LICENCE.test(line)) return true;
+  return SYSTEM.test(line) || (PROGRESS.test(line) && !OWN_FAILURE.test(line));
 }

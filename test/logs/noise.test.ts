@@ -25,7 +25,7 @@ describe("isNoise", () => {
       "Setting environment variables from .travis.yml",
       "Current runner version: '2.323.0'",
       "$ export CODECOV_TOKEN=[secure]",
-      "++export 'GIT_PROVE_OPTS=--timer --jobs 3'",
+      "++export 'GIT_PROVE_OPTS=--timer --jobs 3 --state=failed,slow,save'",
       "+R_BUILD_ARGS='--no-build-vignettes --no-manual'",
       "JAVA_HOME=/usr/lib/jvm/java-8-openjdk-amd64",
       "WARNING: You're currently running as root; probably by accident.",
@@ -44,6 +44,9 @@ describe("isNoise", () => {
       "Removing: /Users/travis/Library/Caches/Homebrew/p11-kit--0.23.15.mojave.bottle.tar.gz... (695.4KB)",
       "Digest: sha256:4bcff63911fcb4448bd4fdacec207030997caf25e9bea4045fa6c8c44de311d1",
       "│ │ ├─┬ debug@4.3.4",
+      "Resolving github.com (github.com)... 140.82.112.3",
+      "HTTP request sent, awaiting response... 200 OK",
+      "npm notice created a lockfile as package-lock.json. You should commit this file.",
     ];
     for (const line of noise) expect(isNoise(line), line).toBe(true);
   });
@@ -62,6 +65,7 @@ describe("isNoise", () => {
       "error: failed to push some refs to 'https://github.com/o/r'",
       "Setting up mysql-server-8.0 (8.0.36) failed",
       "Downloading artifact 'dist' failed: 404 Not Found",
+      "HTTP request sent, awaiting response... 404 Not Found",
     ];
     for (const line of errors) expect(isNoise(line), line).toBe(false);
   });
