@@ -7,6 +7,7 @@ import { Baseline } from "../logs/baseline.js";
 import { cleanLine } from "../logs/clean.js";
 import { ciDiffRepository, foldOf } from "./folds.js";
 import { excerptLineSet, normaliseLine, type RecallSummary, type ScoredLog, summarise } from "./measure.js";
+import { excerptHead, opensWithNoise } from "./noise-head.js";
 import { promptChars } from "./prompt-cost.js";
 
 /** `E a-b` / `E n` lines of a groundtruth file as 1-based line numbers; `C` (context) lines are not required. */
@@ -77,6 +78,8 @@ export async function evalCiDiff(dataRoot: string, opts: CiDiffOptions = {}): Pr
           kept: marked.length - missed.length,
           bytes: Buffer.byteLength(r.excerpt),
           promptChars: promptChars(r),
+          head: excerptHead(r.excerpt)?.text ?? "",
+          noiseHead: opensWithNoise(r.excerpt, fs.readFileSync(log, "utf8")),
         });
         if (missed.length > 0) misses.push({ log: `${group}/${c}`, fold, missed });
       } catch {

@@ -5,7 +5,9 @@ import path from "node:path";
 import { analyzeLog } from "../logs/analyze.js";
 import { cleanLine, timestampLength } from "../logs/clean.js";
 import type { StepInfo } from "../logs/types.js";
+import { annotatableLine } from "./annotatable.js";
 import { excerptLineSet, median, normaliseLine } from "./measure.js";
+import { excerptHead, opensWithNoise } from "./noise-head.js";
 
 export interface GhaResult {
   jobs: number;
@@ -20,6 +22,12 @@ export interface GhaResult {
   misses: string[];
   /** Jobs with at least one annotation. */
   withAnnotation: number;
+  /** Jobs whose log locates an error in the repository (see annotatable.ts), and those of them left unannotated. */
+  annotatable: number;
+  annotatableMissed: string[];
+  /** Jobs whose excerpt opens with noise (see noise-head.ts), and each excerpt's first line. */
+  noiseHeads: number;
+  heads: string[];
   /** Jobs per category, with up to three examples each (job folder and first key line). */
   categories: Map<string, { count: number; examples: { job: string; keyLine: string }[] }>;
 }
@@ -73,6 +81,10 @@ export async function evalGhaLogs(dataRoot: string): Promise<GhaResult | undefin
     failures: 0,
     misses: [],
     withAnnotation: 0,
+    annotatable: 0,
+    annotatableMissed: [],
+    noiseHeads: 0,
+    heads: [],
     categories: new Map(),
   };
   const sizes: number[] = [];
@@ -87,7 +99,13 @@ export async function evalGhaLogs(dataRoot: string): Promise<GhaResult | undefin
       const r = await analyzeLog(fs.createReadStream(path.join(dir, "logs.txt")), { steps });
       res.jobs++;
       sizes.push(Buffer.byteLength(r.excerpt));
+      if (opensWithNoise(r.excerpt, raw)) res.noiseHeads++;
+      res.heads.push(excerptHead(r.excerpt)?.text ?? "");
       if (r.annotations.length > 0) res.withAnnotation++;
+      if (annotatableLine(raw.split("\n").map(cleanLine)) !== undefined) {
+        res.annotatable++;
+        if (r.annotations.length === 0) res.annotatableMissed.push(path.relative(base, dir));
+      }
       const cat = res.categories.get(r.category) ?? { count: 0, examples: [] };
       cat.count++;
       // One example per workflow at most, so the examples show different failures.

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { analyzeLog } from "../logs/analyze.js";
+import { Baseline } from "../logs/baseline.js";
 import { foldOf } from "./folds.js";
 import {
   excerptLineSet,
@@ -13,6 +14,7 @@ import {
   type ScoredLog,
   summarise,
 } from "./measure.js";
+import { excerptHead, opensWithNoise } from "./noise-head.js";
 import { promptChars } from "./prompt-cost.js";
 
 export interface LogChunksExample {
@@ -48,7 +50,21 @@ export interface LogChunksResult {
   misses: { log: string; fold: number; missed: string[] }[];
 }
 
-export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number): Promise<LogChunksResult | undefined> {
+export interface LogChunksOptions {
+  maxExcerptChars?: number;
+  /**
+   * A stress test of the baseline: each log is compared with the previous log of the same repository (the last, for
+   * the first), another failed run that often prints the same cause. The cause must then come back as context.
+   * Repositories with one log are left out.
+   */
+  siblingBaseline?: boolean;
+}
+
+export async function evalLogChunks(
+  dataRoot: string,
+  opts: LogChunksOptions = {},
+): Promise<LogChunksResult | undefined> {
+  const { maxExcerptChars } = opts;
   const base = path.join(dataRoot, "logchunks");
   const labels = path.join(base, "build-failure-reason");
   if (!fs.existsSync(labels)) return undefined;
@@ -65,8 +81,13 @@ export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number):
       // `owner@repo.xml`: the repository decides the fold.
       const repository = file.replace(/\.xml$/, "");
       const fold = foldOf(repository);
-      for (const ex of parseLogChunksXml(fs.readFileSync(path.join(dir, file), "utf8"))) {
+      const examples = parseLogChunksXml(fs.readFileSync(path.join(dir, file), "utf8")).filter((ex) =>
+        fs.existsSync(path.join(base, "logs", ex.log)),
+      );
+      if (opts.siblingBaseline && examples.length < 2) continue;
+      for (const [i, ex] of examples.entries()) {
         const logPath = path.join(base, "logs", ex.log);
+        const sibling = examples[(i + examples.length - 1) % examples.length]!;
         const marked = [
           ...new Set(
             ex.chunk
@@ -75,9 +96,15 @@ export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number):
               .filter((l) => l.length > 0),
           ),
         ];
-        if (marked.length === 0 || !fs.existsSync(logPath)) continue;
+        if (marked.length === 0) continue;
         try {
-          const r = await analyzeLog(fs.createReadStream(logPath), maxExcerptChars ? { maxExcerptChars } : {});
+          const baseline = opts.siblingBaseline
+            ? await Baseline.fromChunks(fs.createReadStream(path.join(base, "logs", sibling.log)))
+            : undefined;
+          const r = await analyzeLog(fs.createReadStream(logPath), {
+            ...(maxExcerptChars ? { maxExcerptChars } : {}),
+            ...(baseline ? { baseline } : {}),
+          });
           const set = excerptLineSet(r.excerpt);
           const lines = excerptLines(r.excerpt);
           const missed = marked.filter((l, i) => !isKept(l, i === 0 || i === marked.length - 1, set, lines));
@@ -88,6 +115,8 @@ export async function evalLogChunks(dataRoot: string, maxExcerptChars?: number):
             kept: marked.length - missed.length,
             bytes: Buffer.byteLength(r.excerpt),
             promptChars: promptChars(r),
+            head: excerptHead(r.excerpt)?.text ?? "",
+            noiseHead: opensWithNoise(r.excerpt, fs.readFileSync(logPath, "utf8")),
           });
           if (missed.length > 0) misses.push({ log: ex.log, fold, missed });
         } catch {

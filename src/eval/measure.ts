@@ -59,6 +59,9 @@ export interface ScoredLog {
   kept: number;
   bytes: number;
   promptChars: number;
+  /** The excerpt's first line, and whether it is noise (see noise-head.ts). */
+  head?: string;
+  noiseHead?: boolean;
 }
 
 export interface RecallSummary {

@@ -81,6 +81,7 @@ export async function analyzeLog(input: LogInput | LogFile, opts: AnalyzeOptions
     maxChars: maxExcerptChars,
     lineCount,
     keyCounts: collector.keyCounts,
+    firstCommand: collector.firstCommand,
     ...(opts.baseline ? { seen: (text: string) => opts.baseline!.has(text) } : {}),
   });
   const annotations = errorsFirst(parser.finish()).map(redactAnnotation);

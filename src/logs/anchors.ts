@@ -1,19 +1,22 @@
 // Which lines explain a failure. One cheap prefilter runs on every line; the finer rules only on its hits.
 
+import { isNoise } from "./noise.js";
+
 /** 0: not an anchor, 1: weak (warnings, hints), 2: error-ish, 3: unmistakable error. */
 export type AnchorStrength = 0 | 1 | 2 | 3;
 
 // A line without any of these stems is skipped after one regex test. The list is short on purpose: measured on the
 // LogChunks and CiDiff labels, vaguer words (cannot, missing, invalid, not found, …) added noise windows and lowered
 // recall, and every extra alternative slows this hottest regex (irregexp's quick check fades with more first letters).
-const PREFILTER = /err|fail|fatal|panic|exce|assert|warn|exit|expect|abort|✗|✖|×/i;
+const PREFILTER = /err|fail|fatal|panic|exce|assert|warn|exit|expect|abort|✗|✖|×|❌/i;
 // Case-sensitive extras in a second regex: folding them into the one above (case-insensitive) would halve its speed.
 const EXTRA_TRIGGERS = /Traceback|Killed|denied|No space left|Segmentation fault|Too many open files/;
 
 // Headers that open a failure report (pytest `____ test_x ____`, `=== FAILURES ===`, mocha/jest/rspec numbered or
-// bulleted failures): what follows is the report itself, so their windows reach further.
+// bulleted failures, Pester's `[-] test name 12ms`): what follows is the report itself, so their windows reach further.
+// Jest's `● Console` heads the console output of a test file, not a failure.
 const BLOCK_START =
-  /^_{3,} .+ _{3,}$|^={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}$|^\s*●\s+\S|^\s*\d+\) \S.*:?$|^Failures:$|^FAILURES!$|^--- FAIL: /;
+  /^_{3,} .+ _{3,}$|^={3,} (?:FAILURES|ERRORS|short test summary info) ={3,}$|^\s*●\s+(?!Console\s*$)\S|^\s*\d+\) \S.*:?$|^Failures:$|^FAILURES!$|^--- FAIL: |^\s*\[-\] \S/;
 // Maven Surefire/Failsafe head the report of each failed test class and test method with `<<< FAILURE!` or
 // `<<< ERROR!` (2.x at the line end; 2.19+ and 3.x add `- in <class>` / `-- in <class>`); the stack trace follows.
 // Not anchored at the start, so kept out of BLOCK_START (which runs on every candidate line): such lines are strong
@@ -38,7 +41,8 @@ const STRONG: RegExp[] = [
   /\bAssertionError\b|\bassert(?:ion)?\s+failed|\bAssertion failed/i,
   /(?:exit(?:ed)?|exit code|exit status|returned|status)\s*(?:with|code|status|:)?\s*[1-9]\d*\b.*$/i,
   /Process completed with exit code [1-9]|The command ".*" (?:exited|failed) with [1-9]|exceeded the maximum execution time|has been cancelled|was canceled/,
-  /✗|✖|×\s|\bKilled\b|heap out of memory|Out ?of ?memory|OutOfMemoryError/,
+  // Test runners' and xcpretty's failure marks (`✗ testFoo`, `❌  File.swift:47:19: …`).
+  /✗|✖|×\s|❌|\bKilled\b|heap out of memory|Out ?of ?memory|OutOfMemoryError/,
   /^\s*(?:not ok|FAILED|ERRORED)\b|\bTests?:?\s+\d+ failed|\d+ (?:failing|failed|errors?)\b/,
   // Node's `Error [ERR_CODE]: message` and `TypeError [ERR_X]: …`; the shells' own report of a missing command (exit
   // status 127): `sh: 1: husky: not found`, `bash: line 1: tsc: command not found`, `make: gcc: No such file`.
@@ -74,15 +78,27 @@ function hasExtraTrigger(line: string): boolean {
 export function anchorStrength(line: string): AnchorStrength {
   if (line.length < 3) return 0;
   if (!PREFILTER.test(line) && !hasExtraTrigger(line))
-    return line.charCodeAt(0) === 95 /* _ */ || line.indexOf(") ") > 0 || line.indexOf("●") >= 0
+    return line.charCodeAt(0) === 95 /* _ */ ||
+      line.indexOf(") ") > 0 ||
+      line.indexOf("●") >= 0 ||
+      line.indexOf("[-] ") >= 0
       ? BLOCK_START.test(line)
         ? 3
         : 0
       : 0;
   for (const re of STRONG) if (re.test(line)) return NEGATIVE.test(line) && !VERDICT.test(line) ? 1 : 3;
   if (NEGATIVE.test(line)) return 0;
-  for (const re of MEDIUM) if (re.test(line)) return 2;
-  return WEAK.test(line) ? 1 : 0;
+  let strength: AnchorStrength = 0;
+  for (const re of MEDIUM) {
+    if (re.test(line)) {
+      strength = 2;
+      break;
+    }
+  }
+  if (strength === 0 && WEAK.test(line)) strength = 1;
+  // A vague word in a banner, a system dump or a download (`License Exception`, `Authentication failure message`,
+  // `http-errors-1.7.2.tgz`) is no error; an unmistakable one (above) still is.
+  return strength > 0 && isNoise(line) ? 0 : strength;
 }
 
 /** GitHub's own last word on a failed step: `##[error]Process completed with exit code N.` (or the plain variant). */

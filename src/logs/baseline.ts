@@ -8,13 +8,25 @@ export const MAX_BASELINE_LINES = 500_000;
 /** A line longer than this is compared by its head only (the reader cuts such lines too), so memory stays bounded. */
 const MAX_PENDING_CHARS = 100_000;
 
-// What changes between two runs of the same job without meaning anything: clock times, durations, ids, temporary
-// paths, random ports, process ids, memory addresses. Masked before lines are compared, so `Took 3.2s` and `Took 2.9s` are the same
-// line. Small numbers stay (`Failures: 1` is not `Failures: 0`, `file.ts:72` is not `file.ts:73`).
+// What changes between two runs of the same job without meaning anything: clock times and dates, durations, sizes,
+// rates, progress counters, CPU times, test ordinals, ids, temporary paths, random ports, process ids, memory
+// addresses. Masked before lines are compared, so `Took 3.2s` and `Took 2.9s` are the same line. Small numbers stay
+// (`Failures: 1` is not `Failures: 0`, `file.ts:72` is not `file.ts:73`).
+const MONTH =
+  "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\\b\\.?";
 const MASKS: [RegExp, string][] = [
   [/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?/g, "T"],
   [/\b\d{4}[-/]\d\d[-/]\d\d\b/g, "D"],
-  [/\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?\b/g, "T"],
+  // Dates with a month name, as java.util.logging, `ls -l`, `date` and HTTP headers print them: `Jan 07, 2022`,
+  // `Dec 23 00:28`, `07 Jan 2022`.
+  [new RegExp(`\\b${MONTH} +\\d{1,2}(?:,? +\\d{4})?\\b|\\b\\d{1,2} ${MONTH} \\d{4}\\b`, "g"), "D"],
+  [/\b\d{1,2}:\d\d:\d\d(?:[.,]\d+)?(?: ?[AP]M\b)?/g, "T"],
+  // A clock time after a date (`Dec 23 00:28`) and minute durations (Maven's `Total time: 01:59 min`); a bare `12:34`
+  // stays, it can be a line and column.
+  [/\bD \d{1,2}:\d\d\b/g, "D T"],
+  [/\b\d{1,3}:\d\d(?:\.\d+)? ?min\b/g, "N"],
+  // time(1): `real 1m26.420s`.
+  [/\b\d+m\d+(?:\.\d+)?s\b/g, "N"],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "U"],
   [/\b0x[0-9a-f]+\b/gi, "A"],
   [/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,}\b/gi, "H"],
@@ -24,8 +36,19 @@ const MASKS: [RegExp, string][] = [
   ],
   [/\b(node|pid|PID|process)([:= ])\d+\b/g, "$1$2N"],
   [/\b(localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1?\]):\d{2,5}\b/g, "$1:N"],
-  [/\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|µs|us|ns)\b/g, "N"],
-  [/\b\d+(?:\.\d+)?\s?(?:[kKMG]i?B|bytes?|kB\/s|MB\/s|[kKMG]i?B\/s)\b/g, "N"],
+  // Progress counters (git's `Receiving objects:  57% (426/746)`) and rates (`244.7 runs/s`, `1.3 KB/sec`).
+  [/\b\d{1,3}% \(\d+\/\d+\)/g, "N"],
+  [/\b\d+(?:\.\d+)?\s?(?:[kKMG]i?B|[a-z]+)\/s(?:ec)?\b/g, "N"],
+  [
+    /\b\d+(?:\.\d+)?\s?(?:ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|µs|us|ns|(?:milli|micro|nano)seconds?)\b/g,
+    "N",
+  ],
+  // CPU times as prove and BSD `time` print them (`0.02 usr`, `1.20 real`).
+  [/\b\d+\.\d+ ?(?:usr|sys|cusr|csys|CPU|user|real)\b/g, "N"],
+  // Sizes, with a unit or, joined to the number, a bare multiplier (Maven's `Final Memory: 27M/228M`).
+  [/\b\d+(?:\.\d+)?(?:\s?(?:[kKMG]i?B|bytes?|(?:kilo|mega|giga)bytes)|[KMG])\b/g, "N"],
+  // TAP numbers its results in order: `ok 20 - name` is the same result as `ok 21 - name` after a test was added.
+  [/^(\s*(?:not )?ok) \d+\b/, "$1 N"],
   [/\b\d{5,}\b/g, "N"],
   [/\s+/g, " "],
 ];

@@ -45,6 +45,11 @@ export interface Segment {
 }
 
 export const TAIL_LINES = 200;
+/**
+ * A runner's preamble is a few hundred lines (Travis' system information: ~400); a `$ command` line later than this
+ * is a tool's own echo (yarn's `$ jest`) in a log whose commands the runner did not echo, not the job's first command.
+ */
+export const ECHOED_COMMAND_WITHIN = 1_000;
 const BEFORE: Record<AnchorStrength, number> = { 0: 0, 1: 0, 2: 2, 3: 5 };
 const AFTER: Record<AnchorStrength, number> = { 0: 0, 1: 1, 2: 4, 3: 10 };
 const MAX_WINDOW_LINES = 300;
@@ -183,6 +188,13 @@ export class LogCollector {
   nonEmpty = 0;
   /** Whether the log has GitHub step structure (`##[group]Run`). */
   github = false;
+  /**
+   * Line of the job's first command: the first `##[group]Run` header, or the first `$ command` line that Travis,
+   * GitLab and alike echo, within ECHOED_COMMAND_WITHIN lines. What precedes it is the runner's preamble (worker and
+   * system information, tools' version banners, environment set-up), which a person skips. Undefined when the log
+   * shows no command.
+   */
+  firstCommand: number | undefined;
 
   private current: Segment;
   private inHeader = false;
@@ -241,6 +253,7 @@ export class LogCollector {
     const c0 = text.charCodeAt(0);
     if (c0 === 35 /* # */ && text.startsWith("##[")) {
       if (text.startsWith("##[group]Run ")) {
+        this.firstCommand ??= n;
         this.startSegment(this.own(text.slice(9)), n);
         this.github = true;
         this.inHeader = true;
@@ -255,6 +268,13 @@ export class LogCollector {
         if (this.inHeader && this.current.settings) this.current.settings.to = n;
         this.inHeader = false;
       } else if (text.startsWith("##[error]")) this.current.errorCount++;
+    } else if (
+      c0 === 36 /* $ */ &&
+      this.firstCommand === undefined &&
+      n <= ECHOED_COMMAND_WITHIN &&
+      text.startsWith("$ ")
+    ) {
+      this.firstCommand = n;
     } else if (c0 === 80 /* P */ && text === "Post job cleanup.") {
       this.startSegment("Post job cleanup", n);
     } else if (c0 === 67 /* C */ && text === "Cleaning up orphan processes") {

@@ -1,6 +1,7 @@
 // Picks, within a character budget, the lines that explain the failure and joins them with cut markers.
 
 import type { KeptLine, Segment, Window } from "./collector.js";
+import { isNoise } from "./noise.js";
 
 export interface ExcerptOptions {
   maxChars: number;
@@ -12,6 +13,8 @@ export interface ExcerptOptions {
    * run printed too rank below new ones: they fill only the budget new lines leave, within BASELINE_SEEN_CHARS.
    */
   seen?: (text: string) => boolean;
+  /** Line of the job's first command (see LogCollector#firstCommand): what precedes it is the runner's preamble. */
+  firstCommand?: number;
 }
 
 export interface Excerpt {
@@ -49,8 +52,13 @@ const BASELINE_TAIL = 5;
 const PREAMBLE_SHARE = 0.05;
 const PREAMBLE_MIN_LINES = 500;
 
-/** Whether a window without an unmistakable error lies in the preamble of a long step, where vague words are noise. */
-function inPreamble(w: Window, seg: Segment): boolean {
+/**
+ * Whether a window lies where vague words are noise: before the job's first command (the runner's worker and system
+ * information, its tools' version banners: see LogCollector#firstCommand), or in the first lines of a long step.
+ * Callers ask it of windows without an unmistakable error only.
+ */
+function inPreamble(w: Window, seg: Segment, firstCommand: number | undefined): boolean {
+  if (firstCommand !== undefined && w.lastAnchor < firstCommand) return true;
   const span = seg.endLine - seg.startLine;
   if (span < PREAMBLE_MIN_LINES) return false;
   return w.lastAnchor - seg.startLine < span * PREAMBLE_SHARE;
@@ -112,6 +120,18 @@ export function windowScore(w: Window, seg: Segment, keyCounts: Map<string, numb
 
 function isDistinct(w: Window, keyCounts: Map<string, number>): boolean {
   return w.keys.every((k) => (keyCounts.get(k) ?? 1) <= 1);
+}
+
+/** The failed steps' windows, best first (see windowScore). */
+function rankWindows(failed: Segment[], keyCounts: Map<string, number>): { w: Window; seg: Segment; score: number }[] {
+  return failed
+    .flatMap((seg) => seg.windows.map((w) => ({ w, seg, score: windowScore(w, seg, keyCounts) })))
+    .sort((a, b) => b.score - a.score);
+}
+
+/** An unmistakable error, or an error-ish one outside a preamble (see inPreamble). */
+function isStrong(w: Window, seg: Segment, firstCommand: number | undefined): boolean {
+  return w.maxStrength === 3 || (w.maxStrength === 2 && !inPreamble(w, seg, firstCommand));
 }
 
 function fitWindow(sel: Selection, w: Window): void {
@@ -188,17 +208,24 @@ function buildWithBaseline(allSegments: Segment[], allFailed: Segment[], opts: E
     return i >= 0 ? reducedFailed[i]! : reduce(s);
   });
   const { kept, truncated } = selectLines(reduced, reducedFailed, opts);
-  // Context the passing run printed too, within BASELINE_SEEN_CHARS: first the short gaps between kept lines (a
-  // failure report is one block even when some of its lines also appear in passing runs), then the best windows whole.
-  const sel = new Selection(opts.maxChars);
+  // Context the passing run printed too, within BASELINE_SEEN_CHARS, taken in the order the excerpt without a
+  // baseline takes lines: the failed step's last lines, then the strongest error windows by the same ranking (whole
+  // when they fit, else their errors). A cause the passing run printed as well (a warning that became an error, a
+  // failure report both runs print) still comes first among those. Then the short gaps between kept lines (a
+  // report is one block even when some of its lines also appear in passing runs), then the best windows' other lines.
+  const used = [...kept.values()].reduce((a, t) => a + t.length + 1, 0);
+  const sel = new Selection(Math.min(opts.maxChars, used + BASELINE_SEEN_CHARS));
   for (const [n, text] of kept) sel.kept.set(n, text);
-  sel.used = [...kept.values()].reduce((a, t) => a + t.length + 1, 0);
-  const limit = Math.min(opts.maxChars, sel.used + BASELINE_SEEN_CHARS);
-  sel.addWhileFits(gapLines(failed, sel.kept), limit);
-  const ranked = failed
-    .flatMap((seg) => seg.windows.map((w) => ({ w, score: windowScore(w, seg, opts.keyCounts) })))
-    .sort((a, b) => b.score - a.score);
-  for (const { w } of ranked) sel.addWhileFits(w.lines, limit);
+  sel.used = used;
+  for (const seg of failed) {
+    const t = seg.tail.slice(-MUST_TAIL);
+    if (!sel.addAll(t)) sel.addWhileFits(t.slice().reverse());
+  }
+  const ranked = rankWindows(failed, opts.keyCounts);
+  for (const { w, seg } of ranked) if (isStrong(w, seg, opts.firstCommand)) fitWindow(sel, w);
+  sel.addWhileFits(gapLines(failed, sel.kept));
+  for (const { w } of ranked) sel.addWhileFits(w.lines);
+  dropNoiseHead(sel.kept, skippable(allSegments, opts.firstCommand));
   const text = render(sel.kept, opts.lineCount);
   const seen: number[] = [];
   let i = 0;
@@ -236,7 +263,58 @@ function gapLines(failed: Segment[], kept: Map<number, string>): KeptLine[] {
 
 function select(segments: Segment[], failed: Segment[], opts: ExcerptOptions): Omit<Excerpt, "seen"> {
   const { kept, truncated } = selectLines(segments, failed, opts);
+  dropNoiseHead(kept, skippable(segments, opts.firstCommand));
   return { text: render(kept, opts.lineCount), truncated };
+}
+
+/**
+ * Lines a person skips when they start reading: blank lines, noise (see noise.ts), and the runner's preamble before
+ * the job's first command, unless a line there is an unmistakable error (a set-up step that failed).
+ */
+function skippable(segments: Segment[], firstCommand: number | undefined): (n: number, text: string) => boolean {
+  const strong = new Set<number>();
+  if (firstCommand !== undefined) {
+    for (const seg of segments)
+      for (const w of seg.windows) for (const l of w.lines) if (l.strength === 3 && l.n < firstCommand) strong.add(l.n);
+  }
+  return (n, text) => {
+    const t = text.trim();
+    return t.length === 0 || isNoise(t) || (firstCommand !== undefined && n < firstCommand && !strong.has(n));
+  };
+}
+
+/**
+ * Removes what a person would skip from where they start reading: kept blocks (runs of consecutive lines) made only
+ * of skippable lines, and the skippable lines that open the first remaining block. A step's tail or an error's
+ * context can reach back into a system dump or a version banner; the excerpt must not open with it. An excerpt that
+ * is nothing but such lines stays as it is.
+ */
+function dropNoiseHead(kept: Map<number, string>, skip: (n: number, text: string) => boolean): void {
+  const ns = [...kept.keys()].sort((a, b) => a - b);
+  const blocks: number[][] = [];
+  for (const n of ns) {
+    const last = blocks[blocks.length - 1];
+    if (last && last[last.length - 1] === n - 1) last.push(n);
+    else blocks.push([n]);
+  }
+  const isSkipped = (n: number) => skip(n, kept.get(n)!);
+  const drop: number[] = [];
+  let opened = false;
+  for (const block of blocks) {
+    if (block.every(isSkipped)) {
+      drop.push(...block);
+      continue;
+    }
+    if (!opened) {
+      for (const n of block) {
+        if (!isSkipped(n)) break;
+        drop.push(n);
+      }
+      opened = true;
+    }
+  }
+  if (drop.length === ns.length) return;
+  for (const n of drop) kept.delete(n);
 }
 
 /**
@@ -278,10 +356,8 @@ function selectLines(
 
   // 2. Error windows of the failed steps, best first, up to most of the budget; then the lines before the end,
   //    where most failures explain themselves; then the remaining windows and weak anchors.
-  const ranked = failed
-    .flatMap((seg) => seg.windows.map((w) => ({ w, seg, score: windowScore(w, seg, opts.keyCounts) })))
-    .sort((a, b) => b.score - a.score);
-  const strong = ranked.filter(({ w, seg }) => w.maxStrength === 3 || (w.maxStrength === 2 && !inPreamble(w, seg)));
+  const ranked = rankWindows(failed, opts.keyCounts);
+  const strong = ranked.filter(({ w, seg }) => isStrong(w, seg, opts.firstCommand));
   const phase = new Selection(Math.floor(opts.maxChars * WINDOW_SHARE));
   phase.used = sel.used;
   let next = 0;
@@ -299,7 +375,8 @@ function selectLines(
     const { w } = strong[next]!;
     if (sel.used < soft || (w.maxStrength === 3 && isDistinct(w, opts.keyCounts))) fitWindow(sel, w);
   }
-  for (const { w, seg } of ranked) if (w.maxStrength < 2 && sel.used < soft && !inPreamble(w, seg)) fitWindow(sel, w);
+  for (const { w, seg } of ranked)
+    if (w.maxStrength < 2 && sel.used < soft && !inPreamble(w, seg, opts.firstCommand)) fitWindow(sel, w);
   // Some failures have no error words at all (a link checker's report, a size limit); when the budget allows, the
   // step's last lines explain them. Capped at half the budget so excerpts stay short.
   for (const seg of failed) sel.addWhileFits(seg.tail.slice().reverse(), Math.floor(opts.maxChars / 2));

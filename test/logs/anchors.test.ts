@@ -30,3 +30,22 @@ describe("anchors: Maven Surefire/Failsafe test reports", () => {
     expect(isBlockStart("+ grep -l '<<< FAILURE!' target/surefire-reports/*.txt")).toBe(false);
   });
 });
+
+describe("anchors: failure reports without an error word", () => {
+  it("treats Pester's failed test as a report header and xcpretty's ❌ as an error", () => {
+    for (const line of [
+      "    [-] returns a greeting without a name 21ms (17ms|4ms)",
+      "[-] adds negative numbers 19ms",
+    ]) {
+      expect(anchorStrength(line), line).toBe(3);
+      expect(isBlockStart(line), line).toBe(true);
+    }
+    expect(anchorStrength("    [+] returns a greeting for a name 12ms (8ms|4ms)")).toBe(0);
+    expect(anchorStrength("❌  /Users/runner/work/app/app/App/Cart.swift:12:5: cannot find 'Price' in scope")).toBe(3);
+  });
+
+  it("does not take jest's console output header for a failure", () => {
+    expect(anchorStrength("  ● Console")).toBe(0);
+    expect(anchorStrength("  ● Cart › computes the total")).toBe(3);
+  });
+});

@@ -14,11 +14,33 @@ describe("baselineKey", () => {
       ["request 7d3c1f0e-8b2a-4c6d-9e1f-0a2b3c4d5e6f ok", "request 00000000-1111-2222-3333-444444444444 ok"],
       ["(node:1234) Warning: x", "(node:98765) Warning: x"],
       ["downloaded 12.5 MB in 2 s", "downloaded 13.0 MB in 3 s"],
+      // Dates with month names, minute durations, time(1), progress counters, rates, bare sizes, TAP ordinals.
+      [
+        "Jan 07, 2022 8:02:04 AM org.assertj.core.util.FileFixture create",
+        "Mar 21, 2023 11:40:13 PM org.assertj.core.util.FileFixture create",
+      ],
+      ["-rw-r--r-- 1 travis root 20942 Dec 23 00:28 ./a.hi", "-rw-r--r-- 1 travis root 20943 Jan  4 13:02 ./a.hi"],
+      ["[INFO] Total time: 01:59 min", "[INFO] Total time: 02:07 min"],
+      ["real\t1m26.420s", "real\t0m58.003s"],
+      ["Receiving objects:  57% (426/746)", "Receiving objects:  60% (1201/2000)"],
+      [
+        "Finished in 0.89s, 244.7307 runs/s, 566.2180 assertions/s.",
+        "Finished in 1.2s, 190.1 runs/s, 402.5 assertions/s.",
+      ],
+      ["[INFO] Final Memory: 27M/228M", "[INFO] Final Memory: 31M/240M"],
+      [
+        "t5300-pack-object.sh .. ok 7595 ms ( 0.02 usr 0.01 sys + 8.57 cusr 2.69 csys = 11.29 CPU)",
+        "t5300-pack-object.sh .. ok 8012 ms ( 0.03 usr 0.00 sys + 9.01 cusr 2.50 csys = 11.54 CPU)",
+      ],
+      ["ok 20 - run/QueueTest.scala", "ok 21 - run/QueueTest.scala"],
     ];
     for (const [a, b] of pairs) expect(baselineKey(a), `${a} ~ ${b}`).toBe(baselineKey(b));
     const different: [string, string][] = [
       ["Tests: 1 failed, 3 passed", "Tests: 0 failed, 4 passed"],
       ["src/app.ts:72:53 - error TS2345", "src/app.ts:73:53 - error TS2345"],
+      ["not ok 3 - adds numbers", "ok 3 - adds numbers"],
+      ["Running tests with JUnit 4.12", "Running tests with JUnit 5.10"],
+      ["Expected 12:30 but got 12:31", "Expected 12:30 but got 12:30"],
     ];
     for (const [a, b] of different) expect(baselineKey(a), `${a} ≁ ${b}`).not.toBe(baselineKey(b));
   });
@@ -66,6 +88,26 @@ describe("Baseline", () => {
     expect(withBaseline.seenInBaseline).toContain(warning);
     expect(withBaseline.seenInBaseline).not.toContain(lines.indexOf("[ERROR] BUILD FAILURE"));
     expect(without.seenInBaseline).toBeUndefined();
+  });
+});
+
+describe("the context a passing run printed too", () => {
+  it("goes first to the failed step's last lines and strongest errors, as without a baseline, not to the biggest window", async () => {
+    const common = Array.from({ length: 300 }, (_, i) => `[INFO] compiling module-${i} (warnings: none)`);
+    // An error and its long trace that both runs print (a retried upload), worth a whole context budget by itself.
+    const retried = [
+      "ERROR: upload of the build cache failed, retrying",
+      ...Array.from({ length: 80 }, (_, i) => `    at uploadChunk (/opt/cache/lib/upload-${i}.js:${i + 1}:7)`),
+    ];
+    // The tool's summary, printed by both runs, closes the failed step.
+    const summary = Array.from({ length: 20 }, (_, i) => `summary ${i}: see target/reports/part-${i}.txt`);
+    const pass = [...common, ...retried, "[INFO] BUILD SUCCESS", ...summary].join("\n");
+    const fail = [...common, ...retried, "[ERROR] Foo.java:[12,5] error: cannot find symbol", ...summary].join("\n");
+    const r = await analyzeLog(fail, { baseline: Baseline.fromText(pass) });
+    expect(r.excerpt).toContain("[ERROR] Foo.java:[12,5] error: cannot find symbol");
+    for (const line of summary) expect(r.excerpt).toContain(line);
+    const lines = r.excerpt.split("\n");
+    expect(r.seenInBaseline).toContain(lines.indexOf(summary[0]!));
   });
 });
 

@@ -133,4 +133,97 @@ describe("noise a person skips", () => {
     expect(r.excerpt).not.toContain("useful error messages");
     expect(r.excerpt).toContain("src/main.c:12:5: error: expected ';' before '}' token");
   });
+
+  // A Travis-style log: the runner's worker and system information (tool versions, `zip -v`'s banner) precede the
+  // first command it echoes; a short job's tail reaches back into them.
+  const travisPreamble = [
+    "Worker information",
+    "hostname: worker-42",
+    "Build system information",
+    "Build language: clojure",
+    "zip version",
+    "Copyright (c) 1990-2008 Info-ZIP - Type 'zip \"-L\"' for software license.",
+    "This is Zip 3.0 (July 5th 2008), by Info-ZIP.",
+    "Encryption notice:",
+    "\tThe encryption code of this program is not copyrighted and is",
+    "\tput in the public domain.  It was originally written in Europe",
+    "\tand, to the best of our knowledge, can be freely distributed",
+    "\tthe USA under License Exception TSU of the U.S. Export",
+    "CouchDB version",
+    "couchdb 1.6.1",
+    "Redis version",
+    "redis-server 4.0.6",
+  ];
+
+  it("does not open with the runner's preamble, nor with a vague word in it, when the tail reaches back into it", async () => {
+    const log = [
+      ...travisPreamble,
+      "$ git clone --depth=50 https://github.com/octo/app.git octo/app",
+      "Cloning into 'octo/app'...",
+      "$ lein test",
+      "Testing app.core-test",
+      "FAIL in (adds-test) (core_test.clj:7)",
+      "expected: (= 4 (add 2 3))",
+      "  actual: (not (= 4 5))",
+      "Ran 1 tests containing 1 assertions.",
+      "1 failures, 0 errors.",
+      'The command "lein test" exited with 1.',
+      "Done. Your build exited with 1.",
+    ].join("\n");
+    const r = await analyzeLog(log);
+    const first = r.excerpt.split("\n").find((l) => !l.startsWith("… "));
+    expect(first).toBe("$ git clone --depth=50 https://github.com/octo/app.git octo/app");
+    expect(r.excerpt).not.toContain("License Exception");
+    expect(r.excerpt).not.toContain("couchdb 1.6.1");
+    expect(r.excerpt).toContain("FAIL in (adds-test) (core_test.clj:7)");
+    expect(r.excerpt).toContain('The command "lein test" exited with 1.');
+  });
+
+  it("keeps an unmistakable error the runner printed before the first command", async () => {
+    const log = [
+      ...travisPreamble,
+      "ERROR: could not mount the build cache: No space left on device",
+      ...Array.from({ length: 30 }, (_, i) => `Build image provisioning note ${i}`),
+      "$ ./build.sh",
+      "building",
+      'The command "./build.sh" exited with 1.',
+    ].join("\n");
+    const r = await analyzeLog(log);
+    expect(r.excerpt).toContain("ERROR: could not mount the build cache: No space left on device");
+    expect(r.excerpt).not.toContain("License Exception");
+  });
+
+  it("takes a tool's late `$ cmd` echo for no end of a preamble", async () => {
+    const log = [
+      "Started by an SCM change",
+      ...Array.from({ length: 1200 }, (_, i) => `[INFO] Building module-${i}`),
+      "[INFO] FooTest.bar failed to connect to the database",
+      ...Array.from({ length: 300 }, (_, i) => `[INFO] step ${i}`),
+      "$ jest --ci",
+      "Tests: 3 passed, 3 total",
+      "Finished: FAILURE",
+    ].join("\n");
+    const r = await analyzeLog(log);
+    expect(r.excerpt).toContain("[INFO] FooTest.bar failed to connect to the database");
+  });
+
+  it("does not open with package manager progress or an environment dump", async () => {
+    const log = [
+      "##[group]Run ./ci.sh",
+      "./ci.sh",
+      "##[endgroup]",
+      "+ export NODE_ENV=test",
+      "Get:1 http://archive.ubuntu.com/ubuntu jammy InRelease [270 kB]",
+      "Reading package lists...",
+      "Downloading http-errors-1.7.2.tgz",
+      ...Array.from({ length: 400 }, (_, i) => `step ${i} ok`),
+      "Error: cannot find module './config'",
+      "##[error]Process completed with exit code 1.",
+    ].join("\n");
+    const r = await analyzeLog(log);
+    const lines = r.excerpt.split("\n").filter((l) => !l.startsWith("… "));
+    expect(lines[0]).toBe("##[group]Run ./ci.sh");
+    expect(r.excerpt).not.toContain("http-errors");
+    expect(r.excerpt).toContain("Error: cannot find module './config'");
+  });
 });

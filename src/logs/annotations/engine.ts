@@ -1,6 +1,6 @@
 // Feeds log lines through cheap prefilters to the toolchain recognisers, keeping the small multi-line state that
-// eslint stylish, rustc, esbuild, test runners, node and Python stack traces, pytest, go test and shellcheck's tty
-// output need.
+// eslint stylish, rustc, esbuild, test runners, node and Python stack traces, pytest, go test, Pester and
+// shellcheck's tty output need.
 import type { Annotation } from "../types.js";
 import {
   levelOf,
@@ -46,6 +46,14 @@ const PY_FRAME = /^\s+File "([^"]+)", line (\d+)/;
 const PY_EXCEPTION_LINE = /^((?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning)?)(?::|$)/;
 const LABELLED_LOCATION = /^(?:(?:Error|ERROR|error|Warning|WARNING|warning): |ERROR in |WARNING in )(?=[^\s:]+:\d+)/;
 const SHELLCHECK_CARET = /^(\s*)\^-*\^? ?(SC\d+) \((error|warning|info|style)\): (.*)$/;
+// Pester 4 and 5: `[-] name 12ms` (5 adds `(10ms|2ms)`), the message, then frames `at <code>, /abs/path:12`
+// (Pester 5) or `at <ScriptBlock>, C:\path: line 12` (Pester 4), the test's own first.
+const PESTER_FAILED = /^\s*\[-\] (.+?)(?:\s+\d+(?:\.\d+)?m?s(?: \(\d+m?s\|\d+m?s\))?)?\s*$/;
+const PESTER_FRAME = /^\s*at .+?, ((?:[A-Za-z]:)?[\\/][^,]*?)(?::(\d+)| ?: line (\d+))\s*$/;
+const PESTER_RESULT = /^\s*\[[-+!?]\] /;
+const PESTER_LOOKAHEAD = 30;
+// xcpretty marks compiler errors with ❌ before clang's or swiftc's `file:line:col: message`.
+const XCPRETTY_ERROR = /^\s*❌\s+/;
 
 interface FrameContext {
   title: string;
@@ -67,6 +75,8 @@ export class AnnotationEngine {
   /** Inside a Python traceback: the deepest in-repo `File "…", line N` seen so far. */
   private traceback: { frame: { rawPath: string; line: number } | null; remaining: number } | null = null;
   private shellcheck: { file: string; line: number; source: string | null } | null = null;
+  /** After a Pester `[-]` line: the test, its message once seen, and lines left to find its location in. */
+  private pester: { title: string; message: string; remaining: number } | null = null;
 
   constructor(private readonly resolve: PathResolver) {
     this.sink = new AnnotationSink(resolve);
@@ -81,6 +91,7 @@ export class AnnotationEngine {
       this.frames !== null ||
       this.esbuild !== null ||
       this.traceback !== null ||
+      this.pester !== null ||
       (this.shellcheck !== null && this.shellcheck.source === null)
     );
   }
@@ -131,6 +142,7 @@ export class AnnotationEngine {
     if (this.shellcheck && this.shellcheckLine(line)) return;
     if (this.traceback && this.tracebackLine(line, start)) return;
     if (this.esbuild && this.esbuildLine(line)) return;
+    if (this.pester && this.pesterLine(line, start)) return;
     if (start === 0 && first === 84 && line.startsWith("Traceback (most recent call last):")) {
       this.traceback = { frame: null, remaining: TRACEBACK_LOOKAHEAD };
       return;
@@ -164,6 +176,21 @@ export class AnnotationEngine {
           message: code ? (code[2] as string) : body,
           remaining: ESBUILD_LOOKAHEAD,
         };
+        return;
+      }
+    }
+    if (lead === 91 /* [ */ && line.startsWith("[-] ", start)) {
+      const p = PESTER_FAILED.exec(line);
+      if (p) {
+        this.pester = { title: (p[1] as string).trim(), message: "", remaining: PESTER_LOOKAHEAD };
+        return;
+      }
+    }
+    if (lead === 0x274c) {
+      const x = XCPRETTY_ERROR.exec(line);
+      const c = x ? parseColonForm(line.slice(x[0].length)) : null;
+      if (c) {
+        this.sink.add({ ...c, tool: "xcpretty" });
         return;
       }
     }
@@ -264,6 +291,33 @@ export class AnnotationEngine {
     // Sass and others put only a word in the header ("Deprecation"); the explanation is the next line.
     else if (eb.message.length < 20 && line.trim().length > 0) eb.message = `${eb.message}: ${line.trim()}`;
     return false;
+  }
+
+  /** Pester: the message after a `[-]` line, then its first in-repo frame; another test's result ends the wait. */
+  private pesterLine(line: string, start: number): boolean {
+    const pe = this.pester;
+    if (!pe) return false;
+    if (PESTER_RESULT.test(line)) {
+      this.pester = null;
+      return false;
+    }
+    const f = line.startsWith("at ", start) ? PESTER_FRAME.exec(line) : null;
+    if (f && this.resolve(f[1] as string) !== null) {
+      this.pester = null;
+      this.sink.add({
+        rawPath: f[1] as string,
+        line: Number(f[2] ?? f[3]),
+        level: "failure",
+        title: pe.title,
+        message: pe.message || pe.title,
+        tool: "pester",
+      });
+      return true;
+    }
+    if (!f && pe.message === "" && start < line.length) pe.message = line.trim().slice(0, MAX_MESSAGE_CHARS);
+    pe.remaining -= 1;
+    if (pe.remaining <= 0) this.pester = null;
+    return f !== null;
   }
 
   /** Python traceback: frames are indented; the first line back at column 0 is the exception. */

@@ -47,6 +47,10 @@ export const LEAD_WORDS: readonly string[] = [
   "at ",
   "ok ",
   "Uncaught ",
+  // The first command a CI runner echoes ends its preamble (LogCollector#firstCommand).
+  "$ ",
+  // Pester's failed test, `[-] name 12ms`: no error word on the line.
+  "[-] ",
 ];
 
 /** LEAD_* by first byte. */

@@ -18,7 +18,7 @@ const BUCKETS: readonly (readonly string[])[] = [
   ["sser", "warn"], // assert, …
   ["pani", "abor", "aceb"], // …, Traceback
   ["enie", "egme", "e le", "--be"], // denied, Segmentation fault, No space left, -----BEGIN
-  ["✕", "✖", "✗", "✘", "▲", "❯", "●"],
+  ["✕", "✖", "✗", "✘", "▲", "❯", "●", "❌"], // …, xcpretty's error mark
   ["×"],
 ];
 

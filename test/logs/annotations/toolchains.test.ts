@@ -414,6 +414,40 @@ const runnerCases: Array<[string, Annotation[]]> = [
     ],
   ],
   [
+    "pester.log",
+    [
+      {
+        path: "tests/Get-Greeting.Tests.ps1",
+        startLine: 14,
+        level: "failure",
+        title: "returns a greeting without a name",
+        message: "Expected 'Hello, World!', but got 'Hello, !'.",
+        tool: "pester",
+      },
+      {
+        path: "tests/Config.Tests.ps1",
+        startLine: 22,
+        level: "failure",
+        title: "throws a terminating error",
+        message: "Expected an exception to be thrown, but no exception was thrown.",
+        tool: "pester",
+      },
+    ],
+  ],
+  [
+    "pester4.log",
+    [
+      {
+        path: "tests/Math.Tests.ps1",
+        startLine: 9,
+        level: "failure",
+        title: "adds negative numbers",
+        message: "Expected -3, but got 3.",
+        tool: "pester",
+      },
+    ],
+  ],
+  [
     "python-traceback.log",
     [
       {
@@ -578,6 +612,30 @@ const runnerCases: Array<[string, Annotation[]]> = [
         title: "math > adds numbers",
         message: "AssertionError: expected 3 to be 4 // Object.is equality",
         tool: "vitest",
+      },
+    ],
+  ],
+  [
+    // macOS runner paths (/Users/runner/work/app/app); `❌  ld: …` names no file.
+    "xcpretty.log",
+    [
+      {
+        path: "App/CartView.swift",
+        startLine: 47,
+        column: 19,
+        level: "failure",
+        title: "error",
+        message: "'total' is inaccessible due to 'internal' protection level",
+        tool: "xcpretty",
+      },
+      {
+        path: "App/Cart.swift",
+        startLine: 12,
+        column: 5,
+        level: "failure",
+        title: "error",
+        message: "cannot find 'Price' in scope",
+        tool: "xcpretty",
       },
     ],
   ],
