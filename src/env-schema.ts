@@ -146,7 +146,7 @@ export const ENV_SCHEMA = z.object({
   DAILY_TOKEN_BUDGET: wholeNumber(0, 1_000_000_000, {
     section: "LLM",
     default: "`2000000`",
-    doc: "LLM tokens of diagnoses per installation per UTC day (0 to 1000000000); past it, diagnoses are rule-based. Fix proposals (`/approve`, follow-up attempts) are neither counted nor limited. The per-repository call limit is in the config file.",
+    doc: "LLM tokens per installation per UTC day (0 to 1000000000), of diagnoses and fix proposals (`/approve`, the button, follow-up attempts) together, every answer of the model counted. Past it, until 00:00 UTC, diagnoses are rule-based and no fix is proposed (the reply says so). The per-repository call limit is in the config file.",
   }),
   LOG_MAX_BYTES: wholeNumber(
     65_536,

@@ -11,6 +11,8 @@ export const JOB_KIND = {
   fixRun: "fix-run",
   /** No run of a fix commit within fix.verifyTimeoutMinutes (queued by the housekeeping schedule). */
   fixTimeout: "fix-timeout",
+  /** A claim of the fix loop whose job is gone for good (queued by the housekeeping schedule): said, and given back. */
+  fixStalled: "fix-stalled",
   /** A fix pull request merged or closed. */
   fixClosed: "fix-closed",
   /** The App's own work (src/recovery/schedule.ts): ask GitHub to redeliver failed webhook deliveries. */
@@ -24,6 +26,15 @@ export interface EventJobPayload {
   event: string;
   deliveryId: string;
   payload: unknown;
+}
+
+/**
+ * A claim of the fix loop whose job is gone for good, as the housekeeping schedule found it: the run's job that was to
+ * decide what follows an attempt (Fix.nextBy), or the job that was pushing a shown change (FixProposal.claimedBy).
+ */
+export interface FixStalledPayload {
+  fixId: number;
+  claim: { kind: "next"; key: string } | { kind: "push"; key: string; proposalId: number };
 }
 
 /** The check run's button (published by jobs/publish-diagnosis.ts, pressed back in webhooks/check-run-requested-action.ts). */

@@ -118,6 +118,7 @@ export function createApp(deps: AppDeps = {}): CiMedicApp {
           db,
           queue: rt.queue,
           retentionDays: settings.retentionDays,
+          jobLeaseMs: settings.jobLeaseMs,
           log: app.log,
         });
       }

@@ -109,6 +109,7 @@ async function start(data: JobThreadData) {
     db,
     queue: rt.queue,
     retentionDays: data.settings.retentionDays,
+    jobLeaseMs: data.settings.jobLeaseMs,
     log: rt.log,
   });
   return { worker, db, queue, metrics, stopCheckpoints, housekeeping };

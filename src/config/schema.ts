@@ -131,7 +131,7 @@ export const configSchema = z
                 error: "expected a model name (letters, digits, . _ - : /; at most 100 characters)",
               })
               .optional(),
-            /** LLM calls per repository per day (UTC). */
+            /** LLM calls per repository per day (UTC): diagnoses and fix proposals, each answer of the model. */
             dailyCallLimit: number(0, 10_000, { int: true }).default(50),
             /** Extra instructions for the model, e.g. "we use pnpm". Sanitised and cut to INSTRUCTIONS_MAX_CHARS. */
             instructions: z

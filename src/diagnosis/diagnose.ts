@@ -28,7 +28,12 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
   if (!provider) return deterministicDiagnosis(input, "no LLM configured");
 
   const { system, prompt } = buildDiagnosisPrompt(input);
-  const usage = { promptTokens: 0, outputTokens: 0, latencyMs: 0 };
+  // Every answer counts against the daily limits, the one a second try replaces and those of a failed diagnosis too.
+  const usage = { calls: 0, promptTokens: 0, outputTokens: 0, latencyMs: 0 };
+  const fallback = (reason: string): Diagnosis => {
+    const d = deterministicDiagnosis(input, reason);
+    return usage.calls > 0 ? { ...d, usage: { ...usage } } : d;
+  };
   let problem = "";
   for (let attempt = 0; attempt < 2; attempt++) {
     const request =
@@ -44,6 +49,7 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
         schemaName: "diagnosis",
         maxOutputTokens: MAX_OUTPUT_TOKENS,
       });
+      usage.calls += 1;
       usage.promptTokens += res.promptTokens;
       usage.outputTokens += res.outputTokens;
       usage.latencyMs += res.latencyMs;
@@ -60,7 +66,7 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
         },
         "LLM diagnosis failed; posting the deterministic diagnosis",
       );
-      return deterministicDiagnosis(input, publicReason(error));
+      return fallback(publicReason(error));
     }
     const parsed = parseJsonAnswer(text, diagnosisAnswerSchema);
     if (parsed.ok) return fromAnswer(parsed.value, provider.model, usage);
@@ -71,7 +77,7 @@ export async function diagnose(input: DiagnosisInput, deps: DiagnoseDeps): Promi
     { provider: provider.name, model: provider.model, problem },
     "LLM answered invalid JSON twice; posting the deterministic diagnosis",
   );
-  return deterministicDiagnosis(input, "the model's answer was not valid (twice)");
+  return fallback("the model's answer was not valid (twice)");
 }
 
 function publicReason(error: unknown): string {

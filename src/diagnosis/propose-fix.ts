@@ -196,12 +196,16 @@ export function buildFixPrompt(input: ProposeFixInput, nonce: string = newNonce(
   return { system, prompt };
 }
 
-/** Ask the model for a fix and parse it; validation of the edits against the repository is the caller's job. */
+/**
+ * Ask the model for a fix and parse it; validation of the edits against the repository is the caller's job. `usage`
+ * adds up what each answer cost (the second try after an invalid answer too), also when this throws: the caller
+ * counts it against the daily limits either way.
+ */
 export async function proposeFix(
   input: ProposeFixInput,
-  deps: { provider: LlmProvider; log?: DiagnosisLog },
+  deps: { provider: LlmProvider; log?: DiagnosisLog; usage?: { calls: number; tokens: number } },
 ): Promise<FixProposal> {
-  const { provider, log } = deps;
+  const { provider, log, usage } = deps;
   const { system, prompt } = buildFixPrompt(input);
   let problem = "";
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -211,15 +215,18 @@ export async function proposeFix(
         : `${prompt}\n\nYour previous answer was rejected: ${problem}. Answer again with only a JSON object that matches the schema.`;
     let text: string;
     try {
-      text = (
-        await provider.generateJson({
-          system,
-          prompt: request,
-          schema: fixJsonSchema,
-          schemaName: "fix_proposal",
-          maxOutputTokens: 8_192,
-        })
-      ).text;
+      const res = await provider.generateJson({
+        system,
+        prompt: request,
+        schema: fixJsonSchema,
+        schemaName: "fix_proposal",
+        maxOutputTokens: 8_192,
+      });
+      if (usage) {
+        usage.calls += 1;
+        usage.tokens += res.promptTokens + res.outputTokens;
+      }
+      text = res.text;
     } catch (error) {
       const detail = error instanceof LlmError ? error.message : "LLM call failed";
       log?.warn({ provider: provider.name, model: provider.model, reason: detail }, "fix proposal: LLM call failed");

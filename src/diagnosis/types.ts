@@ -13,7 +13,8 @@ export interface Diagnosis {
   source: "llm" | "deterministic";
   /** Model name when source is "llm". */
   model?: string;
-  usage?: { promptTokens: number; outputTokens: number; latencyMs: number };
+  /** What the model calls cost (answers given, tokens, time), also when the diagnosis fell back to the rules. */
+  usage?: { calls: number; promptTokens: number; outputTokens: number; latencyMs: number };
   /** Why the LLM was not used or failed, when the deterministic diagnosis was posted instead. */
   fallbackReason?: string;
 }

@@ -1,6 +1,6 @@
 import type { Db } from "../db/client.js";
 import type { QueueEngine } from "../queue/engine.js";
-import { expireApprovals, purgeExpiredData, queueFixTimeouts, vacuum } from "./tasks.js";
+import { expireApprovals, purgeExpiredData, queueFixTimeouts, queueStalledClaims, vacuum } from "./tasks.js";
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -19,6 +19,8 @@ export async function scheduleHousekeeping(deps: {
   db: Db;
   queue: QueueEngine;
   retentionDays: number;
+  /** The job lease, from which claims.ts derives when a claim of the fix loop is stale. */
+  jobLeaseMs: number;
   log: Log;
 }): Promise<Housekeeping> {
   const { db, queue, log } = deps;
@@ -32,6 +34,7 @@ export async function scheduleHousekeeping(deps: {
       task("purge-expired-data", "17 3 * * *", () => purgeExpiredData(db, queue, deps.retentionDays)),
       task("expire-approvals", "*/30 * * * *", () => expireApprovals(db)),
       task("fix-timeouts", "*/5 * * * *", () => queueFixTimeouts(db, queue)),
+      task("stalled-claims", "*/5 * * * *", () => queueStalledClaims(db, queue, deps.jobLeaseMs)),
       task("vacuum", "43 4 * * 0", () => vacuum(db)),
     ],
     log,

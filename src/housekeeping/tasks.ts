@@ -1,5 +1,6 @@
 import { type Db, kindOf } from "../db/client.js";
-import { JOB_KIND } from "../job-kinds.js";
+import { type FixStalledPayload, JOB_KIND } from "../job-kinds.js";
+import { staleBefore } from "../jobs/claims.js";
 import type { QueueEngine } from "../queue/engine.js";
 
 // Housekeeping tasks. Each one is a single idempotent statement (or two), so running it twice, or two instances
@@ -66,4 +67,53 @@ export async function queueFixTimeouts(db: Db, queue: Pick<QueueEngine, "enqueue
     if (result.created) queued++;
   }
   return { fixTimeoutsQueued: queued };
+}
+
+/**
+ * Claims of the fix loop whose job is gone for good (older than claims.ts's bound): what follows an attempt, claimed
+ * by a failing run's job (Fix.nextBy), and the push of a shown change (FixProposal.claimedBy). Nobody may ever ask
+ * again, so a job each (one per claim, by its dedupe key) says so in the thread and gives the claim back. The job
+ * checks again, so a claim that moved on meanwhile is left alone. (A first proposal's claim needs no task: it only
+ * matters to the next `/approve`, which takes a stale one over.)
+ */
+export async function queueStalledClaims(
+  db: Db,
+  queue: Pick<QueueEngine, "enqueue">,
+  leaseMs: number,
+  now = new Date(),
+) {
+  const before = staleBefore(leaseMs, now);
+  const next = await db.fix.findMany({
+    where: { state: { in: ["verifying", "unverifiable"] }, nextBy: { not: null }, updatedAt: { lt: before } },
+    select: { id: true, installationId: true, repository: true, nextBy: true },
+    take: 100,
+  });
+  const pushes = await db.fixProposal.findMany({
+    where: { state: "applying", claimedBy: { not: null }, updatedAt: { lt: before } },
+    select: { id: true, fixId: true, claimedBy: true, fix: { select: { installationId: true, repository: true } } },
+    take: 100,
+  });
+  const stalled = [
+    ...next.map((f) => ({
+      dedupeKey: `fix-stalled:next:${f.id}:${f.nextBy}`,
+      installationId: f.installationId,
+      repository: f.repository,
+      payload: { fixId: f.id, claim: { kind: "next", key: f.nextBy! } } satisfies FixStalledPayload,
+    })),
+    ...pushes.map((p) => ({
+      dedupeKey: `fix-stalled:push:${p.id}:${p.claimedBy}`,
+      installationId: p.fix.installationId,
+      repository: p.fix.repository,
+      payload: {
+        fixId: p.fixId,
+        claim: { kind: "push", key: p.claimedBy!, proposalId: p.id },
+      } satisfies FixStalledPayload,
+    })),
+  ];
+  let queued = 0;
+  for (const job of stalled) {
+    const result = await queue.enqueue({ kind: JOB_KIND.fixStalled, ...job });
+    if (result.created) queued++;
+  }
+  return { stalledClaimsQueued: queued };
 }

@@ -36,7 +36,12 @@ export interface ApplyRequest {
   approvedBy: string;
   /** The request pushing it (`comment:<id>`, `run:<id>:<attempt>`): its claim on the proposal, kept across retries. */
   claimKey: string;
+  /** A stale claim of another request's, as read, that this request takes over (claims.ts). */
+  takeOver?: { claimedBy: string; updatedAt: Date };
 }
+
+/** Pushed here (or stopped here, with the reason said), or not touched: another request's job holds the push. */
+export type ApplyResult = { kind: "done" } | { kind: "held"; proposal: FixProposal };
 
 /**
  * Pushes a shown proposal, byte for byte, after checking again, right before the push, everything that could have
@@ -44,27 +49,50 @@ export interface ApplyRequest {
  * repository's limits. Any of them stops the push and says why.
  *
  * Only the job that claimed the proposal pushes it: two approvals at once (two replicas, a redelivery, a button and a
- * comment) race for one conditional update, and the loser says nothing, since the winner's reply answers both.
+ * comment) race for one conditional update; the winner's reply ("Opened …") says what happened, and the caller of the
+ * loser says, if anyone asked, that the change is being pushed.
  */
-export async function applyChange(rt: Runtime, context: Context, req: ApplyRequest): Promise<void> {
+export async function applyChange(rt: Runtime, context: Context, req: ApplyRequest): Promise<ApplyResult> {
   const log = context.log.child({ fixId: req.fix.id, attempt: req.proposal.attempt, claim: req.claimKey });
-  const proposal = await claimProposal(rt, req.proposal.id, req.claimKey);
-  if (!proposal) return log.info("not pushed here: another approval's job is pushing this change, or has pushed it");
-  await pushClaimed(rt, context, { ...req, proposal }, log);
+  const claimed = await claimProposal(rt, req);
+  if (claimed.kind === "held") {
+    log.info(
+      { claimedBy: claimed.proposal.claimedBy, state: claimed.proposal.state },
+      "not pushed here: another approval's job is pushing this change, or has pushed it",
+    );
+    return claimed;
+  }
+  if (req.takeOver) log.warn({ staleClaim: req.takeOver.claimedBy }, "took over a stale claim on this push");
+  await pushClaimed(rt, context, { ...req, proposal: claimed.proposal }, log);
+  return { kind: "done" };
 }
 
 /**
- * shown → applying in one conditional update, so exactly one job wins; the row as claimed (with the commit an earlier
- * try stored), or null. A job retried after it died holding the claim finds its own key there and continues.
+ * shown → applying in one conditional update, so exactly one job wins. The same update renews a claim this request
+ * already holds (a retried job: its `updatedAt` moves, so the claim is not stale while its holder lives), and takes over
+ * a stale claim exactly as it was read. The row as claimed, with the commit an earlier try stored, or the row as
+ * another request holds it.
  */
-async function claimProposal(rt: Runtime, id: number, claimKey: string): Promise<FixProposal | null> {
-  const won = await rt.db.fixProposal.updateMany({
-    where: { id, state: "shown" },
-    data: { state: "applying", claimedBy: claimKey },
+async function claimProposal(
+  rt: Runtime,
+  req: ApplyRequest,
+): Promise<{ kind: "claimed"; proposal: FixProposal } | { kind: "held"; proposal: FixProposal }> {
+  const { id } = req.proposal;
+  const { count } = await rt.db.fixProposal.updateMany({
+    where: {
+      id,
+      OR: [
+        { state: "shown" },
+        { state: "applying", claimedBy: req.claimKey },
+        ...(req.takeOver
+          ? [{ state: "applying", claimedBy: req.takeOver.claimedBy, updatedAt: req.takeOver.updatedAt }]
+          : []),
+      ],
+    },
+    data: { state: "applying", claimedBy: req.claimKey, approvedBy: req.approvedBy },
   });
-  const row = await rt.db.fixProposal.findUniqueOrThrow({ where: { id } });
-  if (won.count === 1) return row;
-  return row.state === "applying" && row.claimedBy === claimKey ? row : null;
+  const proposal = await rt.db.fixProposal.findUniqueOrThrow({ where: { id } });
+  return count === 1 ? { kind: "claimed", proposal } : { kind: "held", proposal };
 }
 
 async function pushClaimed(rt: Runtime, context: Context, req: ApplyRequest, log: Context["log"]): Promise<void> {
@@ -137,7 +165,7 @@ async function pushClaimed(rt: Runtime, context: Context, req: ApplyRequest, log
     // Shown again, so that a new `/approve` can push it (with the commit stored so far, if any).
     await rt.db.fixProposal.updateMany({
       where: { id: proposal.id, state: "applying", claimedBy: req.claimKey },
-      data: { state: "shown", claimedBy: null },
+      data: { state: "shown", claimedBy: null, approvedBy: null },
     });
     await say(
       "ci-medic could not write the fix branch or open the pull request; the details are in the app's log. Nothing was force-pushed.",

@@ -5,8 +5,12 @@ import { redact } from "../logs/redact.js";
 import { headOf } from "../output/cut-text.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange } from "./apply-change.js";
+import { isStale } from "./claims.js";
 import type { CommandRequest } from "./command-request.js";
+import { claimFirstProposal, releaseFirstProposal } from "./first-proposal.js";
 import { ENDED_STATES, fixForAnalysis, WATCHED_STATES } from "./fix-chain.js";
+import { approvedByText } from "./fix-report.js";
+import { overBudgetSentence } from "./llm-budget.js";
 import { proposeChange } from "./propose-change.js";
 import { reply } from "./reply.js";
 import { latestDiagnosisInThread, type ThreadAnalysis } from "./thread-analysis.js";
@@ -57,9 +61,14 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       fork: isFork(analysis, repository),
     });
     log.info({ outcome: outcome.kind }, "fix proposal made");
+    await releaseFirstProposal(rt, fix.id, request.key);
     if (outcome.kind === "no-proposal")
       return say(
         "ci-medic could not get a usable fix from the model this time. You can try `/approve <hint>` with more guidance.",
+      );
+    if (outcome.kind === "over-budget")
+      return say(
+        `@${actor.login} ci-medic did not ask the model for a fix: ${overBudgetSentence(outcome.over)}. \`/approve\` again after that.`,
       );
   };
   // A retry of this request's job continues what it started: the push it claimed, or the proposal it made (finished
@@ -111,12 +120,21 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       `@${actor.login} new commits arrived since this diagnosis (of \`${analysis.headSha.slice(0, 7)}\`). Run \`/diagnose\` if it still fails, then \`/approve\` again.`,
     );
   }
+  // One request at a time prepares the first proposal (first-proposal.ts); a hint takes it over.
+  const claim = await claimFirstProposal(rt, fix.id, { key: request.key, login: actor.login, hint: hint !== "" });
+  if (claim.kind === "held") {
+    log.info({ by: claim.by }, "approval noted: another request is preparing the first proposal");
+    return say(
+      `@${actor.login} a proposal is being prepared, requested by @${claim.by}; it is shown here when the model has answered.`,
+    );
+  }
+  if (claim.kind === "took-over") log.info("took over the first proposal from another request");
   return propose(fix);
 }
 
 /**
  * A change shown (or being pushed) for this fix: pushed by this request if it may, and once. While another approval's
- * job pushes it, this one says nothing: that job's reply answers both, and two replies would say the same twice.
+ * job pushes it, this one says so; once that claim is stale (its job gone for good, claims.ts), this one takes it over.
  */
 async function applyShown(
   rt: Runtime,
@@ -125,27 +143,50 @@ async function applyShown(
   chain: { fix: Fix; analysis: ThreadAnalysis; config: RepoConfig },
 ): Promise<void> {
   const log = request.context.log.child({ thread: request.thread, proposal: proposal.id });
-  if (proposal.state === "applying" && proposal.claimedBy !== request.key)
-    return log.info({ claimedBy: proposal.claimedBy }, "approval noted: another approval's job is pushing this change");
+  const say = async (text: string) => void (await reply(request.context, request.thread, text));
+  let takeOver: { claimedBy: string; updatedAt: Date } | undefined;
+  if (proposal.state === "applying" && proposal.claimedBy !== request.key) {
+    if (!isStale(proposal.updatedAt, rt.settings.jobLeaseMs)) {
+      log.info({ claimedBy: proposal.claimedBy }, "approval noted: another approval's job is pushing this change");
+      return say(beingPushed(request, proposal));
+    }
+    // Only a comment written after the claim takes it over: its author saw the change, and that nothing came of it.
+    if (!request.writtenAt) return say(BUTTON_DOES_NOT_PUSH);
+    if (request.writtenAt.getTime() < proposal.updatedAt.getTime())
+      return say(
+        `@${request.actor.login} the push of the change shown above stopped before it finished. \`/approve\` again to push exactly that change.`,
+      );
+    takeOver = { claimedBy: proposal.claimedBy ?? "", updatedAt: proposal.updatedAt };
+  }
   if (proposal.state === "shown") {
     const unseen = notSeenBy(request, proposal);
-    if (unseen) return void (await reply(request.context, request.thread, unseen));
+    if (unseen) return say(unseen);
   }
-  return applyChange(rt, request.context, {
+  const result = await applyChange(rt, request.context, {
     ...chain,
     proposal,
     approvedBy: request.actor.login,
     claimKey: request.key,
+    takeOver,
   });
+  // Claimed by another approval in the meantime: said once. A change already pushed needs no word: that job's reply
+  // ("Opened …", "Pushed …") answers this request too.
+  if (result.kind === "held" && result.proposal.state === "applying") return say(beingPushed(request, result.proposal));
 }
+
+function beingPushed(request: CommandRequest, holder: FixProposal): string {
+  return `@${request.actor.login} this change is being pushed right now (${approvedByText(holder.approvedBy)}); ci-medic says here when it is done.`;
+}
+
+const BUTTON_DOES_NOT_PUSH =
+  "The change shown in this thread is pushed only by an `/approve` comment written after it was shown; the button does not push it.";
 
 /**
  * Why this request may not apply the shown change, if it may not: only a comment written after the change was shown
  * (the row became `shown` at `updatedAt`) approves that change.
  */
 function notSeenBy(request: CommandRequest, shown: { updatedAt: Date }): string | undefined {
-  if (!request.writtenAt)
-    return "The change shown in this thread is pushed only by an `/approve` comment written after it was shown; the button does not push it.";
+  if (!request.writtenAt) return BUTTON_DOES_NOT_PUSH;
   if (request.writtenAt.getTime() < shown.updatedAt.getTime())
     return `@${request.actor.login} a new change was shown after your \`/approve\`, so nothing was pushed. Read it, then \`/approve\` again to push exactly that change.`;
   return undefined;

@@ -4,6 +4,7 @@ import { deterministicDiagnosis } from "../diagnosis/deterministic.js";
 import { diagnose } from "../diagnosis/diagnose.js";
 import type { Diagnosis, DiagnosisInput, JobEvidence } from "../diagnosis/types.js";
 import type { Runtime } from "../runtime.js";
+import { budgetExceeded, overBudgetReason, recordUsage } from "./llm-budget.js";
 import { storedDiagnosis } from "./stored.js";
 
 export interface Decision {
@@ -17,10 +18,6 @@ export interface Decision {
 export function runFingerprint(jobs: JobEvidence[]): string {
   const parts = jobs.map((j) => j.fingerprint || `unreadable:${j.jobName}`).sort();
   return createHash("sha256").update(parts.join("\n")).digest("hex");
-}
-
-export function utcDay(date = new Date()): string {
-  return date.toISOString().slice(0, 10);
 }
 
 /**
@@ -68,54 +65,19 @@ export async function decideDiagnosis(
     rt.metrics.fallbacks.inc({ reason: "no_provider" });
     return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, "no LLM configured") };
   }
-  const overBudget = await budgetExceeded(rt, args.installationId, args.repository, args.config);
-  if (overBudget) {
-    rt.log.info(
-      { repository: args.repository, reason: overBudget },
-      "LLM budget reached; posting the deterministic diagnosis",
-    );
+  const over = await budgetExceeded(rt, args.installationId, args.repository, args.config);
+  if (over) {
+    const reason = overBudgetReason(over);
+    rt.log.info({ repository: args.repository, reason }, "LLM budget reached; posting the deterministic diagnosis");
     rt.metrics.fallbacks.inc({ reason: "limit" });
-    return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, overBudget) };
+    return { reused: false, seen, diagnosis: deterministicDiagnosis(args.input, reason) };
   }
   const input = args.workflowFile ? { ...args.input, workflowFile: await args.workflowFile() } : args.input;
   const diagnosis = await diagnose(input, { provider: llm, log: rt.log });
   if (diagnosis.source === "deterministic") rt.metrics.fallbacks.inc({ reason: "error" });
-  if (diagnosis.source === "llm" && diagnosis.usage) {
-    await recordUsage(
-      rt,
-      args.installationId,
-      args.repository,
-      diagnosis.usage.promptTokens + diagnosis.usage.outputTokens,
-    );
+  if (diagnosis.usage) {
+    const { calls, promptTokens, outputTokens } = diagnosis.usage;
+    await recordUsage(rt, args.installationId, args.repository, { calls, tokens: promptTokens + outputTokens });
   }
   return { reused: false, seen, diagnosis };
-}
-
-async function budgetExceeded(
-  rt: Runtime,
-  installationId: number,
-  repository: string,
-  config: RepoConfig,
-): Promise<string | undefined> {
-  const day = utcDay();
-  const rows = await rt.db.llmUsage.findMany({ where: { installationId, day } });
-  const tokens = rows.reduce((sum, r) => sum + r.tokens, 0);
-  if (tokens >= rt.settings.dailyTokenBudget) return "the installation's daily LLM token budget is used up";
-  const calls = rows.find((r) => r.repository === repository)?.calls ?? 0;
-  if (calls >= config.llm.dailyCallLimit) return "this repository's daily LLM call limit is reached";
-  return undefined;
-}
-
-export async function recordUsage(
-  rt: Runtime,
-  installationId: number,
-  repository: string,
-  tokens: number,
-): Promise<void> {
-  const day = utcDay();
-  await rt.db.llmUsage.upsert({
-    where: { installationId_repository_day: { installationId, repository, day } },
-    create: { installationId, repository, day, calls: 1, tokens },
-    update: { calls: { increment: 1 }, tokens: { increment: tokens } },
-  });
 }

@@ -31,3 +31,18 @@ export async function eventContext<E extends Context["name"]>(
     log,
   ) as Context<E>;
 }
+
+/** A Context for the repository of a job that came from no webhook (scheduled work), with a fresh token. */
+export async function repositoryContext(rt: Runtime, job: ClaimedJob): Promise<Context> {
+  const [owner, name] = job.repository.split("/") as [string, string];
+  const octokit = await rt.app.auth(job.installationId);
+  const payload = {
+    repository: { name, full_name: job.repository, owner: { login: owner } },
+    installation: { id: job.installationId },
+  };
+  return new Context(
+    { id: `job-${job.id}`, name: "workflow_run", payload } as never,
+    octokit,
+    rt.log.child({ jobId: job.id, repository: job.repository }),
+  );
+}

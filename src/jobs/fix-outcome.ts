@@ -1,11 +1,10 @@
-import { Context } from "probot";
 import { loadRepoConfig } from "../config/load-config.js";
 import type { EventJobPayload } from "../job-kinds.js";
 import { inlineCode } from "../output/markdown.js";
 import { PermanentJobError } from "../queue/errors.js";
-import type { ClaimedJob } from "../queue/types.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
+import { repositoryContext } from "./event-context.js";
 import { endFix, showFixState, tellBothThreads } from "./fix-report.js";
 
 /** What the housekeeping schedule enqueues for a fix whose commit saw no run in time. */
@@ -67,19 +66,4 @@ export function fixClosedJob(rt: Runtime): JobHandler {
     });
     log.info({ merged, state: fix.state }, "fix pull request closed");
   };
-}
-
-/** A Context for the repository of a job that came from no webhook (scheduled work), with a fresh token. */
-async function repositoryContext(rt: Runtime, job: ClaimedJob): Promise<Context> {
-  const [owner, name] = job.repository.split("/") as [string, string];
-  const octokit = await rt.app.auth(job.installationId);
-  const payload = {
-    repository: { name, full_name: job.repository, owner: { login: owner } },
-    installation: { id: job.installationId },
-  };
-  return new Context(
-    { id: `job-${job.id}`, name: "workflow_run", payload } as never,
-    octokit,
-    rt.log.child({ jobId: job.id, repository: job.repository }),
-  );
 }

@@ -48,3 +48,9 @@ export async function tellBothThreads(context: Context, fix: Fix, text: { thread
 export async function endFix(rt: Runtime, fix: Fix, state: string, detail: string): Promise<Fix> {
   return rt.db.fix.update({ where: { id: fix.id }, data: { state, detail: detail.slice(0, 4000) } });
 }
+
+/** Who approved a push, for a sentence: `approved by @login`, or the setting that pushed it (fix.autoApplyFollowUps). */
+export function approvedByText(approvedBy: string | null): string {
+  if (!approvedBy) return "by another approval";
+  return /^[\w-]+(\[bot\])?$/.test(approvedBy) ? `approved by @${approvedBy}` : `by ${approvedBy}`;
+}

@@ -8,6 +8,7 @@ import { inlineCode, link } from "../output/markdown.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange, attemptOf } from "./apply-change.js";
+import { isStale } from "./claims.js";
 import { collectEvidence } from "./collect-evidence.js";
 import { eventContext } from "./event-context.js";
 import {
@@ -19,6 +20,7 @@ import {
   WATCHED_STATES,
 } from "./fix-chain.js";
 import { endFix, showFixState, tellBothThreads } from "./fix-report.js";
+import { overBudgetSentence } from "./llm-budget.js";
 import { proposeChange } from "./propose-change.js";
 import { reply, replyOnce } from "./reply.js";
 import { runAnalysisRow } from "./run-analysis-row.js";
@@ -168,6 +170,11 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
       "noted: another failing run of this commit already decides what follows it",
     );
   }
+  if (claim === "took-over")
+    context.log.warn(
+      { staleClaim: fix.nextBy },
+      "took over what follows this attempt: the run that claimed it is gone",
+    );
   // From here on a retry of this job repeats each step: evidence comes from the database, proposeChange finds this
   // run's proposal, the notice on the fix pull request is looked up before it is posted, and applyChange continues
   // its own claim. A follow-up shown before the job died is still pushed (fix.autoApplyFollowUps).
@@ -207,7 +214,14 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
     followUp: { evidence, applied, failure },
   });
   if (outcome.kind !== "shown") {
-    const why = outcome.kind === "refused" ? "the follow-up was refused by validation" : "no usable follow-up";
+    // Over a daily LLM limit the chain stops as for any follow-up that cannot be made: only a failing run asks for a
+    // follow-up, so a chain left to wait for the reset would wait for good.
+    const why =
+      outcome.kind === "refused"
+        ? "the follow-up was refused by validation"
+        : outcome.kind === "over-budget"
+          ? "the daily LLM limit was reached"
+          : "no usable follow-up";
     const ended = await endFix(rt, fix, "failed", why);
     await showFixState(rt, ctx, ended, config, {
       state: "fix-failed",
@@ -215,7 +229,11 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
       jobs: failedJobs,
       reason: why,
     });
-    if (fix.prNumber) await reply(ctx, fix.prNumber, `${failure} ci-medic has ${why}, so it stops here.`);
+    const text =
+      outcome.kind === "over-budget"
+        ? `${failure} ci-medic did not ask the model for ${attemptLabel(next, fix.maxAttempts)}: ${overBudgetSentence(outcome.over)}. So it stops here; the pull request is left to people.`
+        : `${failure} ci-medic has ${why}, so it stops here.`;
+    if (fix.prNumber) await reply(ctx, fix.prNumber, text);
     return;
   }
   const proposal = outcome.proposal;
@@ -248,21 +266,25 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
 
 /**
  * One run decides what follows each attempt: a conditional update on the fix (still at this attempt and commit, no
- * run chosen yet) that only one of two concurrent jobs wins. The same run's job, retried, finds its own key.
+ * run chosen yet) that only one of two concurrent jobs wins. The same run's job, retried, renews its claim (the update
+ * moves `updatedAt`), and loses it if it was taken over meanwhile. A claim whose job is gone for good (stale,
+ * claims.ts) is taken over by the next failing run of the commit (a re-run), on the claim and `updatedAt` as read.
  */
-async function claimNextAttempt(rt: Runtime, fix: Fix, key: string): Promise<"claimed" | "resumed" | "taken"> {
-  if (fix.nextBy === key) return "resumed";
-  const { count } = await rt.db.fix.updateMany({
-    where: {
-      id: fix.id,
-      attempts: fix.attempts,
-      tipSha: fix.tipSha,
-      state: { in: [...WATCHED_STATES] },
-      nextBy: null,
-    },
-    data: { nextBy: key },
-  });
-  return count === 1 ? "claimed" : "taken";
+async function claimNextAttempt(
+  rt: Runtime,
+  fix: Fix,
+  key: string,
+): Promise<"claimed" | "resumed" | "took-over" | "taken"> {
+  const current = { id: fix.id, attempts: fix.attempts, tipSha: fix.tipSha, state: { in: [...WATCHED_STATES] } };
+  let expected: { nextBy: string | null; updatedAt?: Date };
+  let kind: "claimed" | "resumed" | "took-over";
+  if (fix.nextBy === key) [expected, kind] = [{ nextBy: key }, "resumed"];
+  else if (fix.nextBy === null) [expected, kind] = [{ nextBy: null }, "claimed"];
+  else if (isStale(fix.updatedAt, rt.settings.jobLeaseMs))
+    [expected, kind] = [{ nextBy: fix.nextBy, updatedAt: fix.updatedAt }, "took-over"];
+  else return "taken";
+  const { count } = await rt.db.fix.updateMany({ where: { ...current, ...expected }, data: { nextBy: key } });
+  return count === 1 ? kind : "taken";
 }
 
 /**

@@ -12,6 +12,7 @@ import { type FileChange, validatePatch } from "../fix/validate-patch.js";
 import type { Fix, FixProposal as ProposalRow } from "../generated/prisma/client.js";
 import { readFilesAtSha } from "../github/fix-pull-request.js";
 import type { Runtime } from "../runtime.js";
+import { holdsFirstProposal } from "./first-proposal.js";
 import {
   attemptLabel,
   changeSize,
@@ -23,6 +24,7 @@ import {
   storedReasons,
 } from "./fix-chain.js";
 import { showFixState } from "./fix-report.js";
+import { budgetExceeded, type ModelUsage, type OverBudget, recordUsage } from "./llm-budget.js";
 import { replyOnce } from "./reply.js";
 import { storedDiagnosis, storedEvidence } from "./stored.js";
 import type { ThreadAnalysis } from "./thread-analysis.js";
@@ -56,7 +58,11 @@ export type ProposalOutcome =
   | { kind: "shown"; proposal: ProposalRow }
   | { kind: "suggested" }
   | { kind: "refused"; reasons: string[] }
-  | { kind: "no-proposal" };
+  | { kind: "no-proposal" }
+  /** A daily LLM limit is reached: the model was not asked. */
+  | { kind: "over-budget"; over: OverBudget }
+  /** A first proposal whose claim another request took (a hint) before it was shown: stored as superseded, not shown. */
+  | { kind: "replaced" };
 
 /**
  * Asks the model for a change, validates it, and shows it in the thread as a diff. Nothing is pushed here: the row
@@ -82,19 +88,29 @@ export async function proposeChange(rt: Runtime, context: Context, req: Proposal
     return finish(rt, context, req, own);
   }
   if (own) log.info({ proposal: own.id }, "resuming this request's proposal: the model's answer is stored");
-  const draft = own ?? (await askForDraft(rt, context, req, log));
-  if (!draft) return { kind: "no-proposal" };
-  return publish(rt, context, req, draft, { retried: own !== null });
+  const asked = own ? { kind: "draft" as const, draft: own } : await askForDraft(rt, context, req, log);
+  if (asked.kind !== "draft") return asked;
+  return publish(rt, context, req, asked.draft, { retried: own !== null });
 }
 
-/** The model's change, validated and stored as this request's `draft`; null when the model gave nothing usable. */
+/**
+ * The model's change, validated and stored as this request's `draft`; or why there is none. The daily LLM limits are
+ * checked before the model is asked, and what it cost is counted whatever came of it.
+ */
 async function askForDraft(
   rt: Runtime,
   context: Context,
   req: ProposalRequest,
   log: Context["log"],
-): Promise<ProposalRow | null> {
+): Promise<
+  { kind: "draft"; draft: ProposalRow } | Extract<ProposalOutcome, { kind: "no-proposal" } | { kind: "over-budget" }>
+> {
   const { fix, analysis, config } = req;
+  const over = await budgetExceeded(rt, fix.installationId, fix.repository, config);
+  if (over) {
+    log.info({ limit: over.limit }, "LLM budget reached; the model is not asked for a fix");
+    return { kind: "over-budget", over };
+  }
   const { owner, repo } = context.repo();
   const diagnosis = storedDiagnosis(analysis.diagnosis!);
   const soFar = cumulativeChanges(req.followUp?.applied ?? []);
@@ -108,6 +124,7 @@ async function askForDraft(
     maxBytes: MAX_FILE_BYTES,
   });
   let proposal: FixProposal;
+  const usage: ModelUsage = { calls: 0, tokens: 0 };
   try {
     proposal = await proposeFix(
       {
@@ -118,11 +135,13 @@ async function askForDraft(
         extraInstructions: config.llm.instructions || undefined,
         followUp: req.followUp ? { attempt: req.attempt, diffSoFar: unifiedDiff(soFar) } : undefined,
       },
-      { provider: config.llm.model ? rt.llm!.withModel(config.llm.model) : rt.llm!, log },
+      { provider: config.llm.model ? rt.llm!.withModel(config.llm.model) : rt.llm!, log, usage },
     );
   } catch (error) {
     log.warn({ err: error }, "the model did not produce a usable fix");
-    return null;
+    return { kind: "no-proposal" };
+  } finally {
+    await recordUsage(rt, fix.installationId, fix.repository, usage);
   }
 
   // Edits may name files the diagnosis did not: read them too, so validation sees the real content.
@@ -147,7 +166,7 @@ async function askForDraft(
     log.info({ reasons }, "fix refused by validation");
     rt.metrics.approvalsRefused.inc({ reason: "validation" });
   }
-  return rt.db.fixProposal.create({
+  const draft = await rt.db.fixProposal.create({
     data: {
       fixId: fix.id,
       attempt: req.attempt,
@@ -163,6 +182,7 @@ async function askForDraft(
       note: req.note || null,
     },
   });
+  return { kind: "draft", draft };
 }
 
 /**
@@ -177,6 +197,13 @@ async function publish(
   opts: { retried: boolean },
 ): Promise<ProposalOutcome> {
   const { fix, analysis, config } = req;
+  if (!req.followUp && !(await holdsFirstProposal(rt, fix.id, req.requestKey))) {
+    // A request with a hint took the first proposal over while the model answered this one: the hinted change is the
+    // one to show, and showing this one after it would replace it.
+    await rt.db.fixProposal.update({ where: { id: draft.id }, data: { state: "superseded" } });
+    context.log.info({ proposal: draft.id }, "not shown: another request took over the first proposal meanwhile");
+    return { kind: "replaced" };
+  }
   const changes = parseChanges(draft.changes);
   const attemptText = req.followUp ? ` for ${attemptLabel(req.attempt, fix.maxAttempts)}` : "";
   const post = (body: string) =>

@@ -6,6 +6,7 @@ import { commandJob } from "./command-job.js";
 import { diagnoseRunJob } from "./diagnose-run.js";
 import { fixClosedJob, fixTimeoutJob } from "./fix-outcome.js";
 import { fixRunJob } from "./fix-run.js";
+import { fixStalledJob } from "./fix-stalled.js";
 import { markFlakyJob } from "./mark-flaky.js";
 import { recoverDeliveriesJob } from "./recover-deliveries.js";
 import { withTimeBudget } from "./time-budget.js";
@@ -18,6 +19,7 @@ export function jobHandlers(rt: Runtime): Record<JobKind, JobHandler> {
     [JOB_KIND.recoverDeliveries]: withTimeBudget(namingUnreachable(recoverDeliveriesJob(rt))),
     [JOB_KIND.fixRun]: withTimeBudget(namingUnreachable(fixRunJob(rt))),
     [JOB_KIND.fixTimeout]: withTimeBudget(namingUnreachable(fixTimeoutJob(rt))),
+    [JOB_KIND.fixStalled]: withTimeBudget(namingUnreachable(fixStalledJob(rt))),
     [JOB_KIND.fixClosed]: withTimeBudget(namingUnreachable(fixClosedJob(rt))),
   };
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_JOB_ATTEMPTS } from "./backoff.js";
 import type { NewJob } from "./types.js";
 
 // Its own module so that the two enqueue paths share it without importing each other.
@@ -28,7 +29,7 @@ export function insertJobParams(job: NewJob, now: Date): (string | number | null
     job.installationId,
     job.repository,
     JSON.stringify(job.payload),
-    job.maxAttempts ?? 5,
+    job.maxAttempts ?? DEFAULT_JOB_ATTEMPTS,
     runAt,
     at,
     at,

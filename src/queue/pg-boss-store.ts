@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import PgBoss from "pg-boss";
+import { DEFAULT_JOB_ATTEMPTS, PG_BOSS_RETRY_DELAY_S } from "./backoff.js";
 import type {
   ClaimedJob,
   EnqueueResult,
@@ -143,8 +144,8 @@ export class PgBossStore implements JobStore {
     };
     const created = await this.boss.send(QUEUE, data as object, {
       id,
-      retryLimit: Math.max(0, (job.maxAttempts ?? 5) - 1),
-      retryDelay: this.opts.retryDelaySeconds ?? 5,
+      retryLimit: Math.max(0, (job.maxAttempts ?? DEFAULT_JOB_ATTEMPTS) - 1),
+      retryDelay: this.opts.retryDelaySeconds ?? PG_BOSS_RETRY_DELAY_S,
       retryBackoff: true,
       expireInSeconds: Math.max(1, Math.round(this.opts.leaseMs / 1000)),
       ...(job.runAt ? { startAfter: job.runAt } : {}),

@@ -3,8 +3,11 @@ import { Context } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
+import { queueStalledClaims } from "../../src/housekeeping/tasks.js";
 import { applyChange } from "../../src/jobs/apply-change.js";
+import { staleClaimMs } from "../../src/jobs/claims.js";
 import { analysisOfFix } from "../../src/jobs/fix-chain.js";
+import { proposeChange } from "../../src/jobs/propose-change.js";
 import { testApp } from "../helpers/app.js";
 import {
   basicError,
@@ -531,10 +534,15 @@ describe("/approve", () => {
     gh.done();
     expect(first.pulls).toBe(1);
     expect(second).toEqual({ heads: 0, commits: 0, refs: 0, pulls: 0 });
-    // One reply, from the job that won the claim; the other job said nothing and finished.
-    expect(replies).toEqual([
+    // One push and its reply, from the job that won the claim. The other job says, once, that the change is being
+    // pushed when it saw the claim, and nothing when it came after the push (the "Opened" reply answers it).
+    expect(replies.filter((r) => r.startsWith("Opened "))).toEqual([
       expect.stringMatching(/^Opened https:\/\/github.com\/.+\/pull\/77 with exactly the change shown/),
     ]);
+    for (const other of replies.filter((r) => !r.startsWith("Opened ")))
+      expect(other).toMatch(
+        /^@(lead|maintainer) this change is being pushed right now \(approved by @(maintainer|lead)\); ci-medic says here when it is done\.$/,
+      );
     expect(await app.db.job.count({ where: { kind: "command", state: "done" } })).toBe(3);
     expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
     expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({
@@ -590,14 +598,19 @@ describe("/approve", () => {
       claimedBy: "comment:6002",
       commitSha: "c".repeat(40),
     });
-    // An /approve by someone else meanwhile says nothing and pushes nothing.
+    // An /approve by someone else meanwhile pushes nothing, and says why (once).
     gh.hasNoConfig();
     hasPermission("lead", "admin");
+    const meanwhile = repliesInThread();
     await app.receive(
       "issue_comment",
       issueComment({ body: "/approve", commentId: 6003, at: LATER, login: "lead", userId: 9002 }),
     );
     await app.settle();
+    expect(meanwhile).toEqual([
+      "@lead this change is being pushed right now (approved by @maintainer); ci-medic says here when it is done.",
+    ]);
+    expect(await app.db.job.count({ where: { kind: "command", state: "done" } })).toBe(2);
 
     // The reset comes: the same job again. No second commit (nothing else is mocked): the branch points at the stored one.
     approvesAgain();
@@ -963,6 +976,314 @@ describe("/approve", () => {
     // Like a first /approve: the change is shown, nothing is pushed yet.
     expect(replies[0]).toContain("### ci-medic: proposed fix");
     expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "shown", requestedBy: "maintainer" });
+  });
+});
+
+/** Longer ago than any job holding a claim can live (the default lease): the claim is stale. */
+const STALE = () => new Date(Date.now() - staleClaimMs(60_000) - 60_000);
+
+describe("claims that outlive their job", () => {
+  it("a push whose job is gone for good: a later /approve takes its stale claim over and pushes that change, once", async () => {
+    await showProposal();
+    const shown = await app.db.fixProposal.findFirstOrThrow();
+    // The job that claimed the push failed all its tries (or its process died for good) an hour and more ago.
+    await app.db.fixProposal.update({
+      where: { id: shown.id },
+      data: { state: "applying", claimedBy: "comment:6002", approvedBy: "lead", updatedAt: STALE() },
+    });
+    approvesAgain();
+    const bodies = expectsFixPullRequest(77);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6003, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(bodies.pulls).toBe(1);
+    expect(replies).toEqual([expect.stringMatching(/^Opened .* as approved by @maintainer\./)]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({
+      state: "applied",
+      claimedBy: "comment:6003",
+      approvedBy: "maintainer",
+      commitSha: "c".repeat(40),
+    });
+    expect(app.logs.text).toContain("took over a stale claim on this push");
+  });
+
+  it("a push another approval's job holds (a fresh claim): a later /approve says so, once, and pushes nothing", async () => {
+    await showProposal();
+    const shown = await app.db.fixProposal.findFirstOrThrow();
+    await app.db.fixProposal.update({
+      where: { id: shown.id },
+      data: { state: "applying", claimedBy: "comment:6002", approvedBy: "lead" },
+    });
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6003, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([
+      "@maintainer this change is being pushed right now (approved by @lead); ci-medic says here when it is done.",
+    ]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "applying", claimedBy: "comment:6002" });
+  });
+
+  it("a stale push claim nobody asks about: the schedule queues a job that says so in the thread and shows the change again", async () => {
+    await showProposal();
+    const shown = await app.db.fixProposal.findFirstOrThrow();
+    const rt = app.runtime();
+    await app.db.fixProposal.update({
+      where: { id: shown.id },
+      data: { state: "applying", claimedBy: "comment:6002", approvedBy: "lead" },
+    });
+    // Fresh: nothing to say.
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
+    await app.db.fixProposal.update({ where: { id: shown.id }, data: { updatedAt: STALE() } });
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
+    const replies = repliesInThread();
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([
+      expect.stringMatching(
+        /^The push of the change shown above \(approved by @lead\) stopped before it finished: the job pushing it failed\. `\/approve` here pushes exactly that change\.\n\n<!-- ci-medic:stalled:comment:6002:\d+ -->$/,
+      ),
+    ]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({
+      state: "shown",
+      claimedBy: null,
+      approvedBy: null,
+    });
+  });
+
+  it("two /approve by two people before anything is shown: one model call, one proposal; the other is told who asked", async () => {
+    await app.close();
+    app = await testApp({
+      llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }),
+      settings: { perInstallationConcurrency: 2 },
+    });
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig().hasNoConfig();
+    hasPermission("maintainer", "write");
+    hasPermission("lead", "admin");
+    prHeadIs(HEAD_SHA);
+    prHeadIs(HEAD_SHA);
+    hasFile("src/sum.ts", SUM_TS);
+    // The model takes its time, as it does: the second request arrives while the first waits for the answer.
+    const asked: unknown[] = [];
+    nock(GEMINI)
+      .post(GEMINI_PATH)
+      .times(2)
+      .optionally()
+      .delay(1_000)
+      .reply(200, (_uri, body) => {
+        asked.push(body);
+        return {
+          candidates: [
+            { content: { parts: [{ text: JSON.stringify(GOOD_FIX) }], role: "model" }, finishReason: "STOP" },
+          ],
+          usageMetadata: { promptTokenCount: 900, candidatesTokenCount: 120 },
+        };
+      });
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies: string[] = [];
+    gh.api
+      .post(`${R}/issues/${PR}/comments`, (b) => (replies.push(b.body), true))
+      .times(2)
+      .reply(201, (_uri, b: any) => comment({ id: 9999, body: b.body, issueNumber: PR, repo: FULL_NAME }));
+
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6001 }));
+    await app.receive(
+      "issue_comment",
+      issueComment({ body: "/approve", commentId: 6002, login: "lead", userId: 9002 }),
+    );
+    await app.settle();
+    gh.done();
+    expect(asked).toHaveLength(1);
+    expect(replies.filter((r) => r.includes("### ci-medic: proposed fix"))).toHaveLength(1);
+    expect(replies.filter((r) => !r.includes("### ci-medic: proposed fix"))).toEqual([
+      expect.stringMatching(
+        /^@(lead|maintainer) a proposal is being prepared, requested by @(maintainer|lead); it is shown here when the model has answered\.$/,
+      ),
+    ]);
+    expect(await app.db.fixProposal.count()).toBe(1);
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ proposingBy: null, proposingActor: null });
+  });
+
+  it("/approve <hint> while a first proposal is being prepared: the hinted one is shown, the other is never shown", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("lead", "admin");
+    prHeadIs(HEAD_SHA);
+    hasFile("src/sum.ts", SUM_TS);
+    const rt = app.runtime();
+    // Another request's job is preparing a proposal (its model call takes a while).
+    const analysis = await app.db.runAnalysis.findFirstOrThrow();
+    const fix = await app.db.fix.create({
+      data: {
+        analysisId: analysis.id,
+        installationId: INSTALLATION_ID,
+        repository: FULL_NAME,
+        thread: PR,
+        baseSha: HEAD_SHA,
+        targetBranch: "feature",
+        failedWorkflows: "[]",
+        proposingBy: "comment:6001",
+        proposingActor: "maintainer",
+      },
+    });
+    const hinted = modelAnswers(GOOD_FIX);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive(
+      "issue_comment",
+      issueComment({ body: "/approve keep it minimal", commentId: 6002, login: "lead", userId: 9002 }),
+    );
+    await app.settle();
+    gh.done();
+    expect(JSON.stringify(hinted[0])).toContain("keep it minimal");
+    expect(replies).toEqual([expect.stringContaining("### ci-medic: proposed fix")]);
+
+    // The first request's model answers now: its change is stored as superseded and never posted.
+    hasFile("src/sum.ts", SUM_TS);
+    modelAnswers({ ...GOOD_FIX, explanation: "Another take." });
+    const late = repliesInThread();
+    const context = new Context(
+      { id: "first", name: "issue_comment", payload: issueComment({ body: "/approve", commentId: 6001 }) } as never,
+      await app.probot.auth(INSTALLATION_ID),
+      rt.log,
+    );
+    const outcome = await proposeChange(rt, context, {
+      fix: await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } }),
+      analysis: await analysisOfFix(rt, fix),
+      config: DEFAULT_CONFIG,
+      attempt: 1,
+      parentSha: HEAD_SHA,
+      requestedBy: "maintainer",
+      requestKey: "comment:6001",
+    });
+    expect(outcome).toEqual({ kind: "replaced" });
+    expect(late).toEqual([]);
+    const rows = await app.db.fixProposal.findMany({ orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.requestKey, r.state])).toEqual([
+      ["comment:6002", "shown"],
+      ["comment:6001", "superseded"],
+    ]);
+  });
+
+  it("a first proposal whose job is gone for good (a stale claim): the next /approve takes it over and asks the model", async () => {
+    await readyToApprove();
+    const analysis = await app.db.runAnalysis.findFirstOrThrow();
+    await app.db.fix.create({
+      data: {
+        analysisId: analysis.id,
+        installationId: INSTALLATION_ID,
+        repository: FULL_NAME,
+        thread: PR,
+        baseSha: HEAD_SHA,
+        targetBranch: "feature",
+        failedWorkflows: "[]",
+        proposingBy: "comment:6001",
+        proposingActor: "lead",
+        updatedAt: STALE(),
+      },
+    });
+    const prompts = modelAnswers(GOOD_FIX);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002 }));
+    await app.settle();
+    gh.done();
+    expect(prompts).toHaveLength(1);
+    expect(replies).toEqual([expect.stringContaining("### ci-medic: proposed fix")]);
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ proposingBy: null });
+  });
+});
+
+describe("the daily LLM limits apply to fix proposals", () => {
+  it("/approve over the repository's daily call limit: one reply naming the limit and when it resets; the model is not asked", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasConfig("llm:\n  dailyCallLimit: 0\n");
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    const replies = repliesInThread();
+    // Neither a file read nor a model call is mocked: nock refuses both.
+    await app.receive("issue_comment", issueComment({ body: "/approve" }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([
+      "@maintainer ci-medic did not ask the model for a fix: this repository's daily LLM call limit (`llm.dailyCallLimit`, 0 calls) is reached; it resets at 00:00 UTC. `/approve` again after that.",
+    ]);
+    expect(await app.db.fixProposal.count()).toBe(0);
+    expect(await app.db.llmUsage.count()).toBe(0);
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ state: "proposed", proposingBy: null });
+  });
+
+  it("the button over the installation's daily token budget (tokens spent in any repository): the reply names DAILY_TOKEN_BUDGET", async () => {
+    await app.close();
+    app = await testApp({
+      llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }),
+      settings: { dailyTokenBudget: 5_000 },
+    });
+    await seedDiagnosis();
+    await app.db.llmUsage.create({
+      data: {
+        installationId: INSTALLATION_ID,
+        repository: `${OWNER}/other`,
+        day: new Date().toISOString().slice(0, 10),
+        calls: 3,
+        tokens: 5_000,
+      },
+    });
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    const replies = repliesInThread();
+    await app.receive("check_run", checkRunRequestedAction({ checkRunId: 7001 }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([
+      "@maintainer ci-medic did not ask the model for a fix: this installation's daily LLM token budget (`DAILY_TOKEN_BUDGET`, 5000 tokens) is used up; it resets at 00:00 UTC. `/approve` again after that.",
+    ]);
+    expect(await app.db.fixProposal.count()).toBe(0);
+  });
+
+  it("a proposal counts its model calls and tokens (the second try after an invalid answer too), so /approve <hint> cannot be repeated past the limit", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasConfig("llm:\n  dailyCallLimit: 2\n");
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    hasFile("src/sum.ts", SUM_TS);
+    modelAnswers({ edits: [], explanation: "nothing", testsAreWrong: false }); // invalid: asked again
+    modelAnswers(GOOD_FIX);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6001 }));
+    await app.settle();
+    gh.done();
+    expect(replies[0]).toContain("### ci-medic: proposed fix");
+    expect(await app.db.llmUsage.findFirstOrThrow()).toMatchObject({
+      repository: FULL_NAME,
+      calls: 2,
+      tokens: 2 * (900 + 120),
+    });
+
+    // Two calls made, two allowed: the hint's new proposal is not asked for.
+    gh.hasConfig("llm:\n  dailyCallLimit: 2\n");
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    const again = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve keep it minimal", commentId: 6002, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(again).toEqual([expect.stringContaining("daily LLM call limit (`llm.dailyCallLimit`, 2 calls) is reached")]);
+    expect((await app.db.fixProposal.findMany()).map((p) => p.state)).toEqual(["shown"]);
+    expect(await app.db.llmUsage.findFirstOrThrow()).toMatchObject({ calls: 2 });
   });
 });
 

@@ -2,7 +2,8 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
-import { queueFixTimeouts } from "../../src/housekeeping/tasks.js";
+import { queueFixTimeouts, queueStalledClaims } from "../../src/housekeeping/tasks.js";
+import { staleClaimMs } from "../../src/jobs/claims.js";
 import { decideDiagnosis } from "../../src/jobs/decide-diagnosis.js";
 import { testApp } from "../helpers/app.js";
 import {
@@ -672,6 +673,152 @@ describe("watching the fix branch", () => {
     await app.settle();
     expect(await app.db.job.count()).toBe(0);
     expect(await app.db.fixRun.count()).toBe(0);
+  });
+});
+
+describe("what follows an attempt, when the job deciding it is gone for good", () => {
+  /** Run 2001 failed on C1 and its job claimed what follows attempt 1, then failed all its tries, over an hour ago. */
+  async function seedStaleNextBy() {
+    const fix = await seedOpenFix();
+    await app.db.fixRun.create({
+      data: {
+        fixId: fix.id,
+        attempt: 1,
+        runId: 2001n,
+        runAttempt: 1,
+        workflowId: BigInt(WORKFLOW_ID),
+        workflowName: "CI",
+        headSha: C1,
+        conclusion: "failure",
+        runUrl: `https://github.com/${OWNER}/${REPO}/actions/runs/2001`,
+      },
+    });
+    return app.db.fix.update({
+      where: { id: fix.id },
+      data: { nextBy: "run:2001:1", updatedAt: new Date(Date.now() - staleClaimMs(60_000) - 60_000) },
+    });
+  }
+
+  it("another failing run of the commit (a re-run) takes the stale claim over and makes the follow-up", async () => {
+    const fix = await seedStaleNextBy();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    failedJobOfRun(2002, 611, "test");
+    hasFileAt("src/sum.ts", SUM_FIXED, C1);
+    const prompts = modelAnswers(FOLLOW_UP);
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    stickyUpdates();
+    await app.receive("workflow_run", fixRun({ runId: 2002, conclusion: "failure" }));
+    await app.settle();
+    gh.done();
+    expect(prompts).toHaveLength(1);
+    expect(original).toEqual([expect.stringContaining("### ci-medic: proposed fix (attempt 2 of 3)")]);
+    expect(onFixPr).toEqual([expect.stringContaining("ci-medic proposed attempt 2 of 3")]);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2002:1" });
+    expect(app.logs.text).toContain("took over what follows this attempt");
+  });
+
+  it("a fresh claim is left to its job: another failing run of the commit makes no second follow-up", async () => {
+    const fix = await seedStaleNextBy();
+    await app.db.fix.update({ where: { id: fix.id }, data: { updatedAt: new Date() } });
+    gh.canGetToken();
+    gh.hasNoConfig();
+    await app.receive("workflow_run", fixRun({ runId: 2002, conclusion: "failure" }));
+    await app.settle();
+    gh.done();
+    expect(app.logs.text).toContain("noted: another failing run of this commit already decides what follows it");
+    expect(await app.db.fixProposal.count({ where: { attempt: 2 } })).toBe(0);
+  });
+
+  it("nobody re-runs: the schedule queues a job that says so in both threads and gives the claim back", async () => {
+    const fix = await seedStaleNextBy();
+    const rt = app.runtime();
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
+    // Every five minutes: the same claim is reported once.
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
+    gh.canGetToken();
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    await app.settle();
+    gh.done();
+    const said = `ci-medic's job that decides what follows attempt 1 of 3 (after [the failed run](https://github.com/${OWNER}/${REPO}/actions/runs/2001)) stopped before it finished, so no follow-up was proposed. Re-run the failed jobs and ci-medic tries again.`;
+    expect(original).toEqual([`${said}\n\n<!-- ci-medic:stalled:run:2001:1 -->`]);
+    expect(onFixPr).toEqual([`${said}\n\n<!-- ci-medic:stalled:run:2001:1:pr -->`]);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({
+      state: "verifying",
+      nextBy: null,
+    });
+  });
+
+  it("a follow-up already shown is not stuck: the schedule's job says nothing", async () => {
+    const fix = await seedStaleNextBy();
+    await app.db.fixProposal.create({
+      data: {
+        fixId: fix.id,
+        attempt: 2,
+        state: "shown",
+        requestKey: "run:2001:1",
+        parentSha: C1,
+        changes: "[]",
+        contentHash: "b".repeat(64),
+        explanation: "x",
+        requestedBy: "ci-medic",
+      },
+    });
+    const rt = app.runtime();
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
+    await app.settle();
+    expect(app.logs.text).toContain("skipped: the follow-up was shown");
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2001:1" });
+  });
+});
+
+describe("the daily LLM limits apply to follow-ups", () => {
+  it("over the repository's call limit: the model is not asked, the fix pull request says which limit and when it resets, and the attempts stop", async () => {
+    const fix = await seedOpenFix();
+    gh.canGetToken();
+    gh.hasConfig("llm:\n  dailyCallLimit: 0\n");
+    failedJobOfRun(2001, 601);
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    const sticky = stickyUpdates();
+    // No model call is mocked: nock refuses one.
+    await app.receive("workflow_run", fixRun({ runId: 2001, conclusion: "failure" }));
+    await app.settle();
+    gh.done();
+    expect(onFixPr).toEqual([
+      "attempt 1 of 3 failed: `test` in [CI](https://github.com/octo-org/octo-repo/actions/runs/2001). ci-medic did not ask the model for attempt 2 of 3: this repository's daily LLM call limit (`llm.dailyCallLimit`, 0 calls) is reached; it resets at 00:00 UTC. So it stops here; the pull request is left to people.",
+    ]);
+    expect(original).toEqual([]);
+    expect(sticky[0]).toContain("the daily LLM limit was reached");
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({
+      state: "failed",
+      detail: "the daily LLM limit was reached",
+    });
+    expect(await app.db.fixProposal.count({ where: { attempt: 2 } })).toBe(0);
+    expect(await app.db.llmUsage.count()).toBe(0);
+  });
+
+  it("a follow-up's model call and tokens count against the day's limits", async () => {
+    await seedOpenFix();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    failedJobOfRun(2001, 601);
+    hasFileAt("src/sum.ts", SUM_FIXED, C1);
+    modelAnswers(FOLLOW_UP);
+    comments(PR);
+    comments(FIX_PR);
+    stickyUpdates();
+    await app.receive("workflow_run", fixRun({ runId: 2001, conclusion: "failure" }));
+    await app.settle();
+    gh.done();
+    expect(await app.db.llmUsage.findFirstOrThrow()).toMatchObject({
+      installationId: INSTALLATION_ID,
+      repository: FULL_NAME,
+      calls: 1,
+      tokens: 1020,
+    });
   });
 });
 

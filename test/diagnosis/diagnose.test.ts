@@ -92,7 +92,7 @@ describe("diagnose", () => {
     );
     const d = await diagnose(input(), { provider: new GeminiProvider({ apiKey: KEY }) });
     expect(d.source).toBe("llm");
-    expect(d.usage).toMatchObject({ promptTokens: 1800, outputTokens: 240 });
+    expect(d.usage).toMatchObject({ calls: 2, promptTokens: 1800, outputTokens: 240 });
     expect(bodies).toHaveLength(2);
     expect(bodies[0].contents[0].parts[0].text).not.toContain("previous answer was rejected");
     expect(bodies[1].contents[0].parts[0].text).toContain(
@@ -111,6 +111,8 @@ describe("diagnose", () => {
     );
     expect(d).toMatchObject({ source: "deterministic", category: "compile" });
     expect(d.fallbackReason).toBe("the model's answer was not valid (twice)");
+    // The two answers cost what they cost: counted against the daily limits though the rules wrote the diagnosis.
+    expect(d.usage).toMatchObject({ calls: 2, promptTokens: 1800, outputTokens: 240 });
     expect(log.warn).toHaveBeenCalledTimes(1);
   });
 

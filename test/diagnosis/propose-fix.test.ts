@@ -120,7 +120,10 @@ describe("proposeFix", () => {
   it("retries once with the problem, then throws a FixProposalError with a safe message", async () => {
     const bad = { ...answer, edits: [{ path: "a.ts", kind: "replace", search: "", replace: "x", content: "" }] };
     const bodies = script(JSON.stringify(bad), `not json ${KEY}`);
-    const error = await proposeFix(fixInput, { provider: provider() }).catch((e: unknown) => e);
+    const usage = { calls: 0, tokens: 0 };
+    const error = await proposeFix(fixInput, { provider: provider(), usage }).catch((e: unknown) => e);
+    // Both answers count against the daily limits, though neither gave a fix.
+    expect(usage).toEqual({ calls: 2, tokens: 4 });
     expect(error).toBeInstanceOf(FixProposalError);
     expect(error).toMatchObject({
       reason: "invalid-output",
@@ -131,9 +134,11 @@ describe("proposeFix", () => {
     );
   });
 
-  it("recovers on the retry", async () => {
+  it("recovers on the retry, and counts both answers", async () => {
     script("{}", JSON.stringify(answer));
-    expect((await proposeFix(fixInput, { provider: provider() })).edits).toHaveLength(2);
+    const usage = { calls: 0, tokens: 0 };
+    expect((await proposeFix(fixInput, { provider: provider(), usage })).edits).toHaveLength(2);
+    expect(usage).toEqual({ calls: 2, tokens: 4 });
   });
 
   it("wraps provider errors without the key", async () => {

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Fix" ADD COLUMN     "proposingActor" TEXT,
+ADD COLUMN     "proposingBy" TEXT;
+
