@@ -6,6 +6,7 @@ import type {
   ClaimedJob,
   EnqueueResult,
   HealthLimits,
+  HeldJob,
   JobId,
   JobState,
   JobStore,
@@ -29,6 +30,10 @@ interface RawJob {
 }
 
 const MAX_ERROR_CHARS = 4000;
+
+/** The job as this claim left it: running, by this worker, on this attempt (a claim counts one). */
+const held = (workerId: string, job: HeldJob) =>
+  ({ id: Number(job.id), state: "running", lockedBy: workerId, attempts: job.attempts }) as const;
 
 /**
  * The SQLite engine's store: the Job table. A running job's `lockedAt` is its lease, renewed by its worker while it
@@ -95,16 +100,23 @@ export class SqliteQueue implements JobStore {
     return null;
   }
 
-  async complete(id: JobId): Promise<void> {
+  async complete(workerId: string, job: HeldJob): Promise<boolean> {
     const now = sqliteTime(new Date());
-    await this.db.$executeRaw`
+    const count = await this.db.$executeRaw`
       UPDATE "Job" SET "state" = 'done', "lockedBy" = NULL, "lockedAt" = NULL, "finishedAt" = ${now}, "updatedAt" = ${now}
-      WHERE "id" = ${id}`;
+      WHERE "id" = ${Number(job.id)} AND "state" = 'running' AND "lockedBy" = ${workerId} AND "attempts" = ${job.attempts}`;
+    return count > 0;
   }
 
-  async retry(id: JobId, error: string, runAt: Date, opts: { countAttempt?: boolean } = {}): Promise<void> {
-    await this.db.job.update({
-      where: { id: Number(id) },
+  async retry(
+    workerId: string,
+    job: HeldJob,
+    error: string,
+    runAt: Date,
+    opts: { countAttempt?: boolean } = {},
+  ): Promise<boolean> {
+    const { count } = await this.db.job.updateMany({
+      where: held(workerId, job),
       data: {
         state: "queued",
         runAt,
@@ -114,11 +126,12 @@ export class SqliteQueue implements JobStore {
         ...(opts.countAttempt === false ? { attempts: { decrement: 1 } } : {}),
       },
     });
+    return count > 0;
   }
 
-  async kill(id: JobId, error: string): Promise<void> {
-    await this.db.job.update({
-      where: { id: Number(id) },
+  async kill(workerId: string, job: HeldJob, error: string): Promise<boolean> {
+    const { count } = await this.db.job.updateMany({
+      where: held(workerId, job),
       data: {
         state: "dead",
         lockedBy: null,
@@ -127,6 +140,7 @@ export class SqliteQueue implements JobStore {
         finishedAt: new Date(),
       },
     });
+    return count > 0;
   }
 
   async release(workerId: string): Promise<number> {
