@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import PgBoss from "pg-boss";
+import { DEFAULT_MAX_RUN_MS, DEFAULT_MAX_WAIT_MS, waitingDetail } from "./health.js";
 import type {
   ClaimedJob,
   EnqueueResult,
@@ -40,8 +41,9 @@ const FETCH_BATCH = 10;
 
 interface JobData {
   kind: string;
-  /** The worker of the current claim (written at claim time). */
+  /** The worker of the current claim, and when it claimed the job (written at claim time). */
   lockedBy?: string;
+  claimedAt?: string;
   installationId: number;
   repository: string;
   deliveryId: string | null;
@@ -215,7 +217,7 @@ export class PgBossStore implements JobStore {
 
   private async stampHolder(id: string, workerId: string): Promise<boolean> {
     const { rows } = await this.sql(
-      `UPDATE ${SCHEMA}.job SET data = jsonb_set(data, '{lockedBy}', to_jsonb($3::text))
+      `UPDATE ${SCHEMA}.job SET data = data || jsonb_build_object('lockedBy', $3::text, 'claimedAt', now())
        WHERE name = $1 AND id = $2::uuid AND state = 'active' RETURNING id`,
       [QUEUE, id, workerId],
     );
@@ -414,23 +416,24 @@ export class PgBossStore implements JobStore {
 
   async health(limits: HealthLimits = {}): Promise<QueueHealth> {
     const now = limits.now?.() ?? new Date();
-    const waitingSince = new Date(now.getTime() - (limits.maxWaitMs ?? 15 * 60_000));
+    const maxWaitMs = limits.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const waitingSince = new Date(now.getTime() - maxWaitMs);
+    // A long backlog is not a wedged queue while it moves: only when no job has been claimed (`claimedAt`, written at
+    // claim time and kept through retries; `started_on` moves with every lease renewal) or finished since.
     const { rows: waiting } = await this.sql<{ at: Date | null }>(
-      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active' AND start_after < $2`,
+      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active' AND start_after < $2
+         AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.job WHERE name = $1
+           AND (completed_on >= $2 OR (data->>'claimedAt')::timestamptz >= $2))`,
       [QUEUE, waitingSince],
     );
     const due = waiting[0]?.at;
-    if (due)
-      return {
-        wedged: true,
-        detail: `a job has been due for ${Math.round((now.getTime() - due.getTime()) / 60_000)} min`,
-      };
+    if (due) return { wedged: true, detail: waitingDetail(now.getTime() - due.getTime(), maxWaitMs) };
     // A running job's lease is renewed while it runs, and maintenance retries it once it runs out: a lease long past
     // its end means no replica runs maintenance.
     const { rows: expired } = await this.sql<{ at: Date | null }>(
       `SELECT min(started_on + expire_in) AS at FROM ${SCHEMA}.job
        WHERE name = $1 AND state = 'active' AND started_on + expire_in < $2`,
-      [QUEUE, new Date(now.getTime() - (limits.maxRunMs ?? 30 * 60_000))],
+      [QUEUE, new Date(now.getTime() - (limits.maxRunMs ?? DEFAULT_MAX_RUN_MS))],
     );
     const lapsed = expired[0]?.at;
     if (lapsed)

@@ -322,13 +322,41 @@ for (const engine of engines) {
       }
     });
 
+    it("does not report a long backlog as wedged while its jobs start and finish", async () => {
+      const q = await replica();
+      const hourAgo = new Date(Date.now() - 60 * 60_000);
+      for (const key of ["first", "second", "third"]) await q.enqueue(job(key, { runAt: hourAgo }));
+      const limits = { maxWaitMs: 15 * 60_000 };
+      expect((await q.health(limits)).wedged).toBe(true); // due for an hour, and nothing has started
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      // One job at a time (one installation): the first to start finishes, the next runs, the last waits its turn.
+      let started = 0;
+      start(q, async () => {
+        if (++started === 2) await held;
+      });
+      await waitFor(async () => (await q.counts()).done === 1 && (await q.counts()).running === 1, 10_000, "one done");
+      expect(await q.counts()).toMatchObject({ queued: 1 });
+      expect(await q.health(limits)).toEqual({ wedged: false });
+      // Fifteen minutes on with nothing started or finished since: the job still due is stuck.
+      const later = await q.health({ ...limits, now: () => new Date(Date.now() + 16 * 60_000) });
+      expect(later.wedged).toBe(true);
+      expect(later.detail).toMatch(
+        /^a job has been due for 7\d min, and none has started or finished in the last 15 min$/,
+      );
+      release();
+      await waitFor(async () => (await q.counts()).done === 3, 10_000, "the backlog done");
+    });
+
     it("reports a job due for too long as wedged, and purges finished jobs", async () => {
       const q = await replica();
       expect(await q.health()).toEqual({ wedged: false });
       await q.enqueue(job("late", { runAt: new Date(Date.now() - 60 * 60_000) }));
       const health = await q.health({ maxWaitMs: 15 * 60_000 });
       expect(health.wedged).toBe(true);
-      expect(health.detail).toMatch(/^a job has been due for 6\d min$/);
+      expect(health.detail).toMatch(
+        /^a job has been due for 6\d min, and none has started or finished in the last 15 min$/,
+      );
       start(q, async () => undefined);
       await waitFor(async () => (await q.counts()).done === 1, 10_000, "the job done");
       expect(await q.health({ maxWaitMs: 15 * 60_000 })).toEqual({ wedged: false });
