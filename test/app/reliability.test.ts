@@ -163,5 +163,15 @@ describe("reliability", () => {
     expect(body).not.toContain("`/approve`");
     expect(check.actions).toEqual([]);
     expect(await app.db.diagnosis.findFirstOrThrow()).toMatchObject({ flaky: true });
+    // Both deliveries queued a job (the diagnosis, then the flaky mark): the passing rerun is counted as enqueued.
+    expect((await app.db.job.findMany({ orderBy: { id: "asc" } })).map((j) => [j.kind, j.deliveryId !== null])).toEqual(
+      [
+        ["diagnose-run", true],
+        ["mark-flaky", true],
+      ],
+    );
+    const metrics = await app.runtime().metrics.render();
+    expect(metrics).toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="enqueued"} 2');
+    expect(metrics).not.toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="ignored"}');
   });
 });
