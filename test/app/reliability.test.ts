@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
-import { testApp } from "../helpers/app.js";
+import type { testApp } from "../helpers/app.js";
+import { appWithGemini } from "../helpers/diagnosed-pr.js";
 import { type GitHubMock, job, mockGitHub } from "../helpers/github-mock.js";
 import { VITEST_LOG } from "../helpers/logs.js";
 import { HEAD_SHA, OWNER, REPO, workflowRunCompleted } from "../helpers/payloads.js";
@@ -16,9 +16,7 @@ let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  app = await testApp({ llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }) });
-  gh = mockGitHub({ owner: OWNER, repo: REPO });
+  ({ app, gh } = await appWithGemini());
 });
 afterEach(async () => {
   nock.cleanAll();

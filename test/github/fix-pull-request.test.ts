@@ -129,6 +129,36 @@ function mockCommitCreation(seen: { bodies: Record<string, unknown> }) {
     .reply(201, gitCommit({ sha: "c".repeat(40), tree: "tree1", parents: [HEAD], repo: REPO }));
 }
 
+/** ci-medic's fix branch exists; its tip `sha` is a commit with these parents and this message. */
+function branchTip(sha: string, parents: string[], message = EXPECTED_MESSAGE) {
+  nock(API)
+    .get(REF_PATH)
+    .reply(200, gitRef("refs/heads/ci-medic/fix-123", sha, REPO));
+  nock(API)
+    .get(`${R}/git/commits/${sha}`)
+    .reply(200, gitCommit({ sha, tree: "t", parents, message, repo: REPO }));
+}
+
+/** No fix branch yet: the commit is written, then creating the branch fails, someone else made it meanwhile. */
+function losesRefRace() {
+  nock(API).get(REF_PATH).reply(404, NOT_FOUND);
+  mockCommitCreation(capture());
+  nock(API)
+    .post(`${R}/git/refs`)
+    .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
+}
+
+/** No fix branch yet, and the head commit's tree holds these entries. */
+function headTreeHolds(entries: { path: string; mode: string; type: string; sha: string }[]) {
+  nock(API).get(REF_PATH).reply(404, NOT_FOUND);
+  nock(API)
+    .get(`${R}/git/commits/${HEAD}`)
+    .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
+  nock(API)
+    .get(`${R}/git/trees/tree0`)
+    .reply(200, gitTree("tree0", entries, { repo: REPO }));
+}
+
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
@@ -182,15 +212,7 @@ describe("openFixPullRequest", () => {
   });
 
   it("reuses its own existing branch and the pull request already open for it", async () => {
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "f".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"f".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
-      );
+    branchTip("f".repeat(40), [HEAD]);
     nock(API)
       .get(`${R}/pulls`)
       .query({ head: "acme:ci-medic/fix-123", state: "open", per_page: "10" })
@@ -208,15 +230,7 @@ describe("openFixPullRequest", () => {
   });
 
   it("opens a pull request for its own branch when none is open", async () => {
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "f".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"f".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
-      );
+    branchTip("f".repeat(40), [HEAD]);
     nock(API).get(`${R}/pulls`).query(true).reply(200, []);
     let draft: unknown;
     nock(API)
@@ -233,36 +247,19 @@ describe("openFixPullRequest", () => {
     ["no ci-medic trailer", [{ sha: HEAD }], "wip: my own fix"],
     ["two parents", [{ sha: HEAD }, { sha: "b".repeat(40) }], EXPECTED_MESSAGE],
   ])("reports a branch whose tip has %s, and writes nothing", async (_label, parents, message) => {
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "e".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"e".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "e".repeat(40), tree: "t", parents: parents.map((p) => p.sha), message, repo: REPO }),
-      );
+    branchTip(
+      "e".repeat(40),
+      parents.map((p) => p.sha),
+      message,
+    );
 
     const result = await openFixPullRequest(testOctokit(), input);
     expect(result).toEqual({ kind: "branch-conflict", branch: "ci-medic/fix-123" });
   });
 
   it("on a ref race, reuses the branch when the winner was ci-medic", async () => {
-    const seen = capture();
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    mockCommitCreation(seen);
-    nock(API)
-      .post(`${R}/git/refs`)
-      .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "d".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"d".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "d".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
-      );
+    losesRefRace();
+    branchTip("d".repeat(40), [HEAD]);
     nock(API)
       .get(`${R}/pulls`)
       .query(true)
@@ -273,18 +270,8 @@ describe("openFixPullRequest", () => {
   });
 
   it("on a ref race lost to someone else's commits, reports the conflict", async () => {
-    const seen = capture();
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    mockCommitCreation(seen);
-    nock(API)
-      .post(`${R}/git/refs`)
-      .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "d".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"d".repeat(40)}`)
-      .reply(200, gitCommit({ sha: "d".repeat(40), tree: "t", parents: [HEAD], message: "mine", repo: REPO }));
+    losesRefRace();
+    branchTip("d".repeat(40), [HEAD], "mine");
 
     expect(await openFixPullRequest(testOctokit(), input)).toEqual({
       kind: "branch-conflict",
@@ -293,13 +280,7 @@ describe("openFixPullRequest", () => {
   });
 
   it("refuses to write through a symbolic link", async () => {
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    nock(API)
-      .get(`${R}/git/commits/${HEAD}`)
-      .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
-    nock(API)
-      .get(`${R}/git/trees/tree0`)
-      .reply(200, gitTree("tree0", [{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }], { repo: REPO }));
+    headTreeHolds([{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }]);
     const change = { path: "link.txt", before: "x\n", after: "y\n" };
     await expect(openFixPullRequest(testOctokit(), { ...input, changes: [change] })).rejects.toThrow(/symbolic link/);
   });
@@ -313,24 +294,11 @@ describe("openFixPullRequest", () => {
     ],
     ["a submodule", { path: "vendor", before: "x\n", after: "y\n" }, /vendor is a commit, not a file/],
   ])("refuses to write %s, before any blob is made", async (_label, change, message) => {
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    nock(API)
-      .get(`${R}/git/commits/${HEAD}`)
-      .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
-    nock(API)
-      .get(`${R}/git/trees/tree0`)
-      .reply(
-        200,
-        gitTree(
-          "tree0",
-          [
-            { path: "src", mode: "040000", type: "tree", sha: "s" },
-            { path: "README.md", mode: "100644", type: "blob", sha: "r" },
-            { path: "vendor", mode: "160000", type: "commit", sha: "v" },
-          ],
-          { repo: REPO },
-        ),
-      );
+    headTreeHolds([
+      { path: "src", mode: "040000", type: "tree", sha: "s" },
+      { path: "README.md", mode: "100644", type: "blob", sha: "r" },
+      { path: "vendor", mode: "160000", type: "commit", sha: "v" },
+    ]);
     await expect(openFixPullRequest(testOctokit(), { ...input, changes: [change] })).rejects.toThrow(message);
   });
 });
