@@ -187,18 +187,22 @@ export class PgBossStore implements JobStore {
       let chosen: PgBoss.JobWithMetadata<JobData> | undefined;
       const untouched: string[] = [];
       const full: string[] = [];
-      for (const job of jobs) {
-        if (chosen) untouched.push(job.id);
-        else if (await this.takeSlot(job.id, job.data.installationId, opts.perInstallationLimit)) chosen = job;
-        else full.push(job.id);
+      try {
+        for (const job of jobs) {
+          if (chosen) untouched.push(job.id);
+          else if (await this.takeSlot(job.id, job.data.installationId, opts.perInstallationLimit)) chosen = job;
+          else full.push(job.id);
+        }
+      } catch (error) {
+        // The session failed (the database ended it) before a slot was taken: the jobs fetched are nobody's. Back to
+        // the queue now, not once their lease has run out.
+        await this.putBack(jobs.map((j) => j.id));
+        throw error;
       }
       if (untouched.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, untouched, null, false, null, null]);
       // A full installation's jobs go to the back of the line, so the next look reaches other installations' jobs.
       if (full.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, full, null, true, null, null]);
-      if (chosen && !(await this.stampHolder(chosen.id, workerId))) {
-        await this.freeSlot(chosen.id); // its lease ran out already: not ours any more
-        chosen = undefined;
-      }
+      if (chosen && !(await this.stampHolder(chosen.id, workerId))) chosen = undefined;
       if (chosen)
         return {
           id: chosen.id,
@@ -215,13 +219,30 @@ export class PgBossStore implements JobStore {
     return null;
   }
 
+  /** Writes the claim into the job; false (its slot freed) when the job is not ours, back to the queue on an error. */
   private async stampHolder(id: string, workerId: string): Promise<boolean> {
-    const { rows } = await this.sql(
-      `UPDATE ${SCHEMA}.job SET data = data || jsonb_build_object('lockedBy', $3::text, 'claimedAt', now())
-       WHERE name = $1 AND id = $2::uuid AND state = 'active' RETURNING id`,
-      [QUEUE, id, workerId],
+    let stamped: boolean;
+    try {
+      const { rows } = await this.sql(
+        `UPDATE ${SCHEMA}.job SET data = data || jsonb_build_object('lockedBy', $3::text, 'claimedAt', now())
+         WHERE name = $1 AND id = $2::uuid AND state = 'active' RETURNING id`,
+        [QUEUE, id, workerId],
+      );
+      stamped = rows.length > 0;
+    } catch (error) {
+      await this.putBack([id]);
+      await this.freeSlot(id).catch(() => undefined);
+      throw error;
+    }
+    if (!stamped) await this.freeSlot(id); // its lease ran out already
+    return stamped;
+  }
+
+  /** Claimed jobs nobody will run go back untouched; best effort, on a path that is failing already. */
+  private async putBack(ids: string[]): Promise<void> {
+    await this.sql(PUT_BACK_SQL, [QUEUE, ids, null, false, null, null]).catch((error: unknown) =>
+      this.opts.log.error({ err: error }, "could not put claimed jobs back; they run again once their lease is out"),
     );
-    return rows.length > 0;
   }
 
   /** One of the installation's `limit` slots, across every replica; none free: false. */
