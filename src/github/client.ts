@@ -8,6 +8,9 @@ import { githubOctokit } from "./octokit.js";
 // GitHub (DNS failure, refused connection, TLS error, a host that never answers) from holding a job for minutes:
 // - every request waits at most GITHUB_ANSWER_TIMEOUT_MS for GitHub's answer to start (a log's body may then take
 //   as long as it needs);
+// - that includes the installation-token requests Probot's app authentication makes with a request of its own (built
+//   from Probot's `request` option, which Probot's run() does not pass on: the server's Probot, where the jobs run
+//   with WORKER_MODE=in-process, would otherwise wait for a token for ever);
 // - Octokit's retry plugin no longer retries a status 500: that is how Octokit reports a request that got no answer,
 //   and retried inside retried token requests it took 16 attempts and 2.5 minutes per call. The job fails at once and
 //   the queue retries it on its normal backoff. 502, 503 and 504 (GitHub's own transient answers) are retried once.
@@ -22,6 +25,11 @@ const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 451, 500];
 const RETRIES = 1;
 
 type Fetch = typeof globalThis.fetch;
+
+/** What Probot passes as `auth` to its Octokit class: the app authentication's options, with the request it uses. */
+interface AuthOptions {
+  request?: { defaults(options: { request: { fetch: Fetch } }): unknown };
+}
 
 /**
  * fetch() that gives up when no answer (status line and headers) has come within `timeoutMs`, and reports each call
@@ -64,11 +72,18 @@ export function githubClientOptions(metrics: Pick<Metrics, "githubApiErrors" | "
   });
   // The function form: Probot passes its own options (auth, throttle, log) per instance, and these must survive it.
   const Octokit = githubOctokit(countGitHubErrors(metrics)).defaults(
-    (options: { retry?: object; request?: { fetch?: Fetch } }) => ({
-      ...options,
-      retry: { doNotRetry: DO_NOT_RETRY, retries: RETRIES, ...options.retry },
-      request: { ...options.request, fetch: options.request?.fetch ?? fetch },
-    }),
+    (options: { retry?: object; request?: { fetch?: Fetch }; auth?: unknown }) => {
+      const timed = options.request?.fetch ?? fetch;
+      const auth = options.auth as AuthOptions | undefined;
+      return {
+        ...options,
+        retry: { doNotRetry: DO_NOT_RETRY, retries: RETRIES, ...options.retry },
+        request: { ...options.request, fetch: timed },
+        ...(typeof auth?.request?.defaults === "function"
+          ? { auth: { ...auth, request: auth.request.defaults({ request: { fetch: timed } }) } }
+          : {}),
+      };
+    },
   );
   return { Octokit, request: { fetch } };
 }

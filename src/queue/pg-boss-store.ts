@@ -2,10 +2,12 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import PgBoss from "pg-boss";
 import { DEFAULT_JOB_ATTEMPTS, PG_BOSS_RETRY_DELAY_S } from "./backoff.js";
+import { DEFAULT_MAX_RUN_MS, DEFAULT_MAX_WAIT_MS, waitingDetail } from "./health.js";
 import type {
   ClaimedJob,
   EnqueueResult,
   HealthLimits,
+  HeldJob,
   JobId,
   JobState,
   JobStore,
@@ -23,6 +25,9 @@ import type {
 // - a per-installation limit across replicas: a session advisory lock per (installation, slot), freed by the database
 //   when the process dies;
 // - putting a job back untouched (shutdown, rate-limit waits, a full installation) and failing it for good;
+// - a holder: pg-boss completes any active job and fails any unfinished one by id alone, so a worker whose lease ran
+//   out could finish or fail the job another replica has taken since. The claim writes its worker into the job's
+//   data (`lockedBy`), and an outcome is recorded only while that worker and attempt still hold it;
 // - wake-ups across replicas: NOTIFY after an enqueue, LISTEN in the replicas that run jobs.
 
 const QUEUE = "ci-medic-jobs";
@@ -37,6 +42,9 @@ const FETCH_BATCH = 10;
 
 interface JobData {
   kind: string;
+  /** The worker of the current claim, and when it claimed the job (written at claim time). */
+  lockedBy?: string;
+  claimedAt?: string;
   installationId: number;
   repository: string;
   deliveryId: string | null;
@@ -49,13 +57,23 @@ export function jobIdOf(dedupeKey: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Back to the queue as it was before this claim: the attempt is not counted (pg-boss counts at fetch time). */
+/**
+ * Back to the queue as it was before this claim: the attempt is not counted (pg-boss counts at fetch time). $5, when
+ * set, is the worker that must hold the jobs, and $6 the retry count of its claim.
+ */
 const PUT_BACK_SQL = `
   UPDATE ${SCHEMA}.job SET state = 'created', start_after = COALESCE($3::timestamptz, start_after),
     created_on = CASE WHEN $4::boolean THEN now() ELSE created_on END,
     started_on = CASE WHEN retry_count = 0 THEN NULL ELSE started_on END,
     retry_count = GREATEST(retry_count - 1, 0)
-  WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`;
+  WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'
+    AND ($5::text IS NULL OR data->>'lockedBy' = $5) AND ($6::int IS NULL OR retry_count = $6)`;
+
+/**
+ * The job as a claim left it: running, held by worker $3, on the attempt of retry count $4. A job whose lease ran out
+ * is failed by pg-boss's maintenance, and fetching it again counts an attempt: it no longer matches.
+ */
+const HELD_SQL = `name = $1 AND id = $2::uuid AND state = 'active' AND data->>'lockedBy' = $3 AND retry_count = $4`;
 
 export interface PgBossStoreOptions {
   connectionString: string;
@@ -72,6 +90,8 @@ export class PgBossStore implements JobStore {
   /** Held per-installation slots of this process's running jobs: job id → [key1, key2]. */
   private readonly slots = new Map<JobId, [number, number]>();
   private session: pg.Client | undefined;
+  /** Connections for recording outcomes, each in a transaction that holds the job's row (see `asHolder`). */
+  private outcomes: pg.Pool | undefined;
   private closed = false;
   private readonly listeners: (() => void)[] = [];
   private readonly stopWork: (() => Promise<void>)[] = [];
@@ -158,7 +178,7 @@ export class PgBossStore implements JobStore {
     this.listeners.push(listener);
   }
 
-  async claim(_workerId: string, opts: { perInstallationLimit: number }): Promise<ClaimedJob | null> {
+  async claim(workerId: string, opts: { perInstallationLimit: number }): Promise<ClaimedJob | null> {
     // Usually the first due job's installation has a free slot; when not, a batch finds one of another installation.
     for (const batchSize of [1, FETCH_BATCH]) {
       const jobs = (await this.boss.fetch<JobData>(QUEUE, {
@@ -168,14 +188,22 @@ export class PgBossStore implements JobStore {
       let chosen: PgBoss.JobWithMetadata<JobData> | undefined;
       const untouched: string[] = [];
       const full: string[] = [];
-      for (const job of jobs) {
-        if (chosen) untouched.push(job.id);
-        else if (await this.takeSlot(job.id, job.data.installationId, opts.perInstallationLimit)) chosen = job;
-        else full.push(job.id);
+      try {
+        for (const job of jobs) {
+          if (chosen) untouched.push(job.id);
+          else if (await this.takeSlot(job.id, job.data.installationId, opts.perInstallationLimit)) chosen = job;
+          else full.push(job.id);
+        }
+      } catch (error) {
+        // The session failed (the database ended it) before a slot was taken: the jobs fetched are nobody's. Back to
+        // the queue now, not once their lease has run out.
+        await this.putBack(jobs.map((j) => j.id));
+        throw error;
       }
-      if (untouched.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, untouched, null, false]);
+      if (untouched.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, untouched, null, false, null, null]);
       // A full installation's jobs go to the back of the line, so the next look reaches other installations' jobs.
-      if (full.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, full, null, true]);
+      if (full.length > 0) await this.sql(PUT_BACK_SQL, [QUEUE, full, null, true, null, null]);
+      if (chosen && !(await this.stampHolder(chosen.id, workerId))) chosen = undefined;
       if (chosen)
         return {
           id: chosen.id,
@@ -190,6 +218,32 @@ export class PgBossStore implements JobStore {
       if (jobs.length < batchSize) return null; // nothing else is due
     }
     return null;
+  }
+
+  /** Writes the claim into the job; false (its slot freed) when the job is not ours, back to the queue on an error. */
+  private async stampHolder(id: string, workerId: string): Promise<boolean> {
+    let stamped: boolean;
+    try {
+      const { rows } = await this.sql(
+        `UPDATE ${SCHEMA}.job SET data = data || jsonb_build_object('lockedBy', $3::text, 'claimedAt', now())
+         WHERE name = $1 AND id = $2::uuid AND state = 'active' RETURNING id`,
+        [QUEUE, id, workerId],
+      );
+      stamped = rows.length > 0;
+    } catch (error) {
+      await this.putBack([id]);
+      await this.freeSlot(id).catch(() => undefined);
+      throw error;
+    }
+    if (!stamped) await this.freeSlot(id); // its lease ran out already
+    return stamped;
+  }
+
+  /** Claimed jobs nobody will run go back untouched; best effort, on a path that is failing already. */
+  private async putBack(ids: string[]): Promise<void> {
+    await this.sql(PUT_BACK_SQL, [QUEUE, ids, null, false, null, null]).catch((error: unknown) =>
+      this.opts.log.error({ err: error }, "could not put claimed jobs back; they run again once their lease is out"),
+    );
   }
 
   /** One of the installation's `limit` slots, across every replica; none free: false. */
@@ -218,39 +272,123 @@ export class PgBossStore implements JobStore {
     await this.session?.query("SELECT pg_advisory_unlock($1, $2)", keys);
   }
 
-  async complete(id: JobId): Promise<void> {
-    await this.boss.complete(QUEUE, String(id));
-    await this.freeSlot(id);
+  async complete(workerId: string, job: HeldJob): Promise<boolean> {
+    // `data` before the options, whatever the typings' overloads say: pg-boss 10 would take `{ db }` for the output
+    // and complete on its own pool, behind the row lock held here.
+    return this.asHolder(workerId, job, (db) => this.boss.complete(QUEUE, String(job.id), {}, { db }));
   }
 
-  async retry(id: JobId, error: string, runAt: Date, opts: { countAttempt?: boolean } = {}): Promise<void> {
-    if (opts.countAttempt === false) await this.sql(PUT_BACK_SQL, [QUEUE, [String(id)], runAt, false]);
-    else await this.boss.fail(QUEUE, String(id), { message: error }); // pg-boss's own delay (exponential, jittered)
-    await this.freeSlot(id);
+  async retry(
+    workerId: string,
+    job: HeldJob,
+    error: string,
+    runAt: Date,
+    opts: { countAttempt?: boolean } = {},
+  ): Promise<boolean> {
+    if (opts.countAttempt !== false)
+      // pg-boss's own delay (exponential, jittered)
+      return this.asHolder(workerId, job, (db) => this.boss.fail(QUEUE, String(job.id), { message: error }, { db }));
+    try {
+      const { rows } = await this.sql(`${PUT_BACK_SQL} RETURNING id`, [
+        QUEUE,
+        [String(job.id)],
+        runAt,
+        false,
+        workerId,
+        job.attempts - 1,
+      ]);
+      return rows.length > 0;
+    } finally {
+      await this.freeSlot(job.id);
+    }
   }
 
-  async kill(id: JobId, error: string): Promise<void> {
-    await this.sql(`UPDATE ${SCHEMA}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2::uuid`, [
-      QUEUE,
-      String(id),
-    ]);
-    await this.boss.fail(QUEUE, String(id), { message: error });
-    await this.freeSlot(id);
+  async kill(workerId: string, job: HeldJob, error: string): Promise<boolean> {
+    return this.asHolder(workerId, job, async (db) => {
+      await db.executeSql(`UPDATE ${SCHEMA}.job SET retry_limit = retry_count WHERE name = $1 AND id = $2::uuid`, [
+        QUEUE,
+        String(job.id),
+      ]);
+      await this.boss.fail(QUEUE, String(job.id), { message: error }, { db });
+    });
   }
 
-  async release(_workerId: string): Promise<number> {
+  /**
+   * Records an outcome with pg-boss's own statements, in a transaction that first locks the job's row as this claim
+   * left it: neither the maintenance's expiry nor another replica can change it in between. Not held: false, nothing
+   * changed. The installation's slot is this process's either way, and is freed.
+   */
+  private async asHolder(
+    workerId: string,
+    job: HeldJob,
+    record: (db: PgBoss.Db) => Promise<unknown>,
+  ): Promise<boolean> {
+    try {
+      this.outcomes ??= this.openOutcomes();
+      const client = await this.outcomes.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query("BEGIN");
+        const { rows } = await client.query(`SELECT 1 FROM ${SCHEMA}.job WHERE ${HELD_SQL} FOR UPDATE`, [
+          QUEUE,
+          String(job.id),
+          workerId,
+          job.attempts - 1,
+        ]);
+        if (rows.length === 0) {
+          await client.query("ROLLBACK");
+          return false;
+        }
+        await record({ executeSql: (text, values) => client.query(text, values) });
+        await client.query("COMMIT");
+        return true;
+      } catch (error) {
+        broken = error instanceof Error ? error : new Error(String(error));
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release(broken); // a connection that failed mid-transaction is not reused
+      }
+    } finally {
+      await this.freeSlot(job.id);
+    }
+  }
+
+  private openOutcomes(): pg.Pool {
+    const pool = new pg.Pool({
+      connectionString: this.opts.connectionString,
+      application_name: "ci-medic queue outcomes",
+      max: 2,
+      idleTimeoutMillis: 30_000,
+      // A transaction waiting on something that waits for its row lock would hold the job for ever: the server ends it.
+      idle_in_transaction_session_timeout: 30_000,
+    });
+    pool.on("error", (error) => this.opts.log.error({ err: error }, "queue connection to PostgreSQL failed"));
+    return pool;
+  }
+
+  async release(workerId: string): Promise<number> {
     const ids = [...this.slots.keys()].map(String);
     if (ids.length === 0) return 0;
-    const { rows } = await this.sql<{ id: string }>(`${PUT_BACK_SQL} RETURNING id`, [QUEUE, ids, null, false]);
+    const { rows } = await this.sql<{ id: string }>(`${PUT_BACK_SQL} RETURNING id`, [
+      QUEUE,
+      ids,
+      null,
+      false,
+      workerId,
+      null,
+    ]);
     for (const id of ids) await this.freeSlot(id);
     return rows.length;
   }
 
-  async renew(_workerId: string, ids: JobId[]): Promise<void> {
+  async renew(workerId: string, ids: JobId[]): Promise<void> {
     if (ids.length === 0) return;
+    // Only the jobs this worker still holds: renewing another replica's would keep a lease alive for the wrong one.
     await this.sql(
-      `UPDATE ${SCHEMA}.job SET started_on = now() WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
-      [QUEUE, ids.map(String)],
+      `UPDATE ${SCHEMA}.job SET started_on = now()
+       WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active' AND data->>'lockedBy' = $3`,
+      [QUEUE, ids.map(String), workerId],
     );
   }
 
@@ -300,23 +438,24 @@ export class PgBossStore implements JobStore {
 
   async health(limits: HealthLimits = {}): Promise<QueueHealth> {
     const now = limits.now?.() ?? new Date();
-    const waitingSince = new Date(now.getTime() - (limits.maxWaitMs ?? 15 * 60_000));
+    const maxWaitMs = limits.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const waitingSince = new Date(now.getTime() - maxWaitMs);
+    // A long backlog is not a wedged queue while it moves: only when no job has been claimed (`claimedAt`, written at
+    // claim time and kept through retries; `started_on` moves with every lease renewal) or finished since.
     const { rows: waiting } = await this.sql<{ at: Date | null }>(
-      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active' AND start_after < $2`,
+      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active' AND start_after < $2
+         AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.job WHERE name = $1
+           AND (completed_on >= $2 OR (data->>'claimedAt')::timestamptz >= $2))`,
       [QUEUE, waitingSince],
     );
     const due = waiting[0]?.at;
-    if (due)
-      return {
-        wedged: true,
-        detail: `a job has been due for ${Math.round((now.getTime() - due.getTime()) / 60_000)} min`,
-      };
+    if (due) return { wedged: true, detail: waitingDetail(now.getTime() - due.getTime(), maxWaitMs) };
     // A running job's lease is renewed while it runs, and maintenance retries it once it runs out: a lease long past
     // its end means no replica runs maintenance.
     const { rows: expired } = await this.sql<{ at: Date | null }>(
       `SELECT min(started_on + expire_in) AS at FROM ${SCHEMA}.job
        WHERE name = $1 AND state = 'active' AND started_on + expire_in < $2`,
-      [QUEUE, new Date(now.getTime() - (limits.maxRunMs ?? 30 * 60_000))],
+      [QUEUE, new Date(now.getTime() - (limits.maxRunMs ?? DEFAULT_MAX_RUN_MS))],
     );
     const lapsed = expired[0]?.at;
     if (lapsed)
@@ -368,5 +507,7 @@ export class PgBossStore implements JobStore {
     await this.boss.stop({ graceful: true, wait: true, timeout: 5_000 });
     await this.session?.end();
     this.session = undefined;
+    await this.outcomes?.end();
+    this.outcomes = undefined;
   }
 }

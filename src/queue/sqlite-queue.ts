@@ -1,11 +1,13 @@
 import cron from "node-cron";
 import type { Db } from "../db/client.js";
 import type { DirectEnqueue } from "./direct-enqueue.js";
+import { DEFAULT_MAX_RUN_MS, DEFAULT_MAX_WAIT_MS, waitingDetail } from "./health.js";
 import { INSERT_JOB_SQL, insertJobParams, sqliteTime } from "./insert-job.js";
 import type {
   ClaimedJob,
   EnqueueResult,
   HealthLimits,
+  HeldJob,
   JobId,
   JobState,
   JobStore,
@@ -29,6 +31,10 @@ interface RawJob {
 }
 
 const MAX_ERROR_CHARS = 4000;
+
+/** The job as this claim left it: running, by this worker, on this attempt (a claim counts one). */
+const held = (workerId: string, job: HeldJob) =>
+  ({ id: Number(job.id), state: "running", lockedBy: workerId, attempts: job.attempts }) as const;
 
 /**
  * The SQLite engine's store: the Job table. A running job's `lockedAt` is its lease, renewed by its worker while it
@@ -95,16 +101,23 @@ export class SqliteQueue implements JobStore {
     return null;
   }
 
-  async complete(id: JobId): Promise<void> {
+  async complete(workerId: string, job: HeldJob): Promise<boolean> {
     const now = sqliteTime(new Date());
-    await this.db.$executeRaw`
+    const count = await this.db.$executeRaw`
       UPDATE "Job" SET "state" = 'done', "lockedBy" = NULL, "lockedAt" = NULL, "finishedAt" = ${now}, "updatedAt" = ${now}
-      WHERE "id" = ${id}`;
+      WHERE "id" = ${Number(job.id)} AND "state" = 'running' AND "lockedBy" = ${workerId} AND "attempts" = ${job.attempts}`;
+    return count > 0;
   }
 
-  async retry(id: JobId, error: string, runAt: Date, opts: { countAttempt?: boolean } = {}): Promise<void> {
-    await this.db.job.update({
-      where: { id: Number(id) },
+  async retry(
+    workerId: string,
+    job: HeldJob,
+    error: string,
+    runAt: Date,
+    opts: { countAttempt?: boolean } = {},
+  ): Promise<boolean> {
+    const { count } = await this.db.job.updateMany({
+      where: held(workerId, job),
       data: {
         state: "queued",
         runAt,
@@ -114,11 +127,12 @@ export class SqliteQueue implements JobStore {
         ...(opts.countAttempt === false ? { attempts: { decrement: 1 } } : {}),
       },
     });
+    return count > 0;
   }
 
-  async kill(id: JobId, error: string): Promise<void> {
-    await this.db.job.update({
-      where: { id: Number(id) },
+  async kill(workerId: string, job: HeldJob, error: string): Promise<boolean> {
+    const { count } = await this.db.job.updateMany({
+      where: held(workerId, job),
       data: {
         state: "dead",
         lockedBy: null,
@@ -127,6 +141,7 @@ export class SqliteQueue implements JobStore {
         finishedAt: new Date(),
       },
     });
+    return count > 0;
   }
 
   async release(workerId: string): Promise<number> {
@@ -167,19 +182,19 @@ export class SqliteQueue implements JobStore {
 
   async health(limits: HealthLimits = {}): Promise<QueueHealth> {
     const t = (limits.now?.() ?? new Date()).getTime();
+    const maxWaitMs = limits.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    const since = new Date(t - maxWaitMs);
     const waiting = await this.db.job.findFirst({
-      where: { state: "queued", runAt: { lt: new Date(t - (limits.maxWaitMs ?? 15 * 60_000)) } },
+      where: { state: "queued", runAt: { lt: since } },
       orderBy: { runAt: "asc" },
       select: { runAt: true },
     });
-    if (waiting)
-      return {
-        wedged: true,
-        detail: `a job has been due for ${Math.round((t - waiting.runAt.getTime()) / 60_000)} min`,
-      };
+    // A long backlog is not a wedged queue while it moves: only when no job has started or finished since.
+    if (waiting && !(await this.movedSince(since)))
+      return { wedged: true, detail: waitingDetail(t - waiting.runAt.getTime(), maxWaitMs) };
     // `updatedAt` of a running job is when it was claimed (lease renewals leave it alone).
     const stuck = await this.db.job.findFirst({
-      where: { state: "running", updatedAt: { lt: new Date(t - (limits.maxRunMs ?? 30 * 60_000)) } },
+      where: { state: "running", updatedAt: { lt: new Date(t - (limits.maxRunMs ?? DEFAULT_MAX_RUN_MS)) } },
       orderBy: { updatedAt: "asc" },
       select: { updatedAt: true },
     });
@@ -189,6 +204,21 @@ export class SqliteQueue implements JobStore {
         detail: `a job has been running for ${Math.round((t - stuck.updatedAt.getTime()) / 60_000)} min`,
       };
     return { wedged: false };
+  }
+
+  /**
+   * A job was claimed or finished at `since` or later. `updatedAt` is when a running job was claimed (lease renewals
+   * leave it alone), and when a finished one finished; a queued job that has run before (an attempt, a rate-limit
+   * wait, a lease taken back) was put back then. A job only enqueued has neither an attempt nor an error.
+   */
+  private async movedSince(since: Date): Promise<boolean> {
+    const at = sqliteTime(since);
+    const rows = await this.db.$queryRaw<unknown[]>`
+      SELECT 1 FROM "Job" WHERE "state" IN ('running', 'done', 'dead') AND "updatedAt" >= ${at}
+      UNION ALL
+      SELECT 1 FROM "Job" WHERE "state" = 'queued' AND "updatedAt" >= ${at} AND ("attempts" > 0 OR "lastError" IS NOT NULL)
+      LIMIT 1`;
+    return rows.length > 0;
   }
 
   async purge(before: Date): Promise<number> {

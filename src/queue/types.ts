@@ -31,6 +31,9 @@ export interface ClaimedJob<P = unknown> {
   deliveryId: string | null;
 }
 
+/** Which claim of a job: a job taken back and claimed again is a new attempt, even by the same worker. */
+export type HeldJob = Pick<ClaimedJob, "id" | "attempts">;
+
 export interface EnqueueResult {
   /** False when the job was already known. */
   created: boolean;
@@ -61,13 +64,22 @@ export interface JobStore {
   enqueue(job: NewJob): Promise<EnqueueResult>;
   /** Atomically takes the next due job, skipping installations already running `perInstallationLimit` jobs. */
   claim(workerId: string, opts: { perInstallationLimit: number; now?: Date }): Promise<ClaimedJob | null>;
-  complete(id: JobId): Promise<void>;
+  // The outcome of a claim is recorded only while that claim still holds the job: a worker whose lease ran out (a
+  // paused process, renewals that failed) must not finish, retry or kill the job another worker has taken since, nor
+  // one waiting to run again. False: nothing was changed.
+  complete(workerId: string, job: HeldJob): Promise<boolean>;
   /**
    * Back to the queue: at `runAt`, or after the engine's own retry delay; `countAttempt: false` for waits that are not
    * the job's fault (rate limits), always at `runAt`.
    */
-  retry(id: JobId, error: string, runAt: Date, opts?: { countAttempt?: boolean }): Promise<void>;
-  kill(id: JobId, error: string): Promise<void>;
+  retry(
+    workerId: string,
+    job: HeldJob,
+    error: string,
+    runAt: Date,
+    opts?: { countAttempt?: boolean },
+  ): Promise<boolean>;
+  kill(workerId: string, job: HeldJob, error: string): Promise<boolean>;
   /** Running jobs of a worker go back to the queue untouched (graceful shutdown). */
   release(workerId: string): Promise<number>;
   /** The worker still runs these jobs: their leases start again. */

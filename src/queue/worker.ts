@@ -19,14 +19,12 @@ export interface WorkerLog {
   debug(obj: object, msg: string): void;
 }
 
+/** "lost": the job's lease ran out before it finished, and its outcome was not recorded (see JobStore.complete). */
+export type JobOutcome = "done" | "retry" | "wait" | "dead" | "lost";
+
 export interface WorkerObserver {
   /** `retryAt` is set for "wait" (rate limited) and "retry". */
-  onJobFinished?(
-    job: ClaimedJob,
-    outcome: "done" | "retry" | "wait" | "dead",
-    durationMs: number,
-    retryAt?: Date,
-  ): void;
+  onJobFinished?(job: ClaimedJob, outcome: JobOutcome, durationMs: number, retryAt?: Date): void;
 }
 
 export interface WorkerOptions {
@@ -201,13 +199,21 @@ export class Worker {
       repository: job.repository,
     };
     const handler = this.opts.handlers[job.kind];
-    const finish = (outcome: "done" | "retry" | "wait" | "dead", retryAt?: Date) =>
+    const finish = (outcome: JobOutcome, retryAt?: Date) =>
       this.opts.observer?.onJobFinished?.(job, outcome, Date.now() - started, retryAt);
+    /** False: this worker no longer held the job, and nothing was recorded. */
+    const recorded = (held: boolean, outcome: JobOutcome, retryAt?: Date) => {
+      if (held) return finish(outcome, retryAt);
+      log.warn(
+        { ...context, outcome },
+        "outcome not recorded: the job's lease ran out before it finished (it runs again, or already ran, elsewhere)",
+      );
+      finish("lost");
+    };
     try {
       if (!handler) throw new PermanentJobError(`no handler for job kind "${job.kind}"`);
       await handler(job, signal);
-      await queue.complete(job.id);
-      finish("done");
+      recorded(await queue.complete(this.id, job), "done");
     } catch (error) {
       try {
         if (signal.aborted && this.stopping) {
@@ -219,18 +225,15 @@ export class Worker {
         const retryAt = retryAtOf(error);
         if (retryAt) {
           log.warn({ ...context, retryAt }, "job must wait (rate limited); re-queued");
-          await queue.retry(job.id, message, retryAt, { countAttempt: false });
-          finish("wait", retryAt);
+          recorded(await queue.retry(this.id, job, message, retryAt, { countAttempt: false }), "wait", retryAt);
         } else if (error instanceof PermanentJobError || job.attempts >= job.maxAttempts) {
           log.error({ err: error, ...context }, "job failed for good; marked dead");
-          await queue.kill(job.id, message);
-          finish("dead");
+          recorded(await queue.kill(this.id, job, message), "dead");
         } else {
           const delay = (this.opts.backoff ?? backoffDelayMs)(job.attempts);
           log.warn({ err: error, ...context, retryInMs: delay }, "job failed; will retry");
           const at = new Date(Date.now() + delay);
-          await queue.retry(job.id, message, at);
-          finish("retry", at);
+          recorded(await queue.retry(this.id, job, message, at), "retry", at);
         }
       } catch (bookkeeping) {
         log.error({ err: bookkeeping, ...context }, "could not record the job's outcome");

@@ -10,15 +10,24 @@ import { analysisOfFix } from "../../src/jobs/fix-chain.js";
 import { proposeChange } from "../../src/jobs/propose-change.js";
 import { testApp } from "../helpers/app.js";
 import {
+  appWithGemini,
+  COMMENT_ID,
+  GEMINI,
+  GEMINI_PATH,
+  modelAnswers,
+  PR,
+  RUN_ID,
+  SUM_TS,
+  seedDiagnosedRun,
+} from "../helpers/diagnosed-pr.js";
+import {
   basicError,
   comment,
-  contentFile,
   type GitHubMock,
   gitBlobCreated,
   gitCommit,
   gitRef,
   gitTree,
-  mockGitHub,
   pull,
   workflowRun,
 } from "../helpers/github-mock.js";
@@ -26,21 +35,12 @@ import { checkRunRequestedAction, HEAD_SHA, INSTALLATION_ID, issueComment, OWNER
 
 // Maintainers' commands on a diagnosed pull request: who may use them, what each does, and what ci-medic refuses.
 
-const GEMINI = "https://generativelanguage.googleapis.com";
-const GEMINI_PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
-const PR = 2;
-const RUN_ID = 1001;
-const COMMENT_ID = 8001;
-const SUM_TS = "export function sum(a: number, b: number): number {\n  return a - b;\n}\n";
-
 let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
 const R = `/repos/${OWNER}/${REPO}`;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  app = await testApp({ llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }) });
-  gh = mockGitHub({ owner: OWNER, repo: REPO });
+  ({ app, gh } = await appWithGemini());
 });
 
 afterEach(async () => {
@@ -50,61 +50,7 @@ afterEach(async () => {
 
 /** A failure ci-medic already diagnosed and commented on in PR #2. */
 async function seedDiagnosis(over: { headRepository?: string; confidence?: number; flaky?: boolean } = {}) {
-  return app.db.runAnalysis.create({
-    data: {
-      installationId: INSTALLATION_ID,
-      repository: `${OWNER}/${REPO}`,
-      runId: BigInt(RUN_ID),
-      runAttempt: 1,
-      workflowId: 2823525n,
-      workflowName: "CI",
-      workflowPath: ".github/workflows/ci.yml",
-      headSha: HEAD_SHA,
-      headBranch: "feature",
-      headRepository: over.headRepository ?? `${OWNER}/${REPO}`,
-      event: "pull_request",
-      runUrl: `https://github.com/${OWNER}/${REPO}/actions/runs/${RUN_ID}`,
-      prNumber: PR,
-      checkRunId: 7001n,
-      commentId: BigInt(COMMENT_ID),
-      status: "diagnosed",
-      fingerprint: "f".repeat(64),
-      jobs: {
-        create: {
-          jobId: 501n,
-          name: "test",
-          failedSteps: '["Run npm test"]',
-          logStatus: "ok",
-          excerpt: "FAIL src/sum.test.ts > adds two numbers\nAssertionError: expected -1 to be 3",
-          annotations: JSON.stringify([
-            {
-              path: "src/sum.test.ts",
-              startLine: 5,
-              level: "failure",
-              title: "adds two numbers",
-              message: "expected -1 to be 3",
-              tool: "vitest",
-            },
-          ]),
-          category: "test",
-          fingerprint: "e".repeat(64),
-        },
-      },
-      diagnosis: {
-        create: {
-          source: "llm",
-          model: "gemini-2.5-flash",
-          summary: "sum() subtracts instead of adding",
-          rootCause: "src/sum.ts returns a - b.",
-          category: "test",
-          confidence: over.confidence ?? 0.9,
-          suggestedFix: "Return a + b in src/sum.ts.",
-          files: '["src/sum.ts"]',
-          flaky: over.flaky ?? false,
-        },
-      },
-    },
-  });
+  return seedDiagnosedRun(app.db, over);
 }
 
 const FULL_NAME = `${OWNER}/${REPO}`;
@@ -115,24 +61,7 @@ function hasPermission(login: string, role: string) {
 }
 
 function hasFile(path: string, content: string) {
-  gh.api
-    .get(`${R}/contents/${path.split("/").map(encodeURIComponent).join("/")}`)
-    .query({ ref: HEAD_SHA })
-    .reply(200, contentFile(path, content, { repo: FULL_NAME }));
-}
-
-function modelAnswers(answer: object) {
-  const seen: any[] = [];
-  nock(GEMINI)
-    .post(GEMINI_PATH)
-    .reply(200, (_uri, body) => {
-      seen.push(body);
-      return {
-        candidates: [{ content: { parts: [{ text: JSON.stringify(answer) }], role: "model" }, finishReason: "STOP" }],
-        usageMetadata: { promptTokenCount: 900, candidatesTokenCount: 120 },
-      };
-    });
-  return seen;
+  gh.hasFile(path, content, HEAD_SHA);
 }
 
 const GOOD_FIX = {

@@ -7,6 +7,16 @@ import { staleClaimMs } from "../../src/jobs/claims.js";
 import { decideDiagnosis } from "../../src/jobs/decide-diagnosis.js";
 import { testApp } from "../helpers/app.js";
 import {
+  appWithGemini,
+  COMMENT_ID,
+  modelAnswers,
+  PR,
+  RUN_ID,
+  SUM_TS,
+  seedDiagnosedRun,
+  WORKFLOW_ID,
+} from "../helpers/diagnosed-pr.js";
+import {
   basicError,
   collaboratorPermission,
   comment,
@@ -18,7 +28,6 @@ import {
   gitTree,
   job,
   markedReadyForReview,
-  mockGitHub,
   pull,
 } from "../helpers/github-mock.js";
 import { VITEST_LOG } from "../helpers/logs.js";
@@ -35,19 +44,12 @@ import {
 // After /approve: runs on the fix branch verify the fix, or lead to bounded follow-up attempts, each shown before it
 // is pushed; every fix ends verified, failed, stopped, not verifiable, merged or closed, and the database says which.
 
-const GEMINI = "https://generativelanguage.googleapis.com";
-const GEMINI_PATH = "/v1beta/models/gemini-2.5-flash:generateContent";
 const FULL_NAME = `${OWNER}/${REPO}`;
 const R = `/repos/${FULL_NAME}`;
-const PR = 2;
 const FIX_PR = 77;
-const RUN_ID = 1001;
 const BRANCH = `ci-medic/fix-${RUN_ID}`;
-const COMMENT_ID = 8001;
-const WORKFLOW_ID = 2823525;
 const C1 = "c".repeat(40);
 const C2 = "d".repeat(40);
-const SUM_TS = "export function sum(a: number, b: number): number {\n  return a - b;\n}\n";
 const SUM_FIXED = SUM_TS.replace("a - b", "a + b");
 const FIX_PR_URL = `https://github.com/${OWNER}/${REPO}/pull/${FIX_PR}`;
 
@@ -55,9 +57,7 @@ let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  app = await testApp({ llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }) });
-  gh = mockGitHub({ owner: OWNER, repo: REPO });
+  ({ app, gh } = await appWithGemini());
 });
 
 afterEach(async () => {
@@ -67,51 +67,7 @@ afterEach(async () => {
 
 /** A diagnosed failure in PR #2 whose first attempt ci-medic pushed as C1 on its fix branch (PR #77, a draft). */
 async function seedOpenFix(over: { attempts?: number; maxAttempts?: number; tipSha?: string } = {}) {
-  const analysis = await app.db.runAnalysis.create({
-    data: {
-      installationId: INSTALLATION_ID,
-      repository: `${OWNER}/${REPO}`,
-      runId: BigInt(RUN_ID),
-      runAttempt: 1,
-      workflowId: BigInt(WORKFLOW_ID),
-      workflowName: "CI",
-      workflowPath: ".github/workflows/ci.yml",
-      headSha: HEAD_SHA,
-      headBranch: "feature",
-      headRepository: `${OWNER}/${REPO}`,
-      event: "pull_request",
-      runUrl: `https://github.com/${OWNER}/${REPO}/actions/runs/${RUN_ID}`,
-      prNumber: PR,
-      checkRunId: 7001n,
-      commentId: BigInt(COMMENT_ID),
-      status: "diagnosed",
-      fingerprint: "f".repeat(64),
-      jobs: {
-        create: {
-          jobId: 501n,
-          name: "test",
-          failedSteps: '["Run npm test"]',
-          logStatus: "ok",
-          excerpt: "FAIL src/sum.test.ts > adds two numbers\nAssertionError: expected -1 to be 3",
-          annotations: "[]",
-          category: "test",
-          fingerprint: "e".repeat(64),
-        },
-      },
-      diagnosis: {
-        create: {
-          source: "llm",
-          model: "gemini-2.5-flash",
-          summary: "sum() subtracts instead of adding",
-          rootCause: "src/sum.ts returns a - b.",
-          category: "test",
-          confidence: 0.9,
-          suggestedFix: "Return a + b in src/sum.ts.",
-          files: '["src/sum.ts"]',
-        },
-      },
-    },
-  });
+  const analysis = await seedDiagnosedRun(app.db, { annotations: [] });
   const approvedAt = new Date(Date.now() - 10 * 60_000);
   return app.db.fix.create({
     data: {
@@ -189,25 +145,8 @@ function expectsReadyForReview() {
   return bodies;
 }
 
-function modelAnswers(answer: object) {
-  const seen: any[] = [];
-  nock(GEMINI)
-    .post(GEMINI_PATH)
-    .reply(200, (_uri, body) => {
-      seen.push(body);
-      return {
-        candidates: [{ content: { parts: [{ text: JSON.stringify(answer) }], role: "model" }, finishReason: "STOP" }],
-        usageMetadata: { promptTokenCount: 900, candidatesTokenCount: 120 },
-      };
-    });
-  return seen;
-}
-
 function hasFileAt(path: string, content: string, ref: string) {
-  gh.api
-    .get(`${R}/contents/${path.split("/").map(encodeURIComponent).join("/")}`)
-    .query({ ref })
-    .reply(200, contentFile(path, content, { repo: FULL_NAME }));
+  gh.hasFile(path, content, ref);
 }
 
 /** `GET …/pulls/{n}`: open, with this head. */

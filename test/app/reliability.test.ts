@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
-import { testApp } from "../helpers/app.js";
+import type { testApp } from "../helpers/app.js";
+import { appWithGemini } from "../helpers/diagnosed-pr.js";
 import { type GitHubMock, job, mockGitHub } from "../helpers/github-mock.js";
 import { VITEST_LOG } from "../helpers/logs.js";
 import { HEAD_SHA, OWNER, REPO, workflowRunCompleted } from "../helpers/payloads.js";
@@ -16,9 +16,7 @@ let app: Awaited<ReturnType<typeof testApp>>;
 let gh: GitHubMock;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  app = await testApp({ llm: new GeminiProvider({ apiKey: "AIzaSyTESTKEY-not-a-real-key-000000000" }) });
-  gh = mockGitHub({ owner: OWNER, repo: REPO });
+  ({ app, gh } = await appWithGemini());
 });
 afterEach(async () => {
   nock.cleanAll();
@@ -163,5 +161,15 @@ describe("reliability", () => {
     expect(body).not.toContain("`/approve`");
     expect(check.actions).toEqual([]);
     expect(await app.db.diagnosis.findFirstOrThrow()).toMatchObject({ flaky: true });
+    // Both deliveries queued a job (the diagnosis, then the flaky mark): the passing rerun is counted as enqueued.
+    expect((await app.db.job.findMany({ orderBy: { id: "asc" } })).map((j) => [j.kind, j.deliveryId !== null])).toEqual(
+      [
+        ["diagnose-run", true],
+        ["mark-flaky", true],
+      ],
+    );
+    const metrics = await app.runtime().metrics.render();
+    expect(metrics).toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="enqueued"} 2');
+    expect(metrics).not.toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="ignored"}');
   });
 });

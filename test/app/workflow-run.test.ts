@@ -423,10 +423,13 @@ describe("workflow_run.completed that ci-medic leaves alone", () => {
     },
   );
 
-  it("a success with nothing diagnosed before: nothing", async () => {
+  it("a success with nothing diagnosed before: nothing, counted as ignored", async () => {
     await app.receive("workflow_run", workflowRunCompleted({ conclusion: "success" }));
     await app.settle();
     expect(await app.db.job.count()).toBe(0);
+    const metrics = await app.runtime().metrics.render();
+    expect(metrics).toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="ignored"} 1');
+    expect(metrics).not.toContain('ci_medic_webhooks_received_total{event="workflow_run",outcome="enqueued"}');
   });
 
   it("runs on ci-medic's own fix branches or by its bot: nothing", async () => {

@@ -134,6 +134,36 @@ function mockTreeCreation(seen: { bodies: Record<string, unknown> }, treeSha = "
     .reply(201, gitTree(treeSha, [], { repo: REPO }));
 }
 
+/** ci-medic's fix branch exists; its tip `sha` is a commit with these parents, this message and this tree. */
+function branchTip(sha: string, parents: string[], message = EXPECTED_MESSAGE, tree = "t") {
+  nock(API)
+    .get(REF_PATH)
+    .reply(200, gitRef("refs/heads/ci-medic/fix-123", sha, REPO));
+  nock(API)
+    .get(`${R}/git/commits/${sha}`)
+    .reply(200, gitCommit({ sha, tree, parents, message, repo: REPO }));
+}
+
+/** No fix branch yet: the commit is written, then creating the branch fails, someone else made it meanwhile. */
+function losesRefRace() {
+  nock(API).get(REF_PATH).reply(404, NOT_FOUND);
+  mockCommitCreation(capture());
+  nock(API)
+    .post(`${R}/git/refs`)
+    .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
+}
+
+/** No fix branch yet, and the head commit's tree holds these entries. */
+function headTreeHolds(entries: { path: string; mode: string; type: string; sha: string }[]) {
+  nock(API).get(REF_PATH).reply(404, NOT_FOUND);
+  nock(API)
+    .get(`${R}/git/commits/${HEAD}`)
+    .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
+  nock(API)
+    .get(`${R}/git/trees/tree0`)
+    .reply(200, gitTree("tree0", entries, { repo: REPO }));
+}
+
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
@@ -187,15 +217,7 @@ describe("openFixPullRequest", () => {
   });
 
   it("reuses its own existing branch and the pull request already open for it", async () => {
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "f".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"f".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
-      );
+    branchTip("f".repeat(40), [HEAD]);
     // Its tree is the one this change makes on the head: it is this change (no commit is written).
     mockTreeCreation(capture(), "t");
     nock(API)
@@ -215,15 +237,7 @@ describe("openFixPullRequest", () => {
   });
 
   it("opens a pull request for its own branch when none is open", async () => {
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "f".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"f".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "f".repeat(40), tree: "t", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
-      );
+    branchTip("f".repeat(40), [HEAD]);
     mockTreeCreation(capture(), "t");
     nock(API).get(`${R}/pulls`).query(true).reply(200, []);
     let draft: unknown;
@@ -241,15 +255,11 @@ describe("openFixPullRequest", () => {
     ["no ci-medic trailer", [{ sha: HEAD }], "wip: my own fix"],
     ["two parents", [{ sha: HEAD }, { sha: "b".repeat(40) }], EXPECTED_MESSAGE],
   ])("reports a branch whose tip has %s, and writes nothing", async (_label, parents, message) => {
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "e".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"e".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "e".repeat(40), tree: "t", parents: parents.map((p) => p.sha), message, repo: REPO }),
-      );
+    branchTip(
+      "e".repeat(40),
+      parents.map((p) => p.sha),
+      message,
+    );
 
     const result = await openFixPullRequest(testOctokit(), input);
     expect(result).toEqual({ kind: "branch-conflict", branch: "ci-medic/fix-123" });
@@ -294,22 +304,9 @@ describe("openFixPullRequest", () => {
   });
 
   it("on a ref race, reuses the branch when the winner was ci-medic", async () => {
-    const seen = capture();
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    mockCommitCreation(seen);
-    nock(API)
-      .post(`${R}/git/refs`)
-      .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "d".repeat(40), REPO));
+    losesRefRace();
     // The winner wrote the same change: the same tree as the one just built (tree1), so no second tree is built.
-    nock(API)
-      .get(`${R}/git/commits/${"d".repeat(40)}`)
-      .reply(
-        200,
-        gitCommit({ sha: "d".repeat(40), tree: "tree1", parents: [HEAD], message: EXPECTED_MESSAGE, repo: REPO }),
-      );
+    branchTip("d".repeat(40), [HEAD], EXPECTED_MESSAGE, "tree1");
     nock(API)
       .get(`${R}/pulls`)
       .query(true)
@@ -320,18 +317,8 @@ describe("openFixPullRequest", () => {
   });
 
   it("on a ref race lost to someone else's commits, reports the conflict", async () => {
-    const seen = capture();
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    mockCommitCreation(seen);
-    nock(API)
-      .post(`${R}/git/refs`)
-      .reply(422, basicError("Reference already exists", "https://docs.github.com/rest/git/refs#create-a-reference"));
-    nock(API)
-      .get(REF_PATH)
-      .reply(200, gitRef("refs/heads/ci-medic/fix-123", "d".repeat(40), REPO));
-    nock(API)
-      .get(`${R}/git/commits/${"d".repeat(40)}`)
-      .reply(200, gitCommit({ sha: "d".repeat(40), tree: "t", parents: [HEAD], message: "mine", repo: REPO }));
+    losesRefRace();
+    branchTip("d".repeat(40), [HEAD], "mine");
 
     expect(await openFixPullRequest(testOctokit(), input)).toEqual({
       kind: "branch-conflict",
@@ -340,13 +327,7 @@ describe("openFixPullRequest", () => {
   });
 
   it("refuses to write through a symbolic link", async () => {
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    nock(API)
-      .get(`${R}/git/commits/${HEAD}`)
-      .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
-    nock(API)
-      .get(`${R}/git/trees/tree0`)
-      .reply(200, gitTree("tree0", [{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }], { repo: REPO }));
+    headTreeHolds([{ path: "link.txt", mode: "120000", type: "blob", sha: "l" }]);
     const change = { path: "link.txt", before: "x\n", after: "y\n" };
     await expect(openFixPullRequest(testOctokit(), { ...input, changes: [change] })).rejects.toThrow(/symbolic link/);
   });
@@ -360,24 +341,11 @@ describe("openFixPullRequest", () => {
     ],
     ["a submodule", { path: "vendor", before: "x\n", after: "y\n" }, /vendor is a commit, not a file/],
   ])("refuses to write %s, before any blob is made", async (_label, change, message) => {
-    nock(API).get(REF_PATH).reply(404, NOT_FOUND);
-    nock(API)
-      .get(`${R}/git/commits/${HEAD}`)
-      .reply(200, gitCommit({ sha: HEAD, tree: "tree0", parents: [], message: "m", repo: REPO }));
-    nock(API)
-      .get(`${R}/git/trees/tree0`)
-      .reply(
-        200,
-        gitTree(
-          "tree0",
-          [
-            { path: "src", mode: "040000", type: "tree", sha: "s" },
-            { path: "README.md", mode: "100644", type: "blob", sha: "r" },
-            { path: "vendor", mode: "160000", type: "commit", sha: "v" },
-          ],
-          { repo: REPO },
-        ),
-      );
+    headTreeHolds([
+      { path: "src", mode: "040000", type: "tree", sha: "s" },
+      { path: "README.md", mode: "100644", type: "blob", sha: "r" },
+      { path: "vendor", mode: "160000", type: "commit", sha: "v" },
+    ]);
     await expect(openFixPullRequest(testOctokit(), { ...input, changes: [change] })).rejects.toThrow(message);
   });
 });

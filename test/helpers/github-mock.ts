@@ -151,12 +151,16 @@ export class GitHubMock {
   }
 
   /** GET …/contents/{path}?ref= → the file, base64 as the contents API sends it. */
-  hasWorkflowFile(path: string, content: string, ref: string): this {
+  hasFile(path: string, content: string, ref: string): this {
     this.api
       .get(this.contentsPath(path))
       .query({ ref })
       .reply(this.answer(200, contentFile(path, content, { repo: `${this.owner}/${this.repo}` })));
     return this;
+  }
+
+  hasWorkflowFile(path: string, content: string, ref: string): this {
+    return this.hasFile(path, content, ref);
   }
 
   hasNoWorkflowFile(path: string, ref: string): this {

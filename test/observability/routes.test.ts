@@ -213,18 +213,20 @@ describe("readiness against a real SQLite database", () => {
     }
   });
 
-  it("answers 503 naming the queue when a job has been due too long", async () => {
-    const { db, url } = createTestDb();
-    await db.job.create({
-      data: {
-        kind: "diagnose-run",
-        dedupeKey: "k1",
-        installationId: 1,
-        repository: "o/r",
-        payload: "{}",
-        runAt: new Date(Date.now() - 60 * 60_000),
-      },
-    });
+  /** A Job row; `at` sets its claim or finish time (`updatedAt`, what the queue's health reads). */
+  const jobRow = (key: string, over: Record<string, unknown>, at: Date) => ({
+    kind: "diagnose-run",
+    dedupeKey: key,
+    installationId: 1,
+    repository: "o/r",
+    payload: "{}",
+    runAt: new Date(Date.now() - 60 * 60_000),
+    ...over,
+    updatedAt: at,
+  });
+  const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+
+  async function readyz(db: ReturnType<typeof createDb>, url: string) {
     const running = await startServer({
       ...okDeps(createMetrics({ defaultMetrics: false })),
       checkDatabase: databaseCheck(db, url),
@@ -233,15 +235,51 @@ describe("readiness against a real SQLite database", () => {
     });
     try {
       const res = await fetch(`${running.base}/readyz`);
-      expect(res.status).toBe(503);
-      expect(await res.json()).toEqual({
-        status: "not ready",
-        checks: { database: "ok", migrations: "ok", queue: "queue wedged: a job has been due for 60 min" },
-      });
+      return { status: res.status, body: await res.json() };
     } finally {
       await running.server.stop();
       await db.$disconnect();
     }
+  }
+
+  it("is ready during a long backlog that moves: jobs due for an hour, but jobs started and finished minutes ago", async () => {
+    const { db, url } = createTestDb();
+    await db.job.create({ data: jobRow("waiting", {}, minutesAgo(60)) });
+    await db.job.create({
+      data: jobRow("finished", { state: "done", attempts: 1, finishedAt: minutesAgo(2) }, minutesAgo(2)),
+    });
+    expect(await readyz(db, url)).toEqual({
+      status: 200,
+      body: { status: "ready", checks: { database: "ok", migrations: "ok", queue: "ok" } },
+    });
+    const other = createTestDb();
+    await other.db.job.create({ data: jobRow("waiting", {}, minutesAgo(60)) });
+    await other.db.job.create({
+      data: jobRow("started", { state: "running", attempts: 1, lockedBy: "w", lockedAt: new Date() }, minutesAgo(3)),
+    });
+    expect((await readyz(other.db, other.url)).status).toBe(200);
+  });
+
+  it("answers 503 naming the queue when a job has been due too long and no job has started or finished since", async () => {
+    const { db, url } = createTestDb();
+    await db.job.create({ data: jobRow("waiting", {}, minutesAgo(60)) });
+    await db.job.create({
+      data: jobRow("finished", { state: "done", attempts: 1, finishedAt: minutesAgo(40) }, minutesAgo(40)),
+    });
+    await db.job.create({
+      data: jobRow("started", { state: "running", attempts: 1, lockedBy: "w", lockedAt: new Date() }, minutesAgo(20)),
+    });
+    expect(await readyz(db, url)).toEqual({
+      status: 503,
+      body: {
+        status: "not ready",
+        checks: {
+          database: "ok",
+          migrations: "ok",
+          queue: "queue wedged: a job has been due for 60 min, and none has started or finished in the last 15 min",
+        },
+      },
+    });
   });
 
   it("fails a check that does not answer in time", async () => {

@@ -1,8 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../../src/db/client.js";
 import { openQueue, type QueueEngine, type RunOptions } from "../../src/queue/engine.js";
 import { PermanentJobError, RetryLaterError } from "../../src/queue/errors.js";
-import type { NewJob } from "../../src/queue/types.js";
+import { PgBossStore } from "../../src/queue/pg-boss-store.js";
+import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
+import type { JobStore, NewJob } from "../../src/queue/types.js";
 import type { JobHandler, Worker } from "../../src/queue/worker.js";
 import { createTestDb } from "../helpers/db.js";
 import { createPgTestDb, pgTemplate } from "../helpers/postgres.js";
@@ -19,10 +21,11 @@ interface Database {
   close(): Promise<void>;
 }
 
-const engines: { name: string; skip: boolean; database(): Promise<Database> }[] = [
+const engines: { name: string; skip: boolean; store: { prototype: JobStore }; database(): Promise<Database> }[] = [
   {
     name: "SQLite",
     skip: false,
+    store: SqliteQueue,
     async database() {
       const { db, url } = createTestDb();
       return { url, db, close: () => db.$disconnect() };
@@ -31,6 +34,7 @@ const engines: { name: string; skip: boolean; database(): Promise<Database> }[] 
   {
     name: "PostgreSQL (pg-boss)",
     skip: !pgTemplate(),
+    store: PgBossStore,
     async database() {
       const pg = await createPgTestDb();
       const db = createDb(pg.url);
@@ -232,13 +236,127 @@ for (const engine of engines) {
       await waitFor(async () => (await b.counts()).done === 1, 10_000, "the job done");
     });
 
+    it("records no outcome from a worker whose lease ran out and whose job another worker took", async () => {
+      const [a, b] = [await replica(), await replica()];
+      // What the first worker will do with each job once it wakes up: each way a worker records an outcome.
+      const outcomes = {
+        done: () => undefined,
+        retry: () => {
+          throw new Error("transient");
+        },
+        wait: () => {
+          throw new RetryLaterError("secondary rate limit", new Date(Date.now() + 60_000));
+        },
+        dead: () => {
+          throw new PermanentJobError("bad payload");
+        },
+      };
+      const keys = Object.keys(outcomes) as (keyof typeof outcomes)[];
+      for (const [i, key] of keys.entries()) await a.enqueue(job(key, { installationId: 10 + i }));
+
+      // The first worker freezes (a paused VM, a blocked event loop): its handlers hang and its leases are not renewed.
+      const frozen = new Set<string>();
+      const renew = engine.store.prototype.renew;
+      const renewals = vi.spyOn(engine.store.prototype, "renew").mockImplementation(function (this: JobStore, id, ids) {
+        return frozen.has(id) ? Promise.resolve() : renew.call(this, id, ids);
+      });
+      try {
+        const wakeUp: (() => void)[] = [];
+        const warned: string[] = [];
+        const seen: string[] = [];
+        const first = start(
+          a,
+          (j) =>
+            new Promise<void>((resolve, reject) =>
+              wakeUp.push(() => {
+                try {
+                  outcomes[keyOf(j.payload) as keyof typeof outcomes]();
+                  resolve();
+                } catch (error) {
+                  reject(error);
+                }
+              }),
+            ),
+          {
+            log: { ...silent, warn: (_obj: object, msg: string) => void warned.push(msg) },
+            observer: { onJobFinished: (_j, outcome) => void seen.push(outcome) },
+          },
+        );
+        frozen.add(first.id);
+        await waitFor(() => first.activeCount === keys.length, 10_000, "the jobs running on the first worker");
+
+        // The second worker takes each job once its lease is out (a second slot: the frozen one still holds the first).
+        const taken: { key: string; attempt: number }[] = [];
+        let finish!: () => void;
+        const finished = new Promise<void>((r) => (finish = r));
+        start(
+          b,
+          async (j) => {
+            taken.push({ key: keyOf(j.payload), attempt: j.attempts });
+            await finished;
+          },
+          { perInstallationLimit: 2 },
+        );
+        await waitFor(() => taken.length === keys.length, 20_000, "the jobs taken by the second worker");
+
+        // The first worker wakes up: each of its outcomes is refused and reported, the jobs stay the second's.
+        for (const wake of wakeUp) wake();
+        await waitFor(() => first.activeCount === 0, 10_000, "the first worker's handlers finished");
+        expect(await a.counts()).toEqual({ queued: 0, running: keys.length, done: 0, dead: 0 });
+        expect(warned.filter((m) => m.startsWith("outcome not recorded"))).toHaveLength(keys.length);
+        expect(seen).toEqual(keys.map(() => "lost"));
+
+        finish();
+        await waitFor(
+          async () => (await a.counts()).done === keys.length,
+          10_000,
+          "the jobs done by the second worker",
+        );
+        await new Promise((r) => setTimeout(r, 1_000));
+        expect(taken.sort((x, y) => x.key.localeCompare(y.key))).toEqual(
+          [...keys].sort().map((key) => ({ key, attempt: 2 })),
+        );
+        expect(await b.counts()).toEqual({ queued: 0, running: 0, done: keys.length, dead: 0 });
+      } finally {
+        renewals.mockRestore();
+      }
+    });
+
+    it("does not report a long backlog as wedged while its jobs start and finish", async () => {
+      const q = await replica();
+      const hourAgo = new Date(Date.now() - 60 * 60_000);
+      for (const key of ["first", "second", "third"]) await q.enqueue(job(key, { runAt: hourAgo }));
+      const limits = { maxWaitMs: 15 * 60_000 };
+      expect((await q.health(limits)).wedged).toBe(true); // due for an hour, and nothing has started
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      // One job at a time (one installation): the first to start finishes, the next runs, the last waits its turn.
+      let started = 0;
+      start(q, async () => {
+        if (++started === 2) await held;
+      });
+      await waitFor(async () => (await q.counts()).done === 1 && (await q.counts()).running === 1, 10_000, "one done");
+      expect(await q.counts()).toMatchObject({ queued: 1 });
+      expect(await q.health(limits)).toEqual({ wedged: false });
+      // Fifteen minutes on with nothing started or finished since: the job still due is stuck.
+      const later = await q.health({ ...limits, now: () => new Date(Date.now() + 16 * 60_000) });
+      expect(later.wedged).toBe(true);
+      expect(later.detail).toMatch(
+        /^a job has been due for 7\d min, and none has started or finished in the last 15 min$/,
+      );
+      release();
+      await waitFor(async () => (await q.counts()).done === 3, 10_000, "the backlog done");
+    });
+
     it("reports a job due for too long as wedged, and purges finished jobs", async () => {
       const q = await replica();
       expect(await q.health()).toEqual({ wedged: false });
       await q.enqueue(job("late", { runAt: new Date(Date.now() - 60 * 60_000) }));
       const health = await q.health({ maxWaitMs: 15 * 60_000 });
       expect(health.wedged).toBe(true);
-      expect(health.detail).toMatch(/^a job has been due for 6\d min$/);
+      expect(health.detail).toMatch(
+        /^a job has been due for 6\d min, and none has started or finished in the last 15 min$/,
+      );
       start(q, async () => undefined);
       await waitFor(async () => (await q.counts()).done === 1, 10_000, "the job done");
       expect(await q.health({ maxWaitMs: 15 * 60_000 })).toEqual({ wedged: false });

@@ -1,8 +1,8 @@
 import pg from "pg";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../../src/db/client.js";
 import { openQueue, type QueueEngine } from "../../src/queue/engine.js";
-import { jobIdOf, SESSION_NAME } from "../../src/queue/pg-boss-store.js";
+import { jobIdOf, PgBossStore, SESSION_NAME } from "../../src/queue/pg-boss-store.js";
 import type { Worker } from "../../src/queue/worker.js";
 import { createPgTestDb, pgTemplate } from "../helpers/postgres.js";
 
@@ -85,6 +85,31 @@ describe.skipIf(!pgTemplate())("the pg-boss store's session", () => {
       await admin.end();
     }
     expect(ran).toEqual(["a", "b"]);
+  });
+
+  it("puts a fetched job back at once when the session fails before its slot is taken", async () => {
+    await queue.enqueue({ kind: "work", dedupeKey: "a", installationId: 1, repository: "o/r", payload: { key: "a" } });
+    // The session ended by the server a moment before the claim noticed: its advisory-lock query fails.
+    const slot = vi
+      .spyOn(PgBossStore.prototype as unknown as { takeSlot(): Promise<boolean> }, "takeSlot")
+      .mockRejectedValueOnce(new Error("Connection terminated unexpectedly"));
+    const ran: string[] = [];
+    worker = queue.worker({
+      handlers: { work: async (job) => void ran.push((job.payload as { key: string }).key) },
+      log: silent,
+      concurrency: 1,
+      perInstallationLimit: 1,
+      pollMs: 100,
+    });
+    try {
+      await worker.start();
+      // Not left running, nobody's, until pg-boss expires its lease (5 s here, a minute by default): run right away.
+      await waitFor(() => ran.length === 1, 3_000);
+      expect(slot).toHaveBeenCalledTimes(2);
+      expect(ran).toEqual(["a"]);
+    } finally {
+      slot.mockRestore();
+    }
   });
 });
 

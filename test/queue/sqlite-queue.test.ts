@@ -80,13 +80,13 @@ describe("SqliteQueue", () => {
     await queue.enqueue(job());
     const claimed = (await queue.claim("w", { perInstallationLimit: 5 }))!;
     const later = new Date(Date.now() + 30_000);
-    await queue.retry(claimed.id, "Error: boom", later);
+    expect(await queue.retry("w", claimed, "Error: boom", later)).toBe(true);
     let row = await db.job.findFirstOrThrow();
     expect(row).toMatchObject({ state: "queued", attempts: 1, lastError: "Error: boom", lockedBy: null });
     expect(row.runAt.getTime()).toBe(later.getTime());
 
-    await queue.claim("w", { perInstallationLimit: 5, now: new Date(Date.now() + 31_000) });
-    await queue.retry(claimed.id, "rate limited", later, { countAttempt: false });
+    const again = (await queue.claim("w", { perInstallationLimit: 5, now: new Date(Date.now() + 31_000) }))!;
+    expect(await queue.retry("w", again, "rate limited", later, { countAttempt: false })).toBe(true);
     row = await db.job.findFirstOrThrow();
     expect(row.attempts).toBe(1);
   });
@@ -94,8 +94,27 @@ describe("SqliteQueue", () => {
   it("marks a job dead with its error", async () => {
     await queue.enqueue(job());
     const claimed = (await queue.claim("w", { perInstallationLimit: 5 }))!;
-    await queue.kill(claimed.id, "PermanentJobError: bad payload");
+    expect(await queue.kill("w", claimed, "PermanentJobError: bad payload")).toBe(true);
     expect(await queue.counts()).toEqual({ queued: 0, running: 0, done: 0, dead: 1 });
+  });
+
+  it("records an outcome only from the claim that holds the job: not from a worker whose lease ran out", async () => {
+    await queue.enqueue(job());
+    const stale = (await queue.claim("paused", { perInstallationLimit: 5 }))!;
+    expect(await queue.recoverStale(new Date(Date.now() + 1))).toBe(1); // its lease ran out
+    const current = (await queue.claim("paused", { perInstallationLimit: 5 }))!; // the same worker, a new claim
+    const later = new Date(Date.now() + 30_000);
+    const before = await db.job.findFirstOrThrow();
+    expect(before).toMatchObject({ state: "running", lockedBy: "paused", attempts: 2 });
+    expect(await queue.complete("paused", stale)).toBe(false);
+    expect(await queue.retry("paused", stale, "Error: late", later)).toBe(false);
+    expect(await queue.retry("paused", stale, "rate limited", later, { countAttempt: false })).toBe(false);
+    expect(await queue.kill("paused", stale, "PermanentJobError: late")).toBe(false);
+    for (const other of ["another", "w"]) expect(await queue.complete(other, current)).toBe(false);
+    expect(await db.job.findFirstOrThrow()).toEqual(before);
+    expect(await queue.complete("paused", current)).toBe(true);
+    expect(await db.job.findFirstOrThrow()).toMatchObject({ state: "done", lockedBy: null });
+    expect(await queue.complete("paused", current)).toBe(false); // finished: nothing more to record
   });
 
   it("puts jobs of a dead process back in the queue, and a stopping worker's jobs back without an attempt", async () => {

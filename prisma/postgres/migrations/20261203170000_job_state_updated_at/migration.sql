@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Job_state_updatedAt_idx" ON "Job"("state", "updatedAt");
+
