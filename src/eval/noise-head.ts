@@ -1,8 +1,9 @@
 // Does an excerpt open with a line a person would skip? The issue's rule: environment dumps, package manager progress,
 // sudoers and system banners must never head an excerpt. Definition used by EVALUATION.md: the excerpt's first line
 // (after the leading cut marker) is noise when src/logs/noise.ts classifies it so, or when it lies before the log's
-// first command (the runner's preamble: worker and system information, tools' version banners) and is no unmistakable
-// error (anchor strength 3, as a failed set-up would print).
+// first command (the runner's preamble: worker and system information, tools' version banners), and in both cases is
+// no unmistakable error (anchor strength 3: a failed set-up, or an error worded like noise such as `can not run
+// elasticsearch as root`), as the excerpt's own rule (excerpt.ts, skippable) has it.
 
 import { anchorStrength } from "../logs/anchors.js";
 import { cleanLine } from "../logs/clean.js";
@@ -48,7 +49,8 @@ export function opensWithNoise(excerpt: string, raw: string): boolean {
   const head = excerptHead(excerpt);
   if (!head) return false;
   const text = head.text.trim();
+  if (anchorStrength(text) === 3) return false;
   if (isNoise(text)) return true;
   const first = firstCommandLine(raw);
-  return first !== undefined && head.n < first && anchorStrength(text) < 3;
+  return first !== undefined && head.n < first;
 }

@@ -1,5 +1,6 @@
 // Picks, within a character budget, the lines that explain the failure and joins them with cut markers.
 
+import { anchorStrength } from "./anchors.js";
 import type { KeptLine, Segment, Window } from "./collector.js";
 import { isNoise } from "./noise.js";
 
@@ -269,7 +270,8 @@ function select(segments: Segment[], failed: Segment[], opts: ExcerptOptions): O
 
 /**
  * Lines a person skips when they start reading: blank lines, noise (see noise.ts), and the runner's preamble before
- * the job's first command, unless a line there is an unmistakable error (a set-up step that failed).
+ * the job's first command, unless the line is an unmistakable error: a set-up step that failed, or an error worded
+ * like noise (`can not run elasticsearch as root`, `Error: Missing copyright header`), which is the failure itself.
  */
 function skippable(segments: Segment[], firstCommand: number | undefined): (n: number, text: string) => boolean {
   const strong = new Set<number>();
@@ -279,7 +281,9 @@ function skippable(segments: Segment[], firstCommand: number | undefined): (n: n
   }
   return (n, text) => {
     const t = text.trim();
-    return t.length === 0 || isNoise(t) || (firstCommand !== undefined && n < firstCommand && !strong.has(n));
+    if (t.length === 0) return true;
+    if (isNoise(t)) return anchorStrength(t) < 3;
+    return firstCommand !== undefined && n < firstCommand && !strong.has(n);
   };
 }
 

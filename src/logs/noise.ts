@@ -32,14 +32,19 @@ const ENVIRONMENT =
   /^(?:##\[group\])?(?:Worker information|Build system information|Build (?:language|group|dist|id|image provisioning date and time):|Job id:|travis-build version:|Cookbooks Version|Operating System Details|Setting environment variables from|Current runner version:|Runner Image(?: Provisioner)?$|Operating System$|Image(?: Release)?: |Included Software: |GITHUB_TOKEN Permissions$|Secret source: |Prepare workflow directory$|Prepare all required actions$|Getting action download info$|Download action repository |Complete job name: |Distributor ID:\t|Codename:\t|Release:\t|@INC:$)|^\s*(?:\$ )?(?:export|declare -x|setenv) '?[A-Za-z_]\w*[= ]|^\++ ?(?:export |declare -x )?'?[A-Za-z_]\w*=|^[A-Z][A-Z0-9_]{2,}=\S*$/;
 
 /**
- * sudo's lecture and the settings `sudo -V` lists, tools' warnings about the account they run as (which CI
- * containers choose on purpose) and their own update notices: "We trust you have received the usual lecture",
- * "Authentication failure message: Sorry, try again.", "You're currently running as root; probably by accident",
- * "Running pip as the 'root' user", "A new version of npm is available", "This development build of composer is over
- * 60 days old".
+ * sudo's lecture and the settings `sudo -V` lists, and tools' own update notices: "We trust you have received the
+ * usual lecture", "Authentication failure message: Sorry, try again.", "A new version of npm is available", "This
+ * development build of composer is over 60 days old".
  */
 const SYSTEM =
-  /^(?:Sudoers (?:policy plugin|file grammar|I\/O plugin|path)|Sudo version|Authentication failure message|Incorrect password message|Lecture user|Send mail if|Log when a command is (?:allowed|denied)|Address to send mail to|Subject of mail sent|Number of tries to enter a password|Password prompt timeout|Authentication timestamp timeout|Default password prompt|Path to (?:the )?[\w -]+:|We trust you have received the usual lecture|\s*#\d\) (?:Respect the privacy|Think before you type|With great power))|\b(?:running|run|continue) (?:\S+ )?as (?:the )?['"]?root\b|\bas root\/super user\b|\bnew (?:major |minor |patch )?version of \S+ (?:is )?available\b|\bdevelopment build of \S+ is over \d+ days old\b|\byou are using \S+ version \S+,? however\b/i;
+  /^(?:Sudoers (?:policy plugin|file grammar|I\/O plugin|path)|Sudo version|Authentication failure message|Incorrect password message|Lecture user|Send mail if|Log when a command is (?:allowed|denied)|Address to send mail to|Subject of mail sent|Number of tries to enter a password|Password prompt timeout|Authentication timestamp timeout|Default password prompt|Path to (?:the )?[\w -]+:|We trust you have received the usual lecture|\s*#\d\) (?:Respect the privacy|Think before you type|With great power))|\bnew (?:major |minor |patch )?version of \S+ (?:is )?available\b|\bdevelopment build of \S+ is over \d+ days old\b|\byou are using \S+ version \S+,? however\b/i;
+
+/**
+ * Tools' warnings about the account they run as, which CI containers choose on purpose: "You're currently running as
+ * root; probably by accident", "Running pip as the 'root' user". A tool that refuses to run as root says so with its
+ * own failure words (`initdb: error: cannot be run as root`), which make the line no noise.
+ */
+const ROOT = /\b(?:running|run|continue) (?:\S+ )?as (?:the )?['"]?root\b|\bas root\/super user\b/i;
 
 /**
  * Package managers', VCS and image pulls' progress: apt, pip, npm (its notices and dependency tree), Maven, cargo,
@@ -50,15 +55,17 @@ const PROGRESS =
   /^(?:(?:Get|Hit|Ign):\d+ |(?:Fetched|Need to get) \d|Reading (?:package lists|state information)|Building dependency tree|Selecting previously unselected package|Preparing to unpack|Unpacking |Setting up |Processing triggers for |Requirement already satisfied|Successfully (?:installed|built|tagged) |Removing: |Pruned \d+ symbolic links|Sending build context to Docker daemon|npm WARN (?:deprecated|prefer global|optional|notsup|prepublish-on-install) |From (?:https?|git|ssh):\/\/\S+$|(?:\[INFO\] )?Download(?:ing|ed)(?: from \S+)?:? |Retrieving \S+ from \S+$|Collecting \S+|\s*(?:Downloading|Downloaded|Fetching|Fetched|Unpacking|Unpacked|Extracting|Installing) \S+ v?\d[\w.+-]*$|remote: (?:Counting|Compressing|Enumerating|Total) |(?:Receiving|Resolving|Counting|Compressing|Unpacking) (?:objects|deltas): |\s*\* \[new (?:tag|branch|ref)\] |[0-9a-f]{12}: (?:Pulling fs layer|Waiting|Verifying Checksum|Download complete|Pull complete|Already exists)$|Digest: sha256:[0-9a-f]+$|Status: (?:Downloaded newer image|Image is up to date) for |\s*\* branch +\S+ +-> FETCH_HEAD$|--\d{4}-\d\d-\d\d \d\d:\d\d:\d\d-- +\S+$|Resolving \S+ \(\S+\)\.\.\. [\d.:a-f, ]+$|Connecting to \S+ \(\S+\)\|[\d.:a-f]+\|:\d+\.\.\. connected\.$|HTTP request sent, awaiting response\.\.\. [23]\d\d |Length: \d+|Saving to: |npm notice |[│├└─┬ ]+[\w@/.-]+@\S+(?: deduped)?$)/;
 
 /**
- * Words that make a progress line a report of its own failure (`Setting up mysql-server failed`, `Downloading artifact
- * failed: 404`). A package name holding a vague word (`http-errors`, `libfailure-dev`) does not.
+ * Words that make a progress, licence or run-as-root line a report of its own failure (`Setting up mysql-server
+ * failed`, `License check failed: 3 files are missing a copyright header`, `initdb: error: cannot be run as root`).
+ * A package name holding a vague word (`http-errors`, `libfailure-dev`) does not. `error:` is followed by a space as
+ * often as not, so it has no closing word boundary.
  */
 const OWN_FAILURE =
-  /\b(?:failed|failure|fatal|error:|denied|refused|not found|timed out|cannot|unable to|could not)\b/i;
+  /\b(?:failed|failure|fatal|denied|refused|not found|timed out|can ?not|unable to|could not)\b|\berror:/i;
 
 /** Whether a cleaned log line is one a person would skip (see the classes above). */
 export function isNoise(line: string): boolean {
   if (line.length === 0 || line.length > 400) return false;
-  if (ENVIRONMENT.test(line) || BANNER.test(line) || VERSION_LINE.test(line) || LICENCE.test(line)) return true;
-  return SYSTEM.test(line) || (PROGRESS.test(line) && !OWN_FAILURE.test(line));
+  if (ENVIRONMENT.test(line) || BANNER.test(line) || VERSION_LINE.test(line) || SYSTEM.test(line)) return true;
+  return (LICENCE.test(line) || ROOT.test(line) || PROGRESS.test(line)) && !OWN_FAILURE.test(line);
 }

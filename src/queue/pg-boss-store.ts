@@ -440,16 +440,15 @@ export class PgBossStore implements JobStore {
     const now = limits.now?.() ?? new Date();
     const maxWaitMs = limits.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     const waitingSince = new Date(now.getTime() - maxWaitMs);
-    // A long backlog is not a wedged queue while it moves: only when no job has been claimed (`claimedAt`, written at
-    // claim time and kept through retries; `started_on` moves with every lease renewal) or finished since.
     const { rows: waiting } = await this.sql<{ at: Date | null }>(
-      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active' AND start_after < $2
-         AND NOT EXISTS (SELECT 1 FROM ${SCHEMA}.job WHERE name = $1
-           AND (completed_on >= $2 OR (data->>'claimedAt')::timestamptz >= $2))`,
+      `SELECT min(start_after) AS at FROM ${SCHEMA}.job WHERE name = $1 AND state < 'active' AND start_after < $2`,
       [QUEUE, waitingSince],
     );
     const due = waiting[0]?.at;
-    if (due) return { wedged: true, detail: waitingDetail(now.getTime() - due.getTime(), maxWaitMs) };
+    // Asked only once a job is due, as the SQLite store does: it parses every job's data, so on each /readyz probe it
+    // would read the whole queue.
+    if (due && !(await this.movedSince(waitingSince)))
+      return { wedged: true, detail: waitingDetail(now.getTime() - due.getTime(), maxWaitMs) };
     // A running job's lease is renewed while it runs, and maintenance retries it once it runs out: a lease long past
     // its end means no replica runs maintenance.
     const { rows: expired } = await this.sql<{ at: Date | null }>(
@@ -464,6 +463,19 @@ export class PgBossStore implements JobStore {
         detail: `a job's lease ran out ${Math.round((now.getTime() - lapsed.getTime()) / 60_000)} min ago`,
       };
     return { wedged: false };
+  }
+
+  /**
+   * A job was claimed or finished at `since` or later, so a long backlog still moves. `claimedAt` is written at claim
+   * time and kept through retries; `started_on` would not do, it moves with every lease renewal.
+   */
+  private async movedSince(since: Date): Promise<boolean> {
+    const { rows } = await this.sql(
+      `SELECT 1 FROM ${SCHEMA}.job WHERE name = $1
+         AND (completed_on >= $2 OR (data->>'claimedAt')::timestamptz >= $2) LIMIT 1`,
+      [QUEUE, since],
+    );
+    return rows.length > 0;
   }
 
   async purge(before: Date): Promise<number> {

@@ -48,4 +48,11 @@ describe("opensWithNoise", () => {
     const log = ["ERROR: could not mount the cache: No space left on device", "$ make"].join("\n");
     expect(opensWithNoise("ERROR: could not mount the cache: No space left on device", log)).toBe(false);
   });
+
+  it("counts an unmistakable error worded like noise as no noise, as the excerpt keeps it", () => {
+    const error = "java.lang.RuntimeException: can not run elasticsearch as root";
+    expect(opensWithNoise(error, `$ ./run.sh\n${error}`)).toBe(false);
+    const licence = "[ERROR] Dependency org.example:lib:1.0 is licensed under GNU General Public License v3";
+    expect(opensWithNoise(licence, `$ mvn verify\n${licence}`)).toBe(false);
+  });
 });

@@ -193,6 +193,54 @@ describe("noise a person skips", () => {
     expect(r.excerpt).not.toContain("License Exception");
   });
 
+  // Errors that name root or a licence, as noise does (`running as root`, `copyright`, `licensed under`), but are
+  // the failure itself.
+  const rootAndLicenceErrors = [
+    "java.lang.RuntimeException: can not run elasticsearch as root",
+    "initdb: error: cannot be run as root",
+    '0 [ERROR] [MY-010123] [Server] Fatal error: Please read "Security" section of the manual to find out how to run mysqld as root!',
+    "ERROR: Running Chrome as root without --no-sandbox is not supported. See https://crbug.com/638180.",
+    "Error: Missing copyright header in src/foo.c",
+    "[ERROR] Dependency org.example:lib:1.0 is licensed under GNU General Public License v3, which is not allowed",
+  ];
+
+  it("keeps an unmistakable error that reads like a root warning or a licence notice at the head of the excerpt", async () => {
+    const missing: string[] = [];
+    for (const error of rootAndLicenceErrors) {
+      const log = [
+        "ES_JAVA_OPTS=-Xms512m",
+        "ES_HOME=/usr/share/elasticsearch",
+        "+ export DISCOVERY_TYPE=single-node",
+        error,
+        "\tat org.example.Main.main(Main.java:12)",
+        "Done. Your build exited with 1.",
+      ].join("\n");
+      const r = await analyzeLog(log);
+      if (!r.excerpt.split("\n").includes(error)) missing.push(error);
+      expect(r.excerpt, error).not.toContain("ES_HOME");
+    }
+    expect(missing, missing.join(" | ")).toEqual([]);
+  });
+
+  it("keeps such an error when noise surrounds it, far from the step's last lines", async () => {
+    const missing: string[] = [];
+    for (const error of rootAndLicenceErrors) {
+      const log = [
+        "ES_JAVA_OPTS=-Xms512m",
+        "ES_HOME=/usr/share/elasticsearch",
+        error,
+        ...Array.from(
+          { length: 200 },
+          (_, i) => `Get:${i + 1} http://archive.ubuntu.com/ubuntu jammy/main amd64 p${i} 1.0 [2 kB]`,
+        ),
+        "Done. Your build exited with 1.",
+      ].join("\n");
+      const r = await analyzeLog(log);
+      if (!r.excerpt.split("\n").includes(error)) missing.push(error);
+    }
+    expect(missing, missing.join(" | ")).toEqual([]);
+  });
+
   it("takes a tool's late `$ cmd` echo for no end of a preamble", async () => {
     const log = [
       "Started by an SCM change",

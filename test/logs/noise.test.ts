@@ -78,4 +78,27 @@ describe("isNoise", () => {
     expect(anchorStrength("Failed to validate license key")).toBe(2);
     expect(anchorStrength("Error: Copyright header missing in src/a.ts")).toBe(3);
   });
+
+  it("keeps a licence check's or a root refusal's own failure report an anchor", () => {
+    // The same lines without "copyright" or "as root" score 2: the word must not demote them.
+    expect(anchorStrength("License check failed: 3 files are missing a header")).toBe(2);
+    const reports = [
+      "License check failed: 3 files are missing a copyright header",
+      "Copyright check failed for src/a.ts",
+      "Failed to accept the license agreement for build-tools;34.0.0",
+      "Service start failed: refusing to run as root",
+    ];
+    for (const line of reports) {
+      expect(isNoise(line), line).toBe(false);
+      expect(anchorStrength(line), line).toBe(2);
+    }
+    // Unmistakable errors worded like licence text or root warnings are no noise either.
+    for (const line of [
+      "initdb: error: cannot be run as root",
+      "java.lang.RuntimeException: can not run elasticsearch as root",
+      "ERROR: Running Chrome as root without --no-sandbox is not supported. See https://crbug.com/638180.",
+      "Error: Missing copyright header in src/foo.c",
+    ])
+      expect(isNoise(line), line).toBe(false);
+  });
 });

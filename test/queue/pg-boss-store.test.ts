@@ -111,6 +111,32 @@ describe.skipIf(!pgTemplate())("the pg-boss store's session", () => {
       slot.mockRestore();
     }
   });
+
+  it("reads no job's data for a readiness probe while no job is due; the moved check runs once one is", async () => {
+    const job = (key: string, runAt: Date) => ({
+      kind: "work",
+      dedupeKey: key,
+      installationId: 1,
+      repository: "o/r",
+      payload: { key },
+      runAt,
+    });
+    await queue.enqueue(job("later", new Date(Date.now() + 60 * 60_000)));
+    const statements = vi.spyOn(PgBossStore.prototype as unknown as { sql(text: string): Promise<unknown> }, "sql");
+    // The statements that parse `claimedAt` out of the jobs' data: without an index, they read the whole queue.
+    const movedChecks = () => statements.mock.calls.filter(([text]) => text.includes("claimedAt")).length;
+    try {
+      expect(await queue.health({ maxWaitMs: 15 * 60_000 })).toEqual({ wedged: false });
+      expect(movedChecks()).toBe(0);
+      await queue.enqueue(job("late", new Date(Date.now() - 60 * 60_000)));
+      const health = await queue.health({ maxWaitMs: 15 * 60_000 });
+      expect(health.wedged).toBe(true);
+      expect(health.detail).toMatch(/^a job has been due for 6\d min, and none has started or finished/);
+      expect(movedChecks()).toBe(1);
+    } finally {
+      statements.mockRestore();
+    }
+  });
 });
 
 async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
