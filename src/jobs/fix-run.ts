@@ -8,7 +8,7 @@ import { inlineCode, link } from "../output/markdown.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange, attemptOf } from "./apply-change.js";
-import { isStale } from "./claims.js";
+import { followUpShown, isStale } from "./claims.js";
 import { collectEvidence } from "./collect-evidence.js";
 import { eventContext } from "./event-context.js";
 import {
@@ -268,7 +268,8 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
  * One run decides what follows each attempt: a conditional update on the fix (still at this attempt and commit, no
  * run chosen yet) that only one of two concurrent jobs wins. The same run's job, retried, renews its claim (the update
  * moves `updatedAt`), and loses it if it was taken over meanwhile. A claim whose job is gone for good (stale,
- * claims.ts) is taken over by the next failing run of the commit (a re-run), on the claim and `updatedAt` as read.
+ * claims.ts) is taken over by the next failing run of the commit (a re-run), on the claim and `updatedAt` as read;
+ * not once its follow-up was shown, however old: that job's part is done.
  */
 async function claimNextAttempt(
   rt: Runtime,
@@ -280,6 +281,7 @@ async function claimNextAttempt(
   let kind: "claimed" | "resumed" | "took-over";
   if (fix.nextBy === key) [expected, kind] = [{ nextBy: key }, "resumed"];
   else if (fix.nextBy === null) [expected, kind] = [{ nextBy: null }, "claimed"];
+  else if (await followUpShown(rt.db, fix.id, fix.nextBy)) return "taken";
   else if (isStale(fix.updatedAt, rt.settings.jobLeaseMs))
     [expected, kind] = [{ nextBy: fix.nextBy, updatedAt: fix.updatedAt }, "took-over"];
   else return "taken";

@@ -2,7 +2,7 @@ import type { FixStalledPayload } from "../job-kinds.js";
 import { link } from "../output/markdown.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
-import { isStale } from "./claims.js";
+import { followUpShown, isStale } from "./claims.js";
 import { repositoryContext } from "./event-context.js";
 import { attemptLabel, ENDED_STATES, WATCHED_STATES } from "./fix-chain.js";
 import { approvedByText } from "./fix-report.js";
@@ -27,10 +27,7 @@ export function fixStalledJob(rt: Runtime): JobHandler {
       if (!WATCHED_STATES.has(fix.state) || fix.nextBy !== claim.key || !isStale(fix.updatedAt, rt.settings.jobLeaseMs))
         return log.info("skipped: what follows the attempt moved on since the claim was found stale");
       // A follow-up was shown (or more): `/approve` decides from here, nothing is stuck.
-      const followUp = await rt.db.fixProposal.findUnique({
-        where: { fixId_requestKey: { fixId, requestKey: claim.key } },
-      });
-      if (followUp && followUp.state !== "draft") return log.info("skipped: the follow-up was shown");
+      if (await followUpShown(rt.db, fixId, claim.key)) return log.info("skipped: the follow-up was shown");
       const run = await failedRun(rt, fixId, claim.key);
       const label = attemptLabel(fix.attempts, fix.maxAttempts);
       const text = `ci-medic's job that decides what follows ${label} (after ${run ? link("the failed run", run) : "its failed run"}) stopped before it finished, so no follow-up was proposed. Re-run the failed jobs and ci-medic tries again.`;

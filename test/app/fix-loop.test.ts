@@ -638,6 +638,23 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     });
   }
 
+  /** Attempt 2, proposed by the failing run `requestKey` and shown in the thread. */
+  function shownFollowUpOf(fixId: number, requestKey: string) {
+    return app.db.fixProposal.create({
+      data: {
+        fixId,
+        attempt: 2,
+        state: "shown",
+        requestKey,
+        parentSha: C1,
+        changes: "[]",
+        contentHash: "b".repeat(64),
+        explanation: "x",
+        requestedBy: "ci-medic",
+      },
+    });
+  }
+
   it("another failing run of the commit (a re-run) takes the stale claim over and makes the follow-up", async () => {
     const fix = await seedStaleNextBy();
     gh.canGetToken();
@@ -656,6 +673,28 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     expect(onFixPr).toEqual([expect.stringContaining("ci-medic proposed attempt 2 of 3")]);
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2002:1" });
     expect(app.logs.text).toContain("took over what follows this attempt");
+  });
+
+  it("a stale claim whose follow-up was shown is not taken over: a slow failing run asks the model nothing and posts nothing", async () => {
+    // Attempt 1's follow-up was shown over an hour ago and nobody approved it yet: `/approve` decides from here. A
+    // second diff would supersede the shown one and refuse an `/approve` written in between.
+    const fix = await seedStaleNextBy();
+    await shownFollowUpOf(fix.id, "run:2001:1");
+    gh.canGetToken();
+    gh.hasNoConfig();
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    await app.receive("workflow_run", fixRun({ runId: 2002, conclusion: "failure" }));
+    await app.settle();
+    gh.done();
+    expect(original).toEqual([]);
+    expect(onFixPr).toEqual([]);
+    expect(await app.db.fixProposal.findMany({ where: { attempt: 2 }, select: { state: true } })).toEqual([
+      { state: "shown" },
+    ]);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2001:1" });
+    expect(app.logs.text).toContain("noted: another failing run of this commit already decides what follows it");
+    expect(app.logs.text).not.toContain("took over what follows this attempt");
   });
 
   it("a fresh claim is left to its job: another failing run of the commit makes no second follow-up", async () => {
@@ -692,19 +731,7 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
 
   it("a follow-up already shown is not stuck: the schedule's job says nothing", async () => {
     const fix = await seedStaleNextBy();
-    await app.db.fixProposal.create({
-      data: {
-        fixId: fix.id,
-        attempt: 2,
-        state: "shown",
-        requestKey: "run:2001:1",
-        parentSha: C1,
-        changes: "[]",
-        contentHash: "b".repeat(64),
-        explanation: "x",
-        requestedBy: "ci-medic",
-      },
-    });
+    await shownFollowUpOf(fix.id, "run:2001:1");
     const rt = app.runtime();
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
     await app.settle();
