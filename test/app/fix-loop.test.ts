@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
 import { queueFixTimeouts, queueStalledClaims } from "../../src/housekeeping/tasks.js";
+import { JOB_KIND } from "../../src/job-kinds.js";
 import { staleClaimMs } from "../../src/jobs/claims.js";
 import { decideDiagnosis } from "../../src/jobs/decide-diagnosis.js";
 import { testApp } from "../helpers/app.js";
@@ -729,11 +730,18 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     });
   });
 
-  it("a follow-up already shown is not stuck: the schedule's job says nothing", async () => {
+  it("a follow-up already shown is not stuck: the schedule queues nothing, and a job queued before it was shown says nothing", async () => {
     const fix = await seedStaleNextBy();
     await shownFollowUpOf(fix.id, "run:2001:1");
     const rt = app.runtime();
-    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
+    await rt.queue.enqueue({
+      kind: JOB_KIND.fixStalled,
+      dedupeKey: `fix-stalled:next:${fix.id}:run:2001:1`,
+      installationId: INSTALLATION_ID,
+      repository: FULL_NAME,
+      payload: { fixId: fix.id, claim: { kind: "next", key: "run:2001:1" } },
+    });
     await app.settle();
     expect(app.logs.text).toContain("skipped: the follow-up was shown");
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2001:1" });
