@@ -970,6 +970,7 @@ describe("claims that outlive their job", () => {
     await app.db.fixProposal.update({ where: { id: shown.id }, data: { updatedAt: STALE() } });
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
+    gh.hasComments(PR, []);
     const replies = repliesInThread();
     await app.settle();
     gh.done();

@@ -717,6 +717,7 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     // Every five minutes: the same claim is reported once.
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
     gh.canGetToken();
+    gh.hasComments(PR, []).hasComments(FIX_PR, []);
     const original = comments(PR);
     const onFixPr = comments(FIX_PR);
     await app.settle();
@@ -728,6 +729,38 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
       state: "verifying",
       nextBy: null,
     });
+  });
+
+  it("the schedule's job run again after a wait that was not counted as a try (a rate limit) finds its messages and posts none", async () => {
+    // Both engines give back the attempt of a rate-limited (or gracefully released) job: `job.attempts` is 1 again
+    // although a try already posted both messages.
+    const fix = await seedStaleNextBy();
+    const rt = app.runtime();
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
+    const said = `ci-medic's job that decides what follows attempt 1 of 3 (after [the failed run](https://github.com/${OWNER}/${REPO}/actions/runs/2001)) stopped before it finished, so no follow-up was proposed. Re-run the failed jobs and ci-medic tries again.`;
+    gh.canGetToken();
+    gh.hasComments(PR, [
+      comment({ id: 9101, body: `${said}\n\n<!-- ci-medic:stalled:run:2001:1 -->`, issueNumber: PR, repo: FULL_NAME }),
+    ]);
+    gh.hasComments(FIX_PR, [
+      comment({
+        id: 9102,
+        body: `${said}\n\n<!-- ci-medic:stalled:run:2001:1:pr -->`,
+        issueNumber: FIX_PR,
+        repo: FULL_NAME,
+      }),
+    ]);
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    await app.settle();
+    gh.done();
+    expect(original).toEqual([]);
+    expect(onFixPr).toEqual([]);
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "fix-stalled" } })).toMatchObject({
+      state: "done",
+      attempts: 1,
+    });
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: null });
   });
 
   it("a follow-up already shown is not stuck: the schedule queues nothing, and a job queued before it was shown says nothing", async () => {
