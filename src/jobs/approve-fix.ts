@@ -3,6 +3,7 @@ import type { Fix, FixProposal } from "../generated/prisma/client.js";
 import { headState } from "../github/head-moved.js";
 import { redact } from "../logs/redact.js";
 import { headOf } from "../output/cut-text.js";
+import { PermanentJobError, retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange } from "./apply-change.js";
 import { isStale } from "./claims.js";
@@ -59,6 +60,12 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       requestKey: request.key,
       note: hint,
       fork: isFork(analysis, repository),
+    }).catch(async (error: unknown) => {
+      // No retry comes back for it: the claim is given back, or every `/approve` for an hour would be told that a
+      // proposal is being prepared. A wait for a rate limit is not a failed try.
+      const final = error instanceof PermanentJobError || (request.finalTry?.() && !retryAtOf(error));
+      if (final) await releaseFirstProposal(rt, fix.id, request.key);
+      throw error;
     });
     log.info({ outcome: outcome.kind }, "fix proposal made");
     await releaseFirstProposal(rt, fix.id, request.key);

@@ -1132,6 +1132,57 @@ describe("claims that outlive their job", () => {
   });
 });
 
+describe("a first proposal whose job fails for good", () => {
+  it("gives its claim back: the next /approve asks the model instead of being told a proposal is being prepared", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    // GitHub fails to give the file on the job's last try: nobody comes back for this request.
+    gh.api.get(`${R}/contents/src/sum.ts`).query({ ref: HEAD_SHA }).reply(503, basicError("Service Unavailable"));
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6001 }));
+    await app.db.job.updateMany({ where: { kind: "command" }, data: { maxAttempts: 1 } });
+    await app.settle();
+    gh.done();
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "command" } })).toMatchObject({ state: "dead" });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ proposingBy: null, proposingActor: null });
+
+    gh.hasNoConfig();
+    hasPermission("lead", "admin");
+    prHeadIs(HEAD_SHA);
+    hasFile("src/sum.ts", SUM_TS);
+    const prompts = modelAnswers(GOOD_FIX);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive(
+      "issue_comment",
+      issueComment({ body: "/approve", commentId: 6002, login: "lead", userId: 9002 }),
+    );
+    await app.settle();
+    gh.done();
+    expect(prompts).toHaveLength(1);
+    expect(replies).toEqual([expect.stringContaining("### ci-medic: proposed fix")]);
+  });
+
+  it("keeps its claim while the job will be tried again: a retry is still the one preparing it", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    gh.api.get(`${R}/contents/src/sum.ts`).query({ ref: HEAD_SHA }).reply(503, basicError("Service Unavailable"));
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6001 }));
+    await app.settle();
+    gh.done();
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "command" } })).toMatchObject({ state: "queued" });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({
+      proposingBy: "comment:6001",
+      proposingActor: "maintainer",
+    });
+  });
+});
+
 describe("the daily LLM limits apply to fix proposals", () => {
   it("/approve over the repository's daily call limit: one reply naming the limit and when it resets; the model is not asked", async () => {
     await seedDiagnosis();
