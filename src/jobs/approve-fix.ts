@@ -177,9 +177,21 @@ async function applyShown(
     takeOver,
   });
   // Claimed by another approval in the meantime: said once. A change already pushed needs no word: that job's reply
-  // ("Opened …", "Pushed …") answers this request too.
-  if (result.kind === "held" && result.proposal.state === "applying") return say(beingPushed(request, result.proposal));
+  // ("Opened …", "Pushed …") answers this request too. A change that went another way meanwhile is said, or this
+  // `/approve` would get no answer at all.
+  if (result.kind !== "held") return;
+  if (result.proposal.state === "applying") return say(beingPushed(request, result.proposal));
+  const why = NOT_PUSHED[result.proposal.state];
+  if (why) return say(`@${request.actor.login} nothing was pushed: ${why}`);
 }
+
+/** Why a change approved here was not pushed, by the state another request's job left it in. */
+const NOT_PUSHED: Record<string, string> = {
+  superseded:
+    "the change you approved was replaced, or can no longer be pushed (ci-medic's reply above says why). Read it before you `/approve` again.",
+  rejected: "it was declined with `/reject`.",
+  refused: "it no longer passes validation (the reasons are above). `/approve <hint>` asks for a new proposal.",
+};
 
 function beingPushed(request: CommandRequest, holder: FixProposal): string {
   return `@${request.actor.login} this change is being pushed right now (${approvedByText(holder.approvedBy)}); ci-medic says here when it is done.`;

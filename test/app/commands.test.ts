@@ -957,6 +957,29 @@ describe("claims that outlive their job", () => {
     expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "applying", claimedBy: "comment:6002" });
   });
 
+  it.each([
+    [
+      "superseded",
+      "the change you approved was replaced, or can no longer be pushed (ci-medic's reply above says why). Read it before you `/approve` again.",
+    ],
+    ["rejected", "it was declined with `/reject`."],
+    ["refused", "it no longer passes validation (the reasons are above). `/approve <hint>` asks for a new proposal."],
+  ])("an /approve whose push loses to the change becoming %s is told so, and pushes nothing", async (state, why) => {
+    await showProposal();
+    // Another request's job moves the shown change on between this request's read and its claim.
+    await app.db.$executeRawUnsafe(
+      `CREATE TRIGGER moved_on BEFORE UPDATE OF "state" ON "FixProposal" WHEN NEW."state" = 'applying' BEGIN UPDATE "FixProposal" SET "state" = '${state}' WHERE "id" = OLD."id"; SELECT RAISE(IGNORE); END`,
+    );
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6003, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([`@maintainer nothing was pushed: ${why}`]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state, claimedBy: null });
+  });
+
   it("a stale push claim nobody asks about: the schedule queues a job that says so in the thread and shows the change again", async () => {
     await showProposal();
     const shown = await app.db.fixProposal.findFirstOrThrow();
