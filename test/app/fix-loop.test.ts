@@ -603,6 +603,80 @@ describe("watching the fix branch", () => {
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ state: "unverifiable" });
   });
 
+  it("a run of a follow-up's commit whose push is not recorded yet waits for it without spending tries, then verifies", async () => {
+    // The push job of attempt 2 died after the fast-forward to C2 and before recording it: the row is still `applying`.
+    const fix = await seedOpenFix();
+    const pushing = await app.db.fixProposal.create({
+      data: {
+        fixId: fix.id,
+        attempt: 2,
+        state: "applying",
+        claimedBy: "comment:6100",
+        approvedBy: "maintainer",
+        parentSha: C1,
+        changes: "[]",
+        contentHash: "b".repeat(64),
+        explanation: "x",
+        requestedBy: "ci-medic",
+        commitSha: C2,
+      },
+    });
+    await app.receive("workflow_run", fixRun({ runId: 2101, conclusion: "success", headSha: C2 }));
+    for (let i = 0; i < 6; i++) {
+      if (i > 0) await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
+      await app.settle();
+    }
+    gh.done();
+    // Six looks and the job is still waiting: a wait is not a try (five tries would have made it dead).
+    const waiting = await app.db.job.findFirstOrThrow({ where: { kind: "fix-run" } });
+    expect(waiting).toMatchObject({ state: "queued", attempts: 0 });
+    expect(waiting.lastError).toContain("whose push is not recorded yet");
+    expect(waiting.runAt.getTime()).toBeGreaterThan(Date.now());
+    expect(waiting.runAt.getTime()).toBeLessThanOrEqual(pushing.updatedAt.getTime() + staleClaimMs(60_000));
+
+    // The next /approve continues the push and records it; the run's result is not lost.
+    await app.db.fixProposal.update({ where: { id: pushing.id }, data: { state: "applied" } });
+    await app.db.fix.update({ where: { id: fix.id }, data: { tipSha: C2, attempts: 2 } });
+    gh.canGetToken();
+    gh.hasNoConfig();
+    const sticky = stickyUpdates();
+    const onFixPr = comments(FIX_PR);
+    expectsReadyForReview();
+    await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
+    await app.settle();
+    gh.done();
+    expect(sticky.at(-1)).toContain("is **verified** (attempt 2 of 3)");
+    expect(onFixPr).toEqual([expect.stringContaining("passes on `ddddddd` (attempt 2 of 3)")]);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ state: "verified" });
+  });
+
+  it("a run of a follow-up's commit stops waiting once the push's claim is stale: its job is gone for good", async () => {
+    const fix = await seedOpenFix();
+    await app.db.fixProposal.create({
+      data: {
+        fixId: fix.id,
+        attempt: 2,
+        state: "applying",
+        claimedBy: "comment:6100",
+        approvedBy: "maintainer",
+        parentSha: C1,
+        changes: "[]",
+        contentHash: "b".repeat(64),
+        explanation: "x",
+        requestedBy: "ci-medic",
+        commitSha: C2,
+        updatedAt: new Date(Date.now() - staleClaimMs(60_000) - 60_000),
+      },
+    });
+    await app.receive("workflow_run", fixRun({ runId: 2101, conclusion: "success", headSha: C2 }));
+    await app.settle();
+    gh.done();
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "fix-run" } })).toMatchObject({
+      state: "queued",
+      attempts: 1,
+    });
+  });
+
   it("a run on a fix branch ci-medic does not know, or from a fork's look-alike branch, is ignored", async () => {
     await seedOpenFix();
     await app.receive("workflow_run", workflowRunCompleted({ runId: 3001, branch: "ci-medic/fix-42", headSha: C1 }));
