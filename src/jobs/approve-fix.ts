@@ -3,6 +3,7 @@ import type { Fix, FixProposal } from "../generated/prisma/client.js";
 import { headState } from "../github/head-moved.js";
 import { redact } from "../logs/redact.js";
 import { headOf } from "../output/cut-text.js";
+import { inlineCode } from "../output/markdown.js";
 import { PermanentJobError, retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange } from "./apply-change.js";
@@ -45,9 +46,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   const existing = await rt.db.fix.findUnique({ where: { analysisId: analysis.id } });
   if (existing && ENDED_STATES.has(existing.state)) {
     log.info({ state: existing.state }, "approval ignored: the fix for this diagnosis has ended");
-    return say(
-      `The fix for this diagnosis has ended (${existing.state}${existing.prUrl ? `: ${existing.prUrl}` : ""}); ci-medic does nothing more for it.`,
-    );
+    return say(endedText(existing));
   }
   const propose = async (fix: Fix) => {
     const outcome = await proposeChange(rt, context, {
@@ -95,7 +94,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       where: { fixId: existing.id, state: { in: ["shown", "applying"] }, attempt: existing.attempts + 1 },
       orderBy: { id: "desc" },
     });
-    if (!followUp) return say(`A fix for this diagnosis is already open: ${existing.prUrl ?? `#${existing.prNumber}`}`);
+    if (!followUp) return say(openText(existing));
     if (hint && followUp.state === "shown")
       return say(
         "A hint only shapes the first proposal; the follow-up shown above is what `/approve` pushes, and `/reject` stops the attempts.",
@@ -131,9 +130,15 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   const claim = await claimFirstProposal(rt, fix.id, { key: request.key, login: actor.login, hint: hint !== "" });
   if (claim.kind === "held") {
     log.info({ by: claim.by }, "approval noted: another request is preparing the first proposal");
-    return say(
-      `@${actor.login} a proposal is being prepared, requested by @${claim.by}; it is shown here when the model has answered.`,
-    );
+    // Named, not mentioned: every extra `/approve` would notify them again.
+    const who = claim.by ? `, requested by ${inlineCode(claim.by)}` : " by another request";
+    return say(`@${actor.login} a proposal is being prepared${who}; it is shown here when the model has answered.`);
+  }
+  if (claim.kind === "moved-on") {
+    // The first proposal was pushed (or the fix ended) while this request looked at the head.
+    const now = await rt.db.fix.findUniqueOrThrow({ where: { id: fix.id } });
+    log.info({ state: now.state }, "approval ignored: the fix moved on from its first proposal meanwhile");
+    return say(ENDED_STATES.has(now.state) ? endedText(now) : openText(now));
   }
   if (claim.kind === "took-over") log.info("took over the first proposal from another request");
   return propose(fix);
@@ -192,6 +197,14 @@ const NOT_PUSHED: Record<string, string> = {
   rejected: "it was declined with `/reject`.",
   refused: "it no longer passes validation (the reasons are above). `/approve <hint>` asks for a new proposal.",
 };
+
+function endedText(fix: Fix): string {
+  return `The fix for this diagnosis has ended (${fix.state}${fix.prUrl ? `: ${fix.prUrl}` : ""}); ci-medic does nothing more for it.`;
+}
+
+function openText(fix: Fix): string {
+  return `A fix for this diagnosis is already open: ${fix.prUrl ?? `#${fix.prNumber}`}`;
+}
 
 function beingPushed(request: CommandRequest, holder: FixProposal): string {
   return `@${request.actor.login} this change is being pushed right now (${approvedByText(holder.approvedBy)}); ci-medic says here when it is done.`;

@@ -1057,11 +1057,99 @@ describe("claims that outlive their job", () => {
     expect(replies.filter((r) => r.includes("### ci-medic: proposed fix"))).toHaveLength(1);
     expect(replies.filter((r) => !r.includes("### ci-medic: proposed fix"))).toEqual([
       expect.stringMatching(
-        /^@(lead|maintainer) a proposal is being prepared, requested by @(maintainer|lead); it is shown here when the model has answered\.$/,
+        /^@(lead|maintainer) a proposal is being prepared, requested by `(maintainer|lead)`; it is shown here when the model has answered\.$/,
       ),
     ]);
     expect(await app.db.fixProposal.count()).toBe(1);
     expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ proposingBy: null, proposingActor: null });
+  });
+
+  it.each([
+    [
+      "lead's",
+      "lead",
+      "@maintainer a proposal is being prepared, requested by `lead`; it is shown here when the model has answered.",
+    ],
+    [
+      "an unnamed",
+      null,
+      "@maintainer a proposal is being prepared by another request; it is shown here when the model has answered.",
+    ],
+  ])(
+    "an /approve while %s request prepares the first proposal names who asked without mentioning them",
+    async (_, by, said) => {
+      await seedDiagnosis();
+      gh.canGetToken();
+      gh.hasNoConfig();
+      hasPermission("maintainer", "write");
+      prHeadIs(HEAD_SHA);
+      const analysis = await app.db.runAnalysis.findFirstOrThrow();
+      await app.db.fix.create({
+        data: {
+          analysisId: analysis.id,
+          installationId: INSTALLATION_ID,
+          repository: FULL_NAME,
+          thread: PR,
+          baseSha: HEAD_SHA,
+          targetBranch: "feature",
+          failedWorkflows: "[]",
+          proposingBy: "comment:6001",
+          proposingActor: by,
+        },
+      });
+      const replies = repliesInThread();
+      await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002 }));
+      await app.settle();
+      gh.done();
+      expect(replies).toEqual([said]);
+    },
+  );
+
+  it("an /approve that finds the first proposal already pushed meanwhile is told the fix is open, not that one is being prepared", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const analysis = await app.db.runAnalysis.findFirstOrThrow();
+    const fix = await app.db.fix.create({
+      data: {
+        analysisId: analysis.id,
+        installationId: INSTALLATION_ID,
+        repository: FULL_NAME,
+        thread: PR,
+        baseSha: HEAD_SHA,
+        targetBranch: "feature",
+        failedWorkflows: "[]",
+        proposingBy: "comment:6001",
+        proposingActor: "lead",
+      },
+    });
+    // While this request looks at the pull request's head, the other request's change is pushed and opened.
+    gh.api.get(`${R}/pulls/${PR}`).reply(200, async () => {
+      await app.db.fix.update({
+        where: { id: fix.id },
+        data: {
+          state: "verifying",
+          proposingBy: null,
+          proposingActor: null,
+          prNumber: 77,
+          prUrl: `https://github.com/${FULL_NAME}/pull/77`,
+        },
+      });
+      return pull({
+        number: PR,
+        headSha: HEAD_SHA,
+        headRef: "feature",
+        headRepo: FULL_NAME,
+        baseRepo: FULL_NAME,
+        full: true,
+      });
+    });
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002 }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([`A fix for this diagnosis is already open: https://github.com/${FULL_NAME}/pull/77`]);
   });
 
   it("/approve <hint> while a first proposal is being prepared: the hinted one is shown, the other is never shown", async () => {
