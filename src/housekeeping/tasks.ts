@@ -73,7 +73,8 @@ export async function queueFixTimeouts(db: Db, queue: Pick<QueueEngine, "enqueue
  * Claims of the fix loop whose job is gone for good (older than claims.ts's bound): what follows an attempt, claimed
  * by a failing run's job (Fix.nextBy), and the push of a shown change (FixProposal.claimedBy). Nobody may ever ask
  * again, so a job each (one per claim, by its dedupe key) says so in the thread and gives the claim back. The job
- * checks again, so a claim that moved on meanwhile is left alone. (A first proposal's claim needs no task: it only
+ * checks again, so a claim that moved on meanwhile is left alone. A `nextBy` whose follow-up was shown is not stuck
+ * (`/approve` decides from there) and is not returned. Oldest first. (A first proposal's claim needs no task: it only
  * matters to the next `/approve`, which takes a stale one over.)
  */
 export async function queueStalledClaims(
@@ -83,14 +84,11 @@ export async function queueStalledClaims(
   now = new Date(),
 ) {
   const before = staleBefore(leaseMs, now);
-  const next = await db.fix.findMany({
-    where: { state: { in: ["verifying", "unverifiable"] }, nextBy: { not: null }, updatedAt: { lt: before } },
-    select: { id: true, installationId: true, repository: true, nextBy: true },
-    take: 100,
-  });
+  const next = await stalledNextClaims(db, before, 100);
   const pushes = await db.fixProposal.findMany({
     where: { state: "applying", claimedBy: { not: null }, updatedAt: { lt: before } },
     select: { id: true, fixId: true, claimedBy: true, fix: { select: { installationId: true, repository: true } } },
+    orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
     take: 100,
   });
   const stalled = [
@@ -116,4 +114,34 @@ export async function queueStalledClaims(
     if (result.created) queued++;
   }
   return { stalledClaimsQueued: queued };
+}
+
+/**
+ * Stale `nextBy` claims, oldest first, up to `limit`. A claim whose follow-up was shown is left out (claims.ts,
+ * followUpShown): `/approve` decides from there and fix-stalled.ts skips it, so returned by every scan it would fill the
+ * page forever and hide the claims that are stuck. Prisma cannot compare a fix's `nextBy` with its proposals'
+ * `requestKey` in one query, so the scan reads pages until it has `limit` or none are left.
+ */
+async function stalledNextClaims(db: Db, before: Date, limit: number) {
+  const found: { id: number; installationId: number; repository: string; nextBy: string | null }[] = [];
+  let cursor: number | undefined;
+  for (;;) {
+    const page = await db.fix.findMany({
+      where: { state: { in: ["verifying", "unverifiable"] }, nextBy: { not: null }, updatedAt: { lt: before } },
+      select: { id: true, installationId: true, repository: true, nextBy: true },
+      orderBy: [{ updatedAt: "asc" }, { id: "asc" }],
+      take: limit,
+      ...(cursor === undefined ? {} : { cursor: { id: cursor }, skip: 1 }),
+    });
+    if (page.length === 0) break;
+    const shown = await db.fixProposal.findMany({
+      where: { state: { not: "draft" }, OR: page.map((f) => ({ fixId: f.id, requestKey: f.nextBy })) },
+      select: { fixId: true },
+    });
+    const waiting = new Set(shown.map((p) => p.fixId));
+    found.push(...page.filter((f) => !waiting.has(f.id)));
+    if (found.length >= limit || page.length < limit) break;
+    cursor = page.at(-1)!.id;
+  }
+  return found.slice(0, limit);
 }

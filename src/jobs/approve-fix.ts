@@ -3,6 +3,8 @@ import type { Fix, FixProposal } from "../generated/prisma/client.js";
 import { headState } from "../github/head-moved.js";
 import { redact } from "../logs/redact.js";
 import { headOf } from "../output/cut-text.js";
+import { inlineCode } from "../output/markdown.js";
+import { PermanentJobError, retryAtOf } from "../queue/errors.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange } from "./apply-change.js";
 import { isStale } from "./claims.js";
@@ -44,9 +46,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   const existing = await rt.db.fix.findUnique({ where: { analysisId: analysis.id } });
   if (existing && ENDED_STATES.has(existing.state)) {
     log.info({ state: existing.state }, "approval ignored: the fix for this diagnosis has ended");
-    return say(
-      `The fix for this diagnosis has ended (${existing.state}${existing.prUrl ? `: ${existing.prUrl}` : ""}); ci-medic does nothing more for it.`,
-    );
+    return say(endedText(existing));
   }
   const propose = async (fix: Fix) => {
     const outcome = await proposeChange(rt, context, {
@@ -59,6 +59,12 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       requestKey: request.key,
       note: hint,
       fork: isFork(analysis, repository),
+    }).catch(async (error: unknown) => {
+      // No retry comes back for it: the claim is given back, or every `/approve` for an hour would be told that a
+      // proposal is being prepared. A wait for a rate limit is not a failed try.
+      const final = error instanceof PermanentJobError || (request.finalTry?.() && !retryAtOf(error));
+      if (final) await releaseFirstProposal(rt, fix.id, request.key);
+      throw error;
     });
     log.info({ outcome: outcome.kind }, "fix proposal made");
     await releaseFirstProposal(rt, fix.id, request.key);
@@ -88,7 +94,7 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
       where: { fixId: existing.id, state: { in: ["shown", "applying"] }, attempt: existing.attempts + 1 },
       orderBy: { id: "desc" },
     });
-    if (!followUp) return say(`A fix for this diagnosis is already open: ${existing.prUrl ?? `#${existing.prNumber}`}`);
+    if (!followUp) return say(openText(existing));
     if (hint && followUp.state === "shown")
       return say(
         "A hint only shapes the first proposal; the follow-up shown above is what `/approve` pushes, and `/reject` stops the attempts.",
@@ -124,9 +130,15 @@ export async function approveFix(rt: Runtime, request: CommandRequest, config: R
   const claim = await claimFirstProposal(rt, fix.id, { key: request.key, login: actor.login, hint: hint !== "" });
   if (claim.kind === "held") {
     log.info({ by: claim.by }, "approval noted: another request is preparing the first proposal");
-    return say(
-      `@${actor.login} a proposal is being prepared, requested by @${claim.by}; it is shown here when the model has answered.`,
-    );
+    // Named, not mentioned: every extra `/approve` would notify them again.
+    const who = claim.by ? `, requested by ${inlineCode(claim.by)}` : " by another request";
+    return say(`@${actor.login} a proposal is being prepared${who}; it is shown here when the model has answered.`);
+  }
+  if (claim.kind === "moved-on") {
+    // The first proposal was pushed (or the fix ended) while this request looked at the head.
+    const now = await rt.db.fix.findUniqueOrThrow({ where: { id: fix.id } });
+    log.info({ state: now.state }, "approval ignored: the fix moved on from its first proposal meanwhile");
+    return say(ENDED_STATES.has(now.state) ? endedText(now) : openText(now));
   }
   if (claim.kind === "took-over") log.info("took over the first proposal from another request");
   return propose(fix);
@@ -170,8 +182,28 @@ async function applyShown(
     takeOver,
   });
   // Claimed by another approval in the meantime: said once. A change already pushed needs no word: that job's reply
-  // ("Opened …", "Pushed …") answers this request too.
-  if (result.kind === "held" && result.proposal.state === "applying") return say(beingPushed(request, result.proposal));
+  // ("Opened …", "Pushed …") answers this request too. A change that went another way meanwhile is said, or this
+  // `/approve` would get no answer at all.
+  if (result.kind !== "held") return;
+  if (result.proposal.state === "applying") return say(beingPushed(request, result.proposal));
+  const why = NOT_PUSHED[result.proposal.state];
+  if (why) return say(`@${request.actor.login} nothing was pushed: ${why}`);
+}
+
+/** Why a change approved here was not pushed, by the state another request's job left it in. */
+const NOT_PUSHED: Record<string, string> = {
+  superseded:
+    "the change you approved was replaced, or can no longer be pushed (ci-medic's reply above says why). Read it before you `/approve` again.",
+  rejected: "it was declined with `/reject`.",
+  refused: "it no longer passes validation (the reasons are above). `/approve <hint>` asks for a new proposal.",
+};
+
+function endedText(fix: Fix): string {
+  return `The fix for this diagnosis has ended (${fix.state}${fix.prUrl ? `: ${fix.prUrl}` : ""}); ci-medic does nothing more for it.`;
+}
+
+function openText(fix: Fix): string {
+  return `A fix for this diagnosis is already open: ${fix.prUrl ?? `#${fix.prNumber}`}`;
 }
 
 function beingPushed(request: CommandRequest, holder: FixProposal): string {

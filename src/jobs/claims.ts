@@ -1,3 +1,4 @@
+import type { Db } from "../db/client.js";
 import { DEFAULT_JOB_ATTEMPTS, retrySpanMs } from "../queue/backoff.js";
 import { JOB_TIME_BUDGET_MS } from "./time-budget.js";
 
@@ -36,4 +37,17 @@ export function staleBefore(leaseMs: number, now = new Date()): Date {
 
 export function isStale(updatedAt: Date, leaseMs: number, now = new Date()): boolean {
   return updatedAt.getTime() < staleBefore(leaseMs, now).getTime();
+}
+
+/**
+ * Whether the job holding `nextBy` finished its part: its follow-up was shown (or went further), and `/approve` decides
+ * from here. Such a claim is not stale however old, or a later failing run would show a second follow-up over the
+ * first and refuse an `/approve` written in between.
+ */
+export async function followUpShown(db: Db, fixId: number, nextBy: string): Promise<boolean> {
+  const proposal = await db.fixProposal.findUnique({
+    where: { fixId_requestKey: { fixId, requestKey: nextBy } },
+    select: { state: true },
+  });
+  return proposal !== null && proposal.state !== "draft";
 }

@@ -16,9 +16,10 @@ import { HELP_TEXT, reply } from "./reply.js";
 
 /** Runs a maintainer's command from a comment or from the check run's button. */
 export function commandJob(rt: Runtime): JobHandler {
-  return async (job) => {
-    const request = await readRequest(rt, job);
-    if (!request) return;
+  return async (job, signal) => {
+    const read = await readRequest(rt, job);
+    if (!read) return;
+    const request = { ...read, finalTry: () => job.attempts >= job.maxAttempts || signal.aborted };
     const { context, command, thread, actor } = request;
     const log = context.log.child({ command: command.name, thread, actor: actor.login });
 

@@ -18,4 +18,9 @@ export interface CommandRequest {
    * check run's button has none, so it only ever proposes.
    */
   writtenAt?: Date;
+  /**
+   * Whether an error now ends the request for good: the job's last try, or the job already stopped (past its time
+   * budget, its handler still running). Claims it holds are then given back, since no retry will.
+   */
+  finalTry?: () => boolean;
 }

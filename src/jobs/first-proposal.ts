@@ -9,7 +9,14 @@ import { isStale } from "./claims.js";
 //   proposal being prepared is not shown when it is ready (propose-change.ts), so the thread ends with the hinted one;
 // - a stale claim (its job gone for good, claims.ts) is taken over by the next request.
 
-export type FirstProposalClaim = { kind: "claimed" | "resumed" | "took-over" } | { kind: "held"; by: string };
+/**
+ * `held`: another request prepares it (`by`: who asked, if known). `moved-on`: the fix is no longer waiting for a first
+ * proposal (pushed meanwhile, or ended), so nothing is being prepared.
+ */
+export type FirstProposalClaim =
+  | { kind: "claimed" | "resumed" | "took-over" }
+  | { kind: "held"; by: string | null }
+  | { kind: "moved-on" };
 
 export async function claimFirstProposal(
   rt: Runtime,
@@ -20,6 +27,7 @@ export async function claimFirstProposal(
   // A few rounds: a claim given back between our read and our update is free on the next read.
   for (let round = 0; round < 3; round++) {
     const fix = await rt.db.fix.findUniqueOrThrow({ where: { id: fixId } });
+    if (fix.state !== "proposed") return { kind: "moved-on" };
     const held = fix.proposingBy;
     let expected: { proposingBy: string | null; updatedAt?: Date };
     let kind: "claimed" | "resumed" | "took-over";
@@ -34,7 +42,7 @@ export async function claimFirstProposal(
     } else if (isStale(fix.updatedAt, rt.settings.jobLeaseMs)) {
       [expected, kind] = [{ proposingBy: held, updatedAt: fix.updatedAt }, "took-over"];
     } else {
-      return { kind: "held", by: fix.proposingActor ?? "another request" };
+      return { kind: "held", by: fix.proposingActor };
     }
     const { count } = await rt.db.fix.updateMany({
       where: { id: fixId, state: "proposed", ...expected },
@@ -44,7 +52,8 @@ export async function claimFirstProposal(
     if (kind === "resumed") break; // taken over while this job waited to be retried: the newer request goes on
   }
   const now = await rt.db.fix.findUniqueOrThrow({ where: { id: fixId } });
-  return { kind: "held", by: now.proposingActor ?? "another request" };
+  if (now.state !== "proposed") return { kind: "moved-on" };
+  return { kind: "held", by: now.proposingActor };
 }
 
 /** Given back when this request's first proposal is done (shown, refused, none, or over the LLM limits). */

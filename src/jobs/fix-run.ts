@@ -5,10 +5,11 @@ import type { JobEvidence } from "../diagnosis/types.js";
 import type { Fix } from "../generated/prisma/client.js";
 import { markReadyForReview } from "../github/fix-pull-request.js";
 import { inlineCode, link } from "../output/markdown.js";
+import { RetryLaterError } from "../queue/errors.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
 import { applyChange, attemptOf } from "./apply-change.js";
-import { isStale } from "./claims.js";
+import { followUpShown, isStale, staleClaimMs } from "./claims.js";
 import { collectEvidence } from "./collect-evidence.js";
 import { eventContext } from "./event-context.js";
 import {
@@ -26,6 +27,8 @@ import { reply, replyOnce } from "./reply.js";
 import { runAnalysisRow } from "./run-analysis-row.js";
 
 const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
+/** How often a run of a commit whose push is not recorded yet looks again. */
+const PUSH_WAIT_MS = 60_000;
 
 /**
  * A completed run on one of ci-medic's fix branches: evidence about the fix. Only runs of ci-medic's latest commit
@@ -46,9 +49,17 @@ export function fixRunJob(rt: Runtime): JobHandler {
 
     if (run.head_sha !== fix.tipSha) {
       const earlier = await rt.db.fixProposal.findFirst({ where: { fixId: fix.id, commitSha: run.head_sha } });
-      // The commit of an attempt whose push is still being recorded: come back once it is (the queue's backoff).
-      if (earlier?.state === "applying" || earlier?.state === "shown")
-        throw new Error("a run of a fix commit whose push is not recorded yet");
+      // The commit of an attempt whose push is still being recorded: come back once it is. A push job that died after
+      // the fast-forward is finished by the next `/approve`, maybe an hour later, so the wait spends no tries (five
+      // would lose the run's result); it ends when the push's claim is stale (claims.ts), and the queue's ordinary
+      // retries end it after that.
+      if (earlier?.state === "applying" || earlier?.state === "shown") {
+        const message = "a run of a fix commit whose push is not recorded yet";
+        const until = earlier.updatedAt.getTime() + staleClaimMs(rt.settings.jobLeaseMs);
+        if (Date.now() < until)
+          throw new RetryLaterError(message, new Date(Math.min(Date.now() + PUSH_WAIT_MS, until)));
+        throw new Error(message);
+      }
       if (earlier) return log.info("skipped: a run of an earlier attempt's commit");
       return stopForForeignCommit(rt, context as unknown as Context, fix, run.head_sha);
     }
@@ -268,7 +279,8 @@ async function nextAttempt(rt: Runtime, context: Context<"workflow_run">, fix: F
  * One run decides what follows each attempt: a conditional update on the fix (still at this attempt and commit, no
  * run chosen yet) that only one of two concurrent jobs wins. The same run's job, retried, renews its claim (the update
  * moves `updatedAt`), and loses it if it was taken over meanwhile. A claim whose job is gone for good (stale,
- * claims.ts) is taken over by the next failing run of the commit (a re-run), on the claim and `updatedAt` as read.
+ * claims.ts) is taken over by the next failing run of the commit (a re-run), on the claim and `updatedAt` as read;
+ * not once its follow-up was shown, however old: that job's part is done.
  */
 async function claimNextAttempt(
   rt: Runtime,
@@ -280,6 +292,7 @@ async function claimNextAttempt(
   let kind: "claimed" | "resumed" | "took-over";
   if (fix.nextBy === key) [expected, kind] = [{ nextBy: key }, "resumed"];
   else if (fix.nextBy === null) [expected, kind] = [{ nextBy: null }, "claimed"];
+  else if (await followUpShown(rt.db, fix.id, fix.nextBy)) return "taken";
   else if (isStale(fix.updatedAt, rt.settings.jobLeaseMs))
     [expected, kind] = [{ nextBy: fix.nextBy, updatedAt: fix.updatedAt }, "took-over"];
   else return "taken";

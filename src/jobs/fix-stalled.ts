@@ -2,7 +2,7 @@ import type { FixStalledPayload } from "../job-kinds.js";
 import { link } from "../output/markdown.js";
 import type { JobHandler } from "../queue/worker.js";
 import type { Runtime } from "../runtime.js";
-import { isStale } from "./claims.js";
+import { followUpShown, isStale } from "./claims.js";
 import { repositoryContext } from "./event-context.js";
 import { attemptLabel, ENDED_STATES, WATCHED_STATES } from "./fix-chain.js";
 import { approvedByText } from "./fix-report.js";
@@ -14,7 +14,9 @@ import { replyOnce } from "./reply.js";
  * back, so that what the message suggests works (a re-run makes the follow-up; `/approve` pushes the change).
  *
  * Each check is made again here, since the claim may have moved on since it was queued. The messages carry a hidden
- * marker, so a retry of this job does not post them twice.
+ * marker, so a retry of this job does not post them twice. Every try looks for them (`retried: true`): `job.attempts`
+ * is no sign of a first try, since a wait for a rate limit or a graceful release gives back the attempt of a try that
+ * may have posted.
  */
 export function fixStalledJob(rt: Runtime): JobHandler {
   return async (job) => {
@@ -22,23 +24,19 @@ export function fixStalledJob(rt: Runtime): JobHandler {
     const log = rt.log.child({ jobId: job.id, fixId, claim: claim.key });
     const fix = await rt.db.fix.findUnique({ where: { id: fixId } });
     if (!fix || ENDED_STATES.has(fix.state)) return log.info("skipped: the fix has ended");
-    const retried = job.attempts > 1;
     if (claim.kind === "next") {
       if (!WATCHED_STATES.has(fix.state) || fix.nextBy !== claim.key || !isStale(fix.updatedAt, rt.settings.jobLeaseMs))
         return log.info("skipped: what follows the attempt moved on since the claim was found stale");
       // A follow-up was shown (or more): `/approve` decides from here, nothing is stuck.
-      const followUp = await rt.db.fixProposal.findUnique({
-        where: { fixId_requestKey: { fixId, requestKey: claim.key } },
-      });
-      if (followUp && followUp.state !== "draft") return log.info("skipped: the follow-up was shown");
+      if (await followUpShown(rt.db, fixId, claim.key)) return log.info("skipped: the follow-up was shown");
       const run = await failedRun(rt, fixId, claim.key);
       const label = attemptLabel(fix.attempts, fix.maxAttempts);
       const text = `ci-medic's job that decides what follows ${label} (after ${run ? link("the failed run", run) : "its failed run"}) stopped before it finished, so no follow-up was proposed. Re-run the failed jobs and ci-medic tries again.`;
       const context = await repositoryContext(rt, job);
       const since = fix.updatedAt;
-      await replyOnce(rt, context, fix.thread, text, { key: `stalled:${claim.key}`, retried, since });
+      await replyOnce(rt, context, fix.thread, text, { key: `stalled:${claim.key}`, retried: true, since });
       if (fix.prNumber)
-        await replyOnce(rt, context, fix.prNumber, text, { key: `stalled:${claim.key}:pr`, retried, since });
+        await replyOnce(rt, context, fix.prNumber, text, { key: `stalled:${claim.key}:pr`, retried: true, since });
       const { count } = await rt.db.fix.updateMany({
         where: { id: fixId, nextBy: claim.key, updatedAt: fix.updatedAt },
         data: { nextBy: null },
@@ -60,7 +58,7 @@ export function fixStalledJob(rt: Runtime): JobHandler {
     const context = await repositoryContext(rt, job);
     await replyOnce(rt, context, fix.thread, text, {
       key: `stalled:${claim.key}:${proposal.id}`,
-      retried,
+      retried: true,
       since: proposal.updatedAt,
     });
     // Shown again, with whatever commit the stopped job stored: the next `/approve` written after this message

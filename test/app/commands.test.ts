@@ -957,6 +957,29 @@ describe("claims that outlive their job", () => {
     expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "applying", claimedBy: "comment:6002" });
   });
 
+  it.each([
+    [
+      "superseded",
+      "the change you approved was replaced, or can no longer be pushed (ci-medic's reply above says why). Read it before you `/approve` again.",
+    ],
+    ["rejected", "it was declined with `/reject`."],
+    ["refused", "it no longer passes validation (the reasons are above). `/approve <hint>` asks for a new proposal."],
+  ])("an /approve whose push loses to the change becoming %s is told so, and pushes nothing", async (state, why) => {
+    await showProposal();
+    // Another request's job moves the shown change on between this request's read and its claim.
+    await app.db.$executeRawUnsafe(
+      `CREATE TRIGGER moved_on BEFORE UPDATE OF "state" ON "FixProposal" WHEN NEW."state" = 'applying' BEGIN UPDATE "FixProposal" SET "state" = '${state}' WHERE "id" = OLD."id"; SELECT RAISE(IGNORE); END`,
+    );
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6003, at: LATER }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([`@maintainer nothing was pushed: ${why}`]);
+    expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state, claimedBy: null });
+  });
+
   it("a stale push claim nobody asks about: the schedule queues a job that says so in the thread and shows the change again", async () => {
     await showProposal();
     const shown = await app.db.fixProposal.findFirstOrThrow();
@@ -970,6 +993,7 @@ describe("claims that outlive their job", () => {
     await app.db.fixProposal.update({ where: { id: shown.id }, data: { updatedAt: STALE() } });
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
+    gh.hasComments(PR, []);
     const replies = repliesInThread();
     await app.settle();
     gh.done();
@@ -1033,11 +1057,99 @@ describe("claims that outlive their job", () => {
     expect(replies.filter((r) => r.includes("### ci-medic: proposed fix"))).toHaveLength(1);
     expect(replies.filter((r) => !r.includes("### ci-medic: proposed fix"))).toEqual([
       expect.stringMatching(
-        /^@(lead|maintainer) a proposal is being prepared, requested by @(maintainer|lead); it is shown here when the model has answered\.$/,
+        /^@(lead|maintainer) a proposal is being prepared, requested by `(maintainer|lead)`; it is shown here when the model has answered\.$/,
       ),
     ]);
     expect(await app.db.fixProposal.count()).toBe(1);
     expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ proposingBy: null, proposingActor: null });
+  });
+
+  it.each([
+    [
+      "lead's",
+      "lead",
+      "@maintainer a proposal is being prepared, requested by `lead`; it is shown here when the model has answered.",
+    ],
+    [
+      "an unnamed",
+      null,
+      "@maintainer a proposal is being prepared by another request; it is shown here when the model has answered.",
+    ],
+  ])(
+    "an /approve while %s request prepares the first proposal names who asked without mentioning them",
+    async (_, by, said) => {
+      await seedDiagnosis();
+      gh.canGetToken();
+      gh.hasNoConfig();
+      hasPermission("maintainer", "write");
+      prHeadIs(HEAD_SHA);
+      const analysis = await app.db.runAnalysis.findFirstOrThrow();
+      await app.db.fix.create({
+        data: {
+          analysisId: analysis.id,
+          installationId: INSTALLATION_ID,
+          repository: FULL_NAME,
+          thread: PR,
+          baseSha: HEAD_SHA,
+          targetBranch: "feature",
+          failedWorkflows: "[]",
+          proposingBy: "comment:6001",
+          proposingActor: by,
+        },
+      });
+      const replies = repliesInThread();
+      await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002 }));
+      await app.settle();
+      gh.done();
+      expect(replies).toEqual([said]);
+    },
+  );
+
+  it("an /approve that finds the first proposal already pushed meanwhile is told the fix is open, not that one is being prepared", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    const analysis = await app.db.runAnalysis.findFirstOrThrow();
+    const fix = await app.db.fix.create({
+      data: {
+        analysisId: analysis.id,
+        installationId: INSTALLATION_ID,
+        repository: FULL_NAME,
+        thread: PR,
+        baseSha: HEAD_SHA,
+        targetBranch: "feature",
+        failedWorkflows: "[]",
+        proposingBy: "comment:6001",
+        proposingActor: "lead",
+      },
+    });
+    // While this request looks at the pull request's head, the other request's change is pushed and opened.
+    gh.api.get(`${R}/pulls/${PR}`).reply(200, async () => {
+      await app.db.fix.update({
+        where: { id: fix.id },
+        data: {
+          state: "verifying",
+          proposingBy: null,
+          proposingActor: null,
+          prNumber: 77,
+          prUrl: `https://github.com/${FULL_NAME}/pull/77`,
+        },
+      });
+      return pull({
+        number: PR,
+        headSha: HEAD_SHA,
+        headRef: "feature",
+        headRepo: FULL_NAME,
+        baseRepo: FULL_NAME,
+        full: true,
+      });
+    });
+    const replies = repliesInThread();
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002 }));
+    await app.settle();
+    gh.done();
+    expect(replies).toEqual([`A fix for this diagnosis is already open: https://github.com/${FULL_NAME}/pull/77`]);
   });
 
   it("/approve <hint> while a first proposal is being prepared: the hinted one is shown, the other is never shown", async () => {
@@ -1128,6 +1240,57 @@ describe("claims that outlive their job", () => {
     expect(prompts).toHaveLength(1);
     expect(replies).toEqual([expect.stringContaining("### ci-medic: proposed fix")]);
     expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ proposingBy: null });
+  });
+});
+
+describe("a first proposal whose job fails for good", () => {
+  it("gives its claim back: the next /approve asks the model instead of being told a proposal is being prepared", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    // GitHub fails to give the file on the job's last try: nobody comes back for this request.
+    gh.api.get(`${R}/contents/src/sum.ts`).query({ ref: HEAD_SHA }).reply(503, basicError("Service Unavailable"));
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6001 }));
+    await app.db.job.updateMany({ where: { kind: "command" }, data: { maxAttempts: 1 } });
+    await app.settle();
+    gh.done();
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "command" } })).toMatchObject({ state: "dead" });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({ proposingBy: null, proposingActor: null });
+
+    gh.hasNoConfig();
+    hasPermission("lead", "admin");
+    prHeadIs(HEAD_SHA);
+    hasFile("src/sum.ts", SUM_TS);
+    const prompts = modelAnswers(GOOD_FIX);
+    gh.expectsCommentUpdate(COMMENT_ID);
+    const replies = repliesInThread();
+    await app.receive(
+      "issue_comment",
+      issueComment({ body: "/approve", commentId: 6002, login: "lead", userId: 9002 }),
+    );
+    await app.settle();
+    gh.done();
+    expect(prompts).toHaveLength(1);
+    expect(replies).toEqual([expect.stringContaining("### ci-medic: proposed fix")]);
+  });
+
+  it("keeps its claim while the job will be tried again: a retry is still the one preparing it", async () => {
+    await seedDiagnosis();
+    gh.canGetToken();
+    gh.hasNoConfig();
+    hasPermission("maintainer", "write");
+    prHeadIs(HEAD_SHA);
+    gh.api.get(`${R}/contents/src/sum.ts`).query({ ref: HEAD_SHA }).reply(503, basicError("Service Unavailable"));
+    await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6001 }));
+    await app.settle();
+    gh.done();
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "command" } })).toMatchObject({ state: "queued" });
+    expect(await app.db.fix.findFirstOrThrow()).toMatchObject({
+      proposingBy: "comment:6001",
+      proposingActor: "maintainer",
+    });
   });
 });
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config/schema.js";
 import { GeminiProvider } from "../../src/diagnosis/llm/gemini.js";
 import { queueFixTimeouts, queueStalledClaims } from "../../src/housekeeping/tasks.js";
+import { JOB_KIND } from "../../src/job-kinds.js";
 import { staleClaimMs } from "../../src/jobs/claims.js";
 import { decideDiagnosis } from "../../src/jobs/decide-diagnosis.js";
 import { testApp } from "../helpers/app.js";
@@ -602,6 +603,80 @@ describe("watching the fix branch", () => {
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ state: "unverifiable" });
   });
 
+  it("a run of a follow-up's commit whose push is not recorded yet waits for it without spending tries, then verifies", async () => {
+    // The push job of attempt 2 died after the fast-forward to C2 and before recording it: the row is still `applying`.
+    const fix = await seedOpenFix();
+    const pushing = await app.db.fixProposal.create({
+      data: {
+        fixId: fix.id,
+        attempt: 2,
+        state: "applying",
+        claimedBy: "comment:6100",
+        approvedBy: "maintainer",
+        parentSha: C1,
+        changes: "[]",
+        contentHash: "b".repeat(64),
+        explanation: "x",
+        requestedBy: "ci-medic",
+        commitSha: C2,
+      },
+    });
+    await app.receive("workflow_run", fixRun({ runId: 2101, conclusion: "success", headSha: C2 }));
+    for (let i = 0; i < 6; i++) {
+      if (i > 0) await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
+      await app.settle();
+    }
+    gh.done();
+    // Six looks and the job is still waiting: a wait is not a try (five tries would have made it dead).
+    const waiting = await app.db.job.findFirstOrThrow({ where: { kind: "fix-run" } });
+    expect(waiting).toMatchObject({ state: "queued", attempts: 0 });
+    expect(waiting.lastError).toContain("whose push is not recorded yet");
+    expect(waiting.runAt.getTime()).toBeGreaterThan(Date.now());
+    expect(waiting.runAt.getTime()).toBeLessThanOrEqual(pushing.updatedAt.getTime() + staleClaimMs(60_000));
+
+    // The next /approve continues the push and records it; the run's result is not lost.
+    await app.db.fixProposal.update({ where: { id: pushing.id }, data: { state: "applied" } });
+    await app.db.fix.update({ where: { id: fix.id }, data: { tipSha: C2, attempts: 2 } });
+    gh.canGetToken();
+    gh.hasNoConfig();
+    const sticky = stickyUpdates();
+    const onFixPr = comments(FIX_PR);
+    expectsReadyForReview();
+    await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
+    await app.settle();
+    gh.done();
+    expect(sticky.at(-1)).toContain("is **verified** (attempt 2 of 3)");
+    expect(onFixPr).toEqual([expect.stringContaining("passes on `ddddddd` (attempt 2 of 3)")]);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ state: "verified" });
+  });
+
+  it("a run of a follow-up's commit stops waiting once the push's claim is stale: its job is gone for good", async () => {
+    const fix = await seedOpenFix();
+    await app.db.fixProposal.create({
+      data: {
+        fixId: fix.id,
+        attempt: 2,
+        state: "applying",
+        claimedBy: "comment:6100",
+        approvedBy: "maintainer",
+        parentSha: C1,
+        changes: "[]",
+        contentHash: "b".repeat(64),
+        explanation: "x",
+        requestedBy: "ci-medic",
+        commitSha: C2,
+        updatedAt: new Date(Date.now() - staleClaimMs(60_000) - 60_000),
+      },
+    });
+    await app.receive("workflow_run", fixRun({ runId: 2101, conclusion: "success", headSha: C2 }));
+    await app.settle();
+    gh.done();
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "fix-run" } })).toMatchObject({
+      state: "queued",
+      attempts: 1,
+    });
+  });
+
   it("a run on a fix branch ci-medic does not know, or from a fork's look-alike branch, is ignored", async () => {
     await seedOpenFix();
     await app.receive("workflow_run", workflowRunCompleted({ runId: 3001, branch: "ci-medic/fix-42", headSha: C1 }));
@@ -638,6 +713,23 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     });
   }
 
+  /** Attempt 2, proposed by the failing run `requestKey` and shown in the thread. */
+  function shownFollowUpOf(fixId: number, requestKey: string) {
+    return app.db.fixProposal.create({
+      data: {
+        fixId,
+        attempt: 2,
+        state: "shown",
+        requestKey,
+        parentSha: C1,
+        changes: "[]",
+        contentHash: "b".repeat(64),
+        explanation: "x",
+        requestedBy: "ci-medic",
+      },
+    });
+  }
+
   it("another failing run of the commit (a re-run) takes the stale claim over and makes the follow-up", async () => {
     const fix = await seedStaleNextBy();
     gh.canGetToken();
@@ -656,6 +748,28 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     expect(onFixPr).toEqual([expect.stringContaining("ci-medic proposed attempt 2 of 3")]);
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2002:1" });
     expect(app.logs.text).toContain("took over what follows this attempt");
+  });
+
+  it("a stale claim whose follow-up was shown is not taken over: a slow failing run asks the model nothing and posts nothing", async () => {
+    // Attempt 1's follow-up was shown over an hour ago and nobody approved it yet: `/approve` decides from here. A
+    // second diff would supersede the shown one and refuse an `/approve` written in between.
+    const fix = await seedStaleNextBy();
+    await shownFollowUpOf(fix.id, "run:2001:1");
+    gh.canGetToken();
+    gh.hasNoConfig();
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    await app.receive("workflow_run", fixRun({ runId: 2002, conclusion: "failure" }));
+    await app.settle();
+    gh.done();
+    expect(original).toEqual([]);
+    expect(onFixPr).toEqual([]);
+    expect(await app.db.fixProposal.findMany({ where: { attempt: 2 }, select: { state: true } })).toEqual([
+      { state: "shown" },
+    ]);
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2001:1" });
+    expect(app.logs.text).toContain("noted: another failing run of this commit already decides what follows it");
+    expect(app.logs.text).not.toContain("took over what follows this attempt");
   });
 
   it("a fresh claim is left to its job: another failing run of the commit makes no second follow-up", async () => {
@@ -677,6 +791,7 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     // Every five minutes: the same claim is reported once.
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
     gh.canGetToken();
+    gh.hasComments(PR, []).hasComments(FIX_PR, []);
     const original = comments(PR);
     const onFixPr = comments(FIX_PR);
     await app.settle();
@@ -690,23 +805,50 @@ describe("what follows an attempt, when the job deciding it is gone for good", (
     });
   });
 
-  it("a follow-up already shown is not stuck: the schedule's job says nothing", async () => {
+  it("the schedule's job run again after a wait that was not counted as a try (a rate limit) finds its messages and posts none", async () => {
+    // Both engines give back the attempt of a rate-limited (or gracefully released) job: `job.attempts` is 1 again
+    // although a try already posted both messages.
     const fix = await seedStaleNextBy();
-    await app.db.fixProposal.create({
-      data: {
-        fixId: fix.id,
-        attempt: 2,
-        state: "shown",
-        requestKey: "run:2001:1",
-        parentSha: C1,
-        changes: "[]",
-        contentHash: "b".repeat(64),
-        explanation: "x",
-        requestedBy: "ci-medic",
-      },
-    });
     const rt = app.runtime();
     expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 1 });
+    const said = `ci-medic's job that decides what follows attempt 1 of 3 (after [the failed run](https://github.com/${OWNER}/${REPO}/actions/runs/2001)) stopped before it finished, so no follow-up was proposed. Re-run the failed jobs and ci-medic tries again.`;
+    gh.canGetToken();
+    gh.hasComments(PR, [
+      comment({ id: 9101, body: `${said}\n\n<!-- ci-medic:stalled:run:2001:1 -->`, issueNumber: PR, repo: FULL_NAME }),
+    ]);
+    gh.hasComments(FIX_PR, [
+      comment({
+        id: 9102,
+        body: `${said}\n\n<!-- ci-medic:stalled:run:2001:1:pr -->`,
+        issueNumber: FIX_PR,
+        repo: FULL_NAME,
+      }),
+    ]);
+    const original = comments(PR);
+    const onFixPr = comments(FIX_PR);
+    await app.settle();
+    gh.done();
+    expect(original).toEqual([]);
+    expect(onFixPr).toEqual([]);
+    expect(await app.db.job.findFirstOrThrow({ where: { kind: "fix-stalled" } })).toMatchObject({
+      state: "done",
+      attempts: 1,
+    });
+    expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: null });
+  });
+
+  it("a follow-up already shown is not stuck: the schedule queues nothing, and a job queued before it was shown says nothing", async () => {
+    const fix = await seedStaleNextBy();
+    await shownFollowUpOf(fix.id, "run:2001:1");
+    const rt = app.runtime();
+    expect(await queueStalledClaims(app.db, rt.queue, 60_000)).toEqual({ stalledClaimsQueued: 0 });
+    await rt.queue.enqueue({
+      kind: JOB_KIND.fixStalled,
+      dedupeKey: `fix-stalled:next:${fix.id}:run:2001:1`,
+      installationId: INSTALLATION_ID,
+      repository: FULL_NAME,
+      payload: { fixId: fix.id, claim: { kind: "next", key: "run:2001:1" } },
+    });
     await app.settle();
     expect(app.logs.text).toContain("skipped: the follow-up was shown");
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ nextBy: "run:2001:1" });

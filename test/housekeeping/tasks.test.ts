@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client.js";
-import { expireApprovals, purgeExpiredData, vacuum } from "../../src/housekeeping/tasks.js";
+import { expireApprovals, purgeExpiredData, queueStalledClaims, vacuum } from "../../src/housekeeping/tasks.js";
 import { QueueEngine } from "../../src/queue/engine.js";
 import { SqliteQueue } from "../../src/queue/sqlite-queue.js";
 import { createTestDb } from "../helpers/db.js";
@@ -137,6 +137,63 @@ describe("housekeeping", () => {
       "expired",
       "opened",
       "pending",
+    ]);
+  });
+
+  it("stalled claims: a follow-up shown and waiting for /approve is not one, so a hundred of them do not hide a real one", async () => {
+    // Each fix's run claimed what follows attempt 1 over an hour ago. The first 100 showed their follow-up (fix-stalled
+    // skips them, and a scan returning them would return them forever); the last one's job died before showing it.
+    const stale = new Date(now.getTime() - 2 * 60 * 60_000);
+    const fixes = 101;
+    for (let i = 0; i < fixes; i++) {
+      const analysis = await db.runAnalysis.create({
+        data: {
+          installationId: 1,
+          repository: "o/r",
+          runId: BigInt(5000 + i),
+          runAttempt: 1,
+          workflowId: 5n,
+          workflowName: "CI",
+          headSha: "a".repeat(40),
+          event: "push",
+          runUrl: "https://github.com/o/r/actions/runs/1",
+        },
+      });
+      const nextBy = `run:${7000 + i}:1`;
+      const fix = await db.fix.create({
+        data: {
+          analysisId: analysis.id,
+          installationId: 1,
+          repository: "o/r",
+          thread: 2,
+          state: "verifying",
+          baseSha: "a".repeat(40),
+          failedWorkflows: "[]",
+          attempts: 1,
+          nextBy,
+          // The shown ones waited longest: a scan oldest first finds them first too.
+          updatedAt: new Date(stale.getTime() - (fixes - i) * 60_000),
+        },
+      });
+      if (i < fixes - 1)
+        await db.fixProposal.create({
+          data: {
+            fixId: fix.id,
+            attempt: 2,
+            state: "shown",
+            requestKey: nextBy,
+            parentSha: "c".repeat(40),
+            changes: "[]",
+            contentHash: "0".repeat(64),
+            explanation: "x",
+            requestedBy: "ci-medic",
+          },
+        });
+    }
+    const queue = new QueueEngine(new SqliteQueue(db), 60_000);
+    expect(await queueStalledClaims(db, queue, 60_000, now)).toEqual({ stalledClaimsQueued: 1 });
+    expect((await db.job.findMany({ where: { kind: "fix-stalled" } })).map((j) => j.dedupeKey)).toEqual([
+      `fix-stalled:next:${fixes}:run:${7000 + fixes - 1}:1`,
     ]);
   });
 
