@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import type { RepoConfig } from "../config/schema.js";
+import type { Db } from "../db/client.js";
 import { fixCommitMessage } from "../fix/fix-branch.js";
 import { type FileChange, type ProposedEdit, validatePatch } from "../fix/validate-patch.js";
 import type { Fix, FixProposal } from "../generated/prisma/client.js";
@@ -54,7 +55,7 @@ export type ApplyResult = { kind: "done" } | { kind: "held"; proposal: FixPropos
  */
 export async function applyChange(rt: Runtime, context: Context, req: ApplyRequest): Promise<ApplyResult> {
   const log = context.log.child({ fixId: req.fix.id, attempt: req.proposal.attempt, claim: req.claimKey });
-  const claimed = await claimProposal(rt, req);
+  const claimed = await claimProposal(rt.db, req);
   if (claimed.kind === "held") {
     log.info(
       { claimedBy: claimed.proposal.claimedBy, state: claimed.proposal.state },
@@ -73,12 +74,12 @@ export async function applyChange(rt: Runtime, context: Context, req: ApplyReque
  * a stale claim exactly as it was read. The row as claimed, with the commit an earlier try stored, or the row as
  * another request holds it.
  */
-async function claimProposal(
-  rt: Runtime,
-  req: ApplyRequest,
+export async function claimProposal(
+  db: Db,
+  req: Pick<ApplyRequest, "proposal" | "claimKey" | "approvedBy" | "takeOver">,
 ): Promise<{ kind: "claimed"; proposal: FixProposal } | { kind: "held"; proposal: FixProposal }> {
   const { id } = req.proposal;
-  const { count } = await rt.db.fixProposal.updateMany({
+  const { count } = await db.fixProposal.updateMany({
     where: {
       id,
       OR: [
@@ -91,7 +92,7 @@ async function claimProposal(
     },
     data: { state: "applying", claimedBy: req.claimKey, approvedBy: req.approvedBy },
   });
-  const proposal = await rt.db.fixProposal.findUniqueOrThrow({ where: { id } });
+  const proposal = await db.fixProposal.findUniqueOrThrow({ where: { id } });
   return count === 1 ? { kind: "claimed", proposal } : { kind: "held", proposal };
 }
 
