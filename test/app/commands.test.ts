@@ -153,10 +153,10 @@ function repliesInThread() {
   return replies;
 }
 
-/** The first /approve: the model's change is validated and shown in the thread; returns the comment that shows it. */
 /** A comment written after the change was shown: another ten-second window than the first /approve's. */
 const LATER = "2030-01-01T00:00:00Z";
 
+/** The first /approve: the model's change is validated and shown in the thread; returns the comment that shows it. */
 async function showProposal(over: { body?: string } = {}) {
   await readyToApprove();
   const prompts = modelAnswers(GOOD_FIX);
@@ -911,6 +911,25 @@ describe("/approve", () => {
 /** Longer ago than any job holding a claim can live (the default lease): the claim is stale. */
 const STALE = () => new Date(Date.now() - staleClaimMs(60_000) - 60_000);
 
+/** Another request (comment 6001, by `actor`) holds the diagnosis's first proposal, claimed at `at` (now by default). */
+async function firstProposalHeldBy(actor: string | null, at?: Date) {
+  const analysis = await app.db.runAnalysis.findFirstOrThrow();
+  return app.db.fix.create({
+    data: {
+      analysisId: analysis.id,
+      installationId: INSTALLATION_ID,
+      repository: FULL_NAME,
+      thread: PR,
+      baseSha: HEAD_SHA,
+      targetBranch: "feature",
+      failedWorkflows: "[]",
+      proposingBy: "comment:6001",
+      proposingActor: actor,
+      ...(at ? { updatedAt: at } : {}),
+    },
+  });
+}
+
 describe("claims that outlive their job", () => {
   it("a push whose job is gone for good: a later /approve takes its stale claim over and pushes that change, once", async () => {
     await showProposal();
@@ -1083,20 +1102,7 @@ describe("claims that outlive their job", () => {
       gh.hasNoConfig();
       hasPermission("maintainer", "write");
       prHeadIs(HEAD_SHA);
-      const analysis = await app.db.runAnalysis.findFirstOrThrow();
-      await app.db.fix.create({
-        data: {
-          analysisId: analysis.id,
-          installationId: INSTALLATION_ID,
-          repository: FULL_NAME,
-          thread: PR,
-          baseSha: HEAD_SHA,
-          targetBranch: "feature",
-          failedWorkflows: "[]",
-          proposingBy: "comment:6001",
-          proposingActor: by,
-        },
-      });
+      await firstProposalHeldBy(by);
       const replies = repliesInThread();
       await app.receive("issue_comment", issueComment({ body: "/approve", commentId: 6002 }));
       await app.settle();
@@ -1110,20 +1116,7 @@ describe("claims that outlive their job", () => {
     gh.canGetToken();
     gh.hasNoConfig();
     hasPermission("maintainer", "write");
-    const analysis = await app.db.runAnalysis.findFirstOrThrow();
-    const fix = await app.db.fix.create({
-      data: {
-        analysisId: analysis.id,
-        installationId: INSTALLATION_ID,
-        repository: FULL_NAME,
-        thread: PR,
-        baseSha: HEAD_SHA,
-        targetBranch: "feature",
-        failedWorkflows: "[]",
-        proposingBy: "comment:6001",
-        proposingActor: "lead",
-      },
-    });
+    const fix = await firstProposalHeldBy("lead");
     // While this request looks at the pull request's head, the other request's change is pushed and opened.
     gh.api.get(`${R}/pulls/${PR}`).reply(200, async () => {
       await app.db.fix.update({
@@ -1161,20 +1154,7 @@ describe("claims that outlive their job", () => {
     hasFile("src/sum.ts", SUM_TS);
     const rt = app.runtime();
     // Another request's job is preparing a proposal (its model call takes a while).
-    const analysis = await app.db.runAnalysis.findFirstOrThrow();
-    const fix = await app.db.fix.create({
-      data: {
-        analysisId: analysis.id,
-        installationId: INSTALLATION_ID,
-        repository: FULL_NAME,
-        thread: PR,
-        baseSha: HEAD_SHA,
-        targetBranch: "feature",
-        failedWorkflows: "[]",
-        proposingBy: "comment:6001",
-        proposingActor: "maintainer",
-      },
-    });
+    const fix = await firstProposalHeldBy("maintainer");
     const hinted = modelAnswers(GOOD_FIX);
     gh.expectsCommentUpdate(COMMENT_ID);
     const replies = repliesInThread();
@@ -1216,21 +1196,7 @@ describe("claims that outlive their job", () => {
 
   it("a first proposal whose job is gone for good (a stale claim): the next /approve takes it over and asks the model", async () => {
     await readyToApprove();
-    const analysis = await app.db.runAnalysis.findFirstOrThrow();
-    await app.db.fix.create({
-      data: {
-        analysisId: analysis.id,
-        installationId: INSTALLATION_ID,
-        repository: FULL_NAME,
-        thread: PR,
-        baseSha: HEAD_SHA,
-        targetBranch: "feature",
-        failedWorkflows: "[]",
-        proposingBy: "comment:6001",
-        proposingActor: "lead",
-        updatedAt: STALE(),
-      },
-    });
+    await firstProposalHeldBy("lead", STALE());
     const prompts = modelAnswers(GOOD_FIX);
     gh.expectsCommentUpdate(COMMENT_ID);
     const replies = repliesInThread();

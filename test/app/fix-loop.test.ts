@@ -603,12 +603,11 @@ describe("watching the fix branch", () => {
     expect(await app.db.fix.findUniqueOrThrow({ where: { id: fix.id } })).toMatchObject({ state: "unverifiable" });
   });
 
-  it("a run of a follow-up's commit whose push is not recorded yet waits for it without spending tries, then verifies", async () => {
-    // The push job of attempt 2 died after the fast-forward to C2 and before recording it: the row is still `applying`.
-    const fix = await seedOpenFix();
-    const pushing = await app.db.fixProposal.create({
+  /** Attempt 2's push (C2 on C1), claimed by an `/approve` whose job made the commit and has not recorded it yet. */
+  function followUpBeingPushed(fixId: number, claimedAt?: Date) {
+    return app.db.fixProposal.create({
       data: {
-        fixId: fix.id,
+        fixId,
         attempt: 2,
         state: "applying",
         claimedBy: "comment:6100",
@@ -619,8 +618,15 @@ describe("watching the fix branch", () => {
         explanation: "x",
         requestedBy: "ci-medic",
         commitSha: C2,
+        ...(claimedAt ? { updatedAt: claimedAt } : {}),
       },
     });
+  }
+
+  it("a run of a follow-up's commit whose push is not recorded yet waits for it without spending tries, then verifies", async () => {
+    // The push job of attempt 2 died after the fast-forward to C2 and before recording it: the row is still `applying`.
+    const fix = await seedOpenFix();
+    const pushing = await followUpBeingPushed(fix.id);
     await app.receive("workflow_run", fixRun({ runId: 2101, conclusion: "success", headSha: C2 }));
     for (let i = 0; i < 6; i++) {
       if (i > 0) await app.db.job.updateMany({ where: { state: "queued" }, data: { runAt: new Date() } });
@@ -652,22 +658,7 @@ describe("watching the fix branch", () => {
 
   it("a run of a follow-up's commit stops waiting once the push's claim is stale: its job is gone for good", async () => {
     const fix = await seedOpenFix();
-    await app.db.fixProposal.create({
-      data: {
-        fixId: fix.id,
-        attempt: 2,
-        state: "applying",
-        claimedBy: "comment:6100",
-        approvedBy: "maintainer",
-        parentSha: C1,
-        changes: "[]",
-        contentHash: "b".repeat(64),
-        explanation: "x",
-        requestedBy: "ci-medic",
-        commitSha: C2,
-        updatedAt: new Date(Date.now() - staleClaimMs(60_000) - 60_000),
-      },
-    });
+    await followUpBeingPushed(fix.id, new Date(Date.now() - staleClaimMs(60_000) - 60_000));
     await app.receive("workflow_run", fixRun({ runId: 2101, conclusion: "success", headSha: C2 }));
     await app.settle();
     gh.done();
