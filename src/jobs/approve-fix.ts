@@ -207,7 +207,7 @@ function openText(fix: Fix): string {
 }
 
 function beingPushed(request: CommandRequest, holder: FixProposal): string {
-  return `@${request.actor.login} this change is being pushed right now (${approvedByText(holder.approvedBy)}); ci-medic says here when it is done.`;
+  return `@${request.actor.login} this change is being pushed right now (${approvedByText(holder.approvedBy, { mention: false })}); ci-medic says here when it is done.`;
 }
 
 const BUTTON_DOES_NOT_PUSH =

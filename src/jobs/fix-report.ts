@@ -1,6 +1,7 @@
 import type { Context } from "probot";
 import type { RepoConfig } from "../config/schema.js";
 import type { Fix } from "../generated/prisma/client.js";
+import { inlineCode } from "../output/markdown.js";
 import type { Runtime } from "../runtime.js";
 import { analysisOfFix } from "./fix-chain.js";
 import type { ApprovalView } from "./publish-diagnosis.js";
@@ -49,8 +50,12 @@ export async function endFix(rt: Runtime, fix: Fix, state: string, detail: strin
   return rt.db.fix.update({ where: { id: fix.id }, data: { state, detail: detail.slice(0, 4000) } });
 }
 
-/** Who approved a push, for a sentence: `approved by @login`, or the setting that pushed it (fix.autoApplyFollowUps). */
-export function approvedByText(approvedBy: string | null): string {
+/**
+ * Who approved a push, for a sentence: `approved by @login`, or the setting that pushed it (fix.autoApplyFollowUps).
+ * `mention: false` names the login without notifying them again (a reply to someone else's duplicate `/approve`).
+ */
+export function approvedByText(approvedBy: string | null, opts: { mention?: boolean } = {}): string {
   if (!approvedBy) return "by another approval";
-  return /^[\w-]+(\[bot\])?$/.test(approvedBy) ? `approved by @${approvedBy}` : `by ${approvedBy}`;
+  if (!/^[\w-]+(\[bot\])?$/.test(approvedBy)) return `by ${approvedBy}`;
+  return opts.mention === false ? `approved by ${inlineCode(approvedBy)}` : `approved by @${approvedBy}`;
 }

@@ -470,7 +470,7 @@ describe("/approve", () => {
     ]);
     for (const other of replies.filter((r) => !r.startsWith("Opened ")))
       expect(other).toMatch(
-        /^@(lead|maintainer) this change is being pushed right now \(approved by @(maintainer|lead)\); ci-medic says here when it is done\.$/,
+        /^@(lead|maintainer) this change is being pushed right now \(approved by `(maintainer|lead)`\); ci-medic says here when it is done\.$/,
       );
     expect(await app.db.job.count({ where: { kind: "command", state: "done" } })).toBe(3);
     expect(await app.db.approval.count({ where: { state: "opened" } })).toBe(1);
@@ -537,7 +537,7 @@ describe("/approve", () => {
     );
     await app.settle();
     expect(meanwhile).toEqual([
-      "@lead this change is being pushed right now (approved by @maintainer); ci-medic says here when it is done.",
+      "@lead this change is being pushed right now (approved by `maintainer`); ci-medic says here when it is done.",
     ]);
     expect(await app.db.job.count({ where: { kind: "command", state: "done" } })).toBe(2);
 
@@ -971,7 +971,7 @@ describe("claims that outlive their job", () => {
     await app.settle();
     gh.done();
     expect(replies).toEqual([
-      "@maintainer this change is being pushed right now (approved by @lead); ci-medic says here when it is done.",
+      "@maintainer this change is being pushed right now (approved by `lead`); ci-medic says here when it is done.",
     ]);
     expect(await app.db.fixProposal.findFirstOrThrow()).toMatchObject({ state: "applying", claimedBy: "comment:6002" });
   });
